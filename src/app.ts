@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { authenticate, type Authenticated } from './auth/authenticate.js';
+import { authorize } from './auth/authorize.js';
+import type { AppContext } from './context.js';
+import { S3Error, isS3Error } from './errors/s3error.js';
+import { ACTIONS, dispatch, type OperationName } from './http/dispatch.js';
+import { parseTarget, type Target } from './http/request.js';
+import { SERVED } from './ops/index.js';
+import type { OpRequest, OpResult } from './ops/types.js';
+import { toXml } from './xml/xml.js';
+
+/** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
+export const HEALTH_PATH = '/-/health';
+
+/** Bodies left unread by a failed request are drained (keeping the connection) up to this size; larger ones close it. */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+
+const HOST_ID = randomBytes(24).toString('base64');
+const ID_PREFIX = randomBytes(4).toString('hex').toUpperCase();
+let idCounter = 0;
+
+function newRequestId(): string {
+  idCounter = (idCounter + 1) % 0x100000000;
+  return ID_PREFIX + idCounter.toString(16).toUpperCase().padStart(8, '0');
+}
+
+function errorBody(e: S3Error, resource: string, requestId: string): string {
+  return toXml('Error', { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId, HostId: HOST_ID }, null);
+}
+
+/** Turns anything thrown into the S3Error to answer with. */
+function asS3Error(e: unknown, ctx: AppContext, requestId: string): S3Error {
+  if (isS3Error(e)) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (e as Error)?.message === 'aborted') {
+    return new S3Error('IncompleteBody');
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new S3Error('InsufficientStorage');
+  ctx.log.error({ err: e, reqId: requestId }, 'internal error');
+  return new S3Error('InternalError');
+}
+
+interface RequestLog {
+  reqId: string;
+  op?: OperationName | 'Health';
+  method: string;
+  bucket?: string;
+  key?: string;
+  user?: string;
+  status?: number;
+  code?: string;
+  bytes?: number;
+}
+
+export function buildApp(ctx: AppContext): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 1 << 16, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
+    // Framework-level failures (a URL the router cannot decode, ...) still answer in S3 XML.
+    frameworkErrors: (err, req, reply) => {
+      const requestId = newRequestId();
+      const e = new S3Error(/url/i.test(err.message) ? 'InvalidURI' : 'InvalidRequest', err.message);
+      void sendError(reply, req.raw, e, req.raw.url ?? '/', requestId);
+    },
+  });
+
+  // Bodies stay raw streams: no parser reads them, operations do.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  // Expect: 100-continue is answered by the pipeline only once the request is authenticated and accepted.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    app.server.emit('request', req, res);
+  });
+
+  const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, request, reply);
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'], url: '/', handler });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'], url: '/*', handler });
+  return app;
+}
+
+async function sendError(reply: FastifyReply, raw: IncomingMessage, e: S3Error, resource: string, requestId: string): Promise<void> {
+  reply.code(e.status);
+  reply.header('x-amz-request-id', requestId);
+  reply.header('x-amz-id-2', HOST_ID);
+  reply.header('server', 'Cairn');
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  if (!raw.complete) {
+    const len = Number(raw.headers['content-length'] ?? NaN);
+    if (!(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
+  }
+  if (raw.method === 'HEAD' || e.status === 304) {
+    await reply.send();
+    return;
+  }
+  reply.header('content-type', 'application/xml');
+  await reply.send(errorBody(e, resource, requestId));
+}
+
+async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const started = process.hrtime.bigint();
+  const raw = request.raw;
+  const res = reply.raw;
+  const requestId = newRequestId();
+  const method = raw.method ?? 'GET';
+  const log: RequestLog = { reqId: requestId, method };
+  res.once('close', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    ctx.log.info({ ...log, status: log.status ?? res.statusCode, ms: Math.round(ms * 100) / 100, aborted: !res.writableFinished || undefined });
+  });
+  let target: Target | undefined;
+  try {
+    target = parseTarget(raw.url ?? '/', raw.headers.host, ctx.config.domains);
+    log.bucket = target.bucket;
+    log.key = target.key;
+    if (target.rawPath === HEALTH_PATH && target.style === 'path') {
+      log.op = 'Health';
+      reply.header('x-amz-request-id', requestId).header('content-type', 'application/json');
+      await reply.send('{"status":"ok"}');
+      return;
+    }
+    const auth: Authenticated = authenticate(ctx, method, target, raw.headers);
+    log.user = auth.identity?.user.name;
+    const name = dispatch({ method, bucket: target.bucket, key: target.key, query: target.query, headers: raw.headers });
+    if (!name) throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: target.key ? 'OBJECT' : target.bucket ? 'BUCKET' : 'SERVICE' });
+    log.op = name;
+    const op = SERVED[name];
+    if (!op) throw new S3Error('NotImplemented', `${name} is not implemented by Cairn.`);
+    const r: OpRequest = { id: requestId, method, target, headers: raw.headers, raw, auth: continueOnRead(auth, raw, res) };
+    authorize(ctx, auth.identity, op.checks ? op.checks(r) : [{ action: ACTIONS[name], bucket: target.bucket, key: target.key }]);
+    const out = await op.run(ctx, r);
+    log.bytes = out.bytes;
+    await sendResult(reply, out, requestId, method);
+  } catch (err) {
+    const e = asS3Error(err, ctx, requestId);
+    log.status = e.status;
+    log.code = e.code;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const resource = target ? (target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath) : (raw.url ?? '/');
+    await sendError(reply, raw, e, resource, requestId);
+  }
+}
+
+/** Sends `100 Continue` the first time an operation reads the body (never for a request that fails before). */
+function continueOnRead(auth: Authenticated, raw: IncomingMessage, res: ServerResponse): Authenticated {
+  const expect = raw.headers.expect;
+  if (typeof expect !== 'string' || expect.toLowerCase() !== '100-continue') return auth;
+  return {
+    ...auth,
+    body: (stream) => {
+      if (!res.headersSent) res.writeContinue();
+      return auth.body(stream);
+    },
+  };
+}
+
+async function sendResult(reply: FastifyReply, out: OpResult, requestId: string, method: string): Promise<void> {
+  reply.code(out.status ?? 200);
+  reply.header('x-amz-request-id', requestId);
+  reply.header('x-amz-id-2', HOST_ID);
+  reply.header('server', 'Cairn');
+  if (out.headers) for (const [k, v] of Object.entries(out.headers)) if (v !== undefined) reply.header(k, v);
+  if (out.xml !== undefined) {
+    reply.header('content-type', 'application/xml');
+    await reply.send(out.xml);
+    return;
+  }
+  if (method === 'HEAD' || out.body === undefined) {
+    if (out.body && typeof out.body === 'object' && 'destroy' in out.body) out.body.destroy();
+    if (out.headers?.['content-length'] === undefined) reply.header('content-length', 0);
+    await reply.send();
+    return;
+  }
+  await reply.send(out.body);
+}

@@ -1,0 +1,342 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { AppContext } from '../context.js';
+import { S3Error } from '../errors/s3error.js';
+import type { Target } from '../http/request.js';
+import type { User } from '../store/users.js';
+import { ChunkedDecoder } from './chunked.js';
+import { LengthVerifier, Sha256Verifier } from './payload.js';
+import { parseV2Authorization, v2Sign, v2StringToSignCandidates } from './sigv2.js';
+import {
+  canonicalHeaderBlock,
+  canonicalQueryString,
+  canonicalRequest,
+  canonicalUri,
+  parseAmzDate,
+  parseAuthorizationHeader,
+  parsePresignedQuery,
+  parseQuery,
+  safeEqual,
+  sign,
+  signingKey,
+  stringToSign,
+  type ParsedAuthorization,
+} from './sigv4.js';
+
+export interface Identity {
+  user: User;
+  accessKey: string;
+}
+
+export type AuthMethod = 'sigv4' | 'sigv4-query' | 'sigv2' | 'sigv2-query' | 'anonymous';
+
+/** The result of authenticating a request: who sent it, and how to read its body. */
+export interface Authenticated {
+  identity?: Identity;
+  method: AuthMethod;
+  /** The x-amz-content-sha256 mode, for operations that care (e.g. signed-payload uploads). */
+  payload: 'unsigned' | 'sha256' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer' | 'none';
+  /** Length of the decoded body when known (Content-Length, or x-amz-decoded-content-length for aws-chunked). */
+  contentLength?: number;
+  /** Trailer names announced in x-amz-trailer (lower-case). */
+  trailerNames: string[];
+  /** Wraps the raw body so it is decoded and verified while read. Call once. */
+  body(raw: Readable): Readable;
+  /** Trailing headers of an aws-chunked body: complete once the body has ended. */
+  trailers(): ReadonlyMap<string, string>;
+}
+
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const HEX64 = /^[0-9a-f]{64}$/;
+const STREAMING = new Set(['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function contentLengthOf(h: IncomingHttpHeaders): number | undefined {
+  const v = header(h, 'content-length');
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new S3Error('InvalidArgument', 'Content-Length is not a number');
+  return Number(v);
+}
+
+function checkSkew(ctx: AppContext, requestDate: Date, raw: string): void {
+  const now = ctx.clock();
+  if (Math.abs(now - requestDate.getTime()) > MAX_SKEW_MS) {
+    throw new S3Error('RequestTimeTooSkewed', undefined, {
+      RequestTime: raw,
+      ServerTime: new Date(now).toISOString(),
+      MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+    });
+  }
+}
+
+function checkScope(ctx: AppContext, a: ParsedAuthorization, query: boolean): void {
+  const err = query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed';
+  if (a.service !== 's3') {
+    throw new S3Error(err, `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "s3".`);
+  }
+  const region = ctx.config.region;
+  if (a.region !== region && region !== 'us-east-1') {
+    throw new S3Error(err, `The authorization ${query ? 'query parameters are' : 'header is'} malformed; the region '${a.region}' is wrong; expecting '${region}'`, { Region: region });
+  }
+}
+
+function lookup(ctx: AppContext, accessKey: string): { user: User; secretKey: string } {
+  const found = ctx.users.findByAccessKey(accessKey);
+  if (!found) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
+  return found;
+}
+
+/** Tries the canonical URI forms a client may have signed: AWS re-encoding of the decoded path, then the path as sent. */
+function uriCandidates(target: Target): string[] {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(target.rawPath);
+  } catch {
+    return [target.rawPath];
+  }
+  const a = canonicalUri(decoded);
+  return a === target.rawPath ? [a] : [a, target.rawPath];
+}
+
+function mismatch(accessKey: string, sts: string, provided: string, creq: string): S3Error {
+  const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return new S3Error('SignatureDoesNotMatch', undefined, {
+    AWSAccessKeyId: accessKey,
+    StringToSign: sts,
+    SignatureProvided: provided,
+    StringToSignBytes: hex(sts),
+    CanonicalRequest: creq,
+    CanonicalRequestBytes: hex(creq),
+  });
+}
+
+function plainBody(len: number | undefined): (raw: Readable) => Readable {
+  return (raw) => (len === undefined ? raw : raw.pipe(new LengthVerifier(len)).on('error', () => raw.resume()));
+}
+
+const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
+
+function verifySigV4(
+  ctx: AppContext,
+  method: string,
+  target: Target,
+  headers: IncomingHttpHeaders,
+  a: ParsedAuthorization,
+  amzDate: string,
+  payloadHash: string,
+  query: boolean,
+): { user: User; key: Buffer; signature: string } {
+  const { user, secretKey } = lookup(ctx, a.accessKey);
+  if (!a.signedHeaders.includes('host')) {
+    throw new S3Error(query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', 'The host header must be signed.');
+  }
+  const key = signingKey(secretKey, a.date, a.region, a.service);
+  const pairs = parseQuery(target.rawQuery);
+  const cq = canonicalQueryString(pairs, query ? 'X-Amz-Signature' : undefined);
+  const ch = canonicalHeaderBlock(headers as Record<string, string | string[] | undefined>, a.signedHeaders);
+  let first: { sts: string; creq: string } | undefined;
+  for (const uri of uriCandidates(target)) {
+    const creq = canonicalRequest({ method, canonicalUri: uri, canonicalQuery: cq, canonicalHeaders: ch, signedHeaders: a.signedHeaders, payloadHash });
+    const sts = stringToSign(amzDate, a.scope, creq);
+    const sig = sign(key, sts);
+    if (safeEqual(sig, a.signature)) return { user, key, signature: a.signature };
+    first ??= { sts, creq };
+  }
+  throw mismatch(a.accessKey, first!.sts, a.signature, first!.creq);
+}
+
+/**
+ * Authenticates one request: SigV4 (header or presigned query), SigV2
+ * (header or presigned query) or anonymous. Throws an S3Error for a
+ * request that claims credentials and fails to prove them.
+ */
+export function authenticate(ctx: AppContext, method: string, target: Target, headers: IncomingHttpHeaders): Authenticated {
+  const authz = header(headers, 'authorization');
+  const q = target.query;
+  const contentLength = contentLengthOf(headers);
+  const trailerNames = (header(headers, 'x-amz-trailer') ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+
+  if (authz !== undefined && (q.has('X-Amz-Signature') || q.has('Signature'))) {
+    throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+  }
+
+  // --- SigV4, Authorization header
+  if (authz !== undefined && authz.startsWith('AWS4-')) {
+    if (!authz.startsWith('AWS4-HMAC-SHA256 ')) throw new S3Error('AuthorizationHeaderMalformed', `Unsupported Authorization Type "${authz.split(' ')[0]}"`);
+    const a = parseAuthorizationHeader(authz);
+    checkScope(ctx, a, false);
+    const rawDate = header(headers, 'x-amz-date') ?? header(headers, 'date');
+    const date = rawDate ? (parseAmzDate(rawDate) ?? parseHttpDate(rawDate)) : undefined;
+    if (!rawDate || !date) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    const amzDate = header(headers, 'x-amz-date') ?? toAmzDate(date);
+    if (amzDate.slice(0, 8) !== a.date) {
+      throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.`);
+    }
+    checkSkew(ctx, date, rawDate);
+    const payloadHash = header(headers, 'x-amz-content-sha256');
+    if (payloadHash === undefined) throw new S3Error('MissingSecurityHeader', 'Missing required header for this request: x-amz-content-sha256', { MissingHeaderName: 'x-amz-content-sha256' });
+    if (payloadHash !== 'UNSIGNED-PAYLOAD' && !HEX64.test(payloadHash) && !STREAMING.has(payloadHash)) {
+      if (payloadHash.startsWith('STREAMING-')) throw new S3Error('NotImplemented', `x-amz-content-sha256 ${payloadHash} is not supported`);
+      throw new S3Error('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.', {
+        ArgumentName: 'x-amz-content-sha256',
+        ArgumentValue: payloadHash,
+      });
+    }
+    const { user, key, signature } = verifySigV4(ctx, method, target, headers, a, amzDate, payloadHash, false);
+    const identity = { user, accessKey: a.accessKey };
+    if (STREAMING.has(payloadHash)) {
+      const decodedRaw = header(headers, 'x-amz-decoded-content-length');
+      if (decodedRaw !== undefined && !/^\d+$/.test(decodedRaw)) throw new S3Error('InvalidArgument', 'x-amz-decoded-content-length is not a number');
+      if (decodedRaw === undefined && contentLength !== undefined) {
+        throw new S3Error('MissingContentLength', 'You must provide the x-amz-decoded-content-length header with aws-chunked bodies.');
+      }
+      const decodedLength = decodedRaw === undefined ? undefined : Number(decodedRaw);
+      const signed = payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256');
+      const trailer = payloadHash.endsWith('-TRAILER');
+      let decoder: ChunkedDecoder | undefined;
+      return {
+        identity,
+        method: 'sigv4',
+        payload: signed ? (trailer ? 'streaming-signed-trailer' : 'streaming-signed') : 'streaming-unsigned-trailer',
+        contentLength: decodedLength,
+        trailerNames: trailer ? trailerNames : [],
+        body: (raw) => {
+          decoder = new ChunkedDecoder({
+            signed: signed ? { signingKey: key, amzDate, scope: a.scope, seedSignature: signature } : undefined,
+            trailer,
+            expectedTrailers: trailer ? trailerNames : [],
+            decodedContentLength: decodedLength,
+          });
+          raw.on('error', (e) => decoder!.destroy(e));
+          return raw.pipe(decoder);
+        },
+        trailers: () => decoder?.trailers ?? NO_TRAILERS,
+      };
+    }
+    const hashed = payloadHash !== 'UNSIGNED-PAYLOAD';
+    return {
+      identity,
+      method: 'sigv4',
+      payload: hashed ? 'sha256' : 'unsigned',
+      contentLength,
+      trailerNames: [],
+      body: (raw) => {
+        const base = plainBody(contentLength)(raw);
+        if (!hashed) return base;
+        const v = new Sha256Verifier(payloadHash);
+        base.on('error', (e) => v.destroy(e));
+        return base.pipe(v);
+      },
+      trailers: () => NO_TRAILERS,
+    };
+  }
+
+  // --- SigV4, presigned query
+  if (q.has('X-Amz-Algorithm') || q.has('X-Amz-Signature') || q.has('X-Amz-Credential')) {
+    const p = parsePresignedQuery(q);
+    checkScope(ctx, p, true);
+    if (p.securityToken !== undefined) throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
+    const date = parseAmzDate(p.amzDate);
+    if (!date) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    if (p.amzDate.slice(0, 8) !== p.date) throw new S3Error('AuthorizationQueryParametersError', 'Invalid credential date. Date is not the same as X-Amz-Date.');
+    const now = ctx.clock();
+    if (date.getTime() - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
+    if (now > date.getTime() + p.expires * 1000) {
+      throw new S3Error('AccessDenied', 'Request has expired', {
+        'X-Amz-Expires': String(p.expires),
+        Expires: new Date(date.getTime() + p.expires * 1000).toISOString(),
+        ServerTime: new Date(now).toISOString(),
+      });
+    }
+    const payloadHash = header(headers, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD';
+    const { user } = verifySigV4(ctx, method, target, headers, p, p.amzDate, payloadHash, true);
+    const hashed = HEX64.test(payloadHash);
+    return {
+      identity: { user, accessKey: p.accessKey },
+      method: 'sigv4-query',
+      payload: hashed ? 'sha256' : 'unsigned',
+      contentLength,
+      trailerNames: [],
+      body: (raw) => {
+        const base = plainBody(contentLength)(raw);
+        if (!hashed) return base;
+        const v = new Sha256Verifier(payloadHash);
+        base.on('error', (e) => v.destroy(e));
+        return base.pipe(v);
+      },
+      trailers: () => NO_TRAILERS,
+    };
+  }
+
+  // --- SigV2, Authorization header or presigned query
+  const v2Header = authz !== undefined && authz.startsWith('AWS ');
+  const v2Query = !v2Header && q.has('AWSAccessKeyId') && q.has('Signature');
+  if (v2Header || v2Query) {
+    let accessKey: string;
+    let provided: string;
+    let dateField: string;
+    if (v2Header) {
+      ({ accessKey, signature: provided } = parseV2Authorization(authz));
+      const amz = header(headers, 'x-amz-date');
+      const d = amz ?? header(headers, 'date');
+      const parsed = d ? parseHttpDate(d) ?? parseAmzDate(d) : undefined;
+      if (!d || !parsed) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+      checkSkew(ctx, parsed, d);
+      dateField = amz !== undefined ? '' : d;
+    } else {
+      accessKey = q.get('AWSAccessKeyId')!;
+      provided = q.get('Signature')!;
+      const expires = q.get('Expires') ?? '';
+      if (!/^\d+$/.test(expires)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+      if (ctx.clock() > Number(expires) * 1000) {
+        throw new S3Error('AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(ctx.clock()).toISOString() });
+      }
+      dateField = expires;
+    }
+    const { user, secretKey } = lookup(ctx, accessKey);
+    const resource = target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath;
+    const candidates = v2StringToSignCandidates({
+      method,
+      contentMd5: header(headers, 'content-md5') ?? '',
+      contentType: header(headers, 'content-type') ?? '',
+      date: dateField,
+      headers: headers as Record<string, string | string[] | undefined>,
+      resource,
+      query: parseQuery(target.rawQuery),
+    });
+    if (!candidates.some((sts) => safeEqual(v2Sign(secretKey, sts), provided))) {
+      throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKey, StringToSign: candidates[0] ?? '', SignatureProvided: provided });
+    }
+    return {
+      identity: { user, accessKey },
+      method: v2Header ? 'sigv2' : 'sigv2-query',
+      payload: 'unsigned',
+      contentLength,
+      trailerNames: [],
+      body: plainBody(contentLength),
+      trailers: () => NO_TRAILERS,
+    };
+  }
+
+  if (authz !== undefined) {
+    throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', { ArgumentName: 'Authorization', ArgumentValue: authz.split(' ')[0] ?? '' });
+  }
+  return { method: 'anonymous', payload: 'none', contentLength, trailerNames: [], body: plainBody(contentLength), trailers: () => NO_TRAILERS };
+}
+
+function parseHttpDate(s: string): Date | undefined {
+  if (!/[a-z]/i.test(s)) return undefined;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+function toAmzDate(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

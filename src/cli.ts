@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger, openContext, startServer } from './main.js';
+import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
+
+const USAGE = `usage:
+  cairn serve                                   run the server in the foreground
+  cairn user create NAME [--access-key K --secret-key S]
+  cairn user list
+  cairn user delete NAME
+  cairn key create NAME                         add an access key to user NAME
+  cairn key delete ACCESS_KEY
+Settings: config/default.json, CAIRN_CONFIG, CAIRN_* environment variables (see README).`;
+
+function fail(msg: string): never {
+  process.stderr.write(`cairn: ${msg}\n`);
+  process.exit(1);
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
+  args.splice(i, 2);
+  return v;
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const server = await startServer(config);
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.ctx.log.info({ signal: sig }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function admin(args: string[]): void {
+  const config = loadConfig();
+  const ctx = openContext(config, createLogger('silent'));
+  try {
+    const [noun, verb, ...rest] = args;
+    const out = (l: string) => process.stdout.write(`${l}\n`);
+    if (noun === 'user' && verb === 'create') {
+      const ak = flag(rest, '--access-key');
+      const sk = flag(rest, '--secret-key');
+      const name = rest[0];
+      if (!name || rest.length !== 1) fail('usage: cairn user create NAME [--access-key K --secret-key S]');
+      if (!USER_NAME_RE.test(name)) fail(`invalid user name "${name}" (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);
+      if ((ak === undefined) !== (sk === undefined)) fail('give both --access-key and --secret-key, or neither');
+      if (sk !== undefined && sk.length < 8) fail('--secret-key must be at least 8 characters');
+      const accessKey = ak ?? generateAccessKey();
+      const secretKey = sk ?? generateSecretKey();
+      const made = ctx.users.create(name, accessKey, secretKey);
+      if (!made) fail(`user "${name}" or access key ${accessKey} already exists`);
+      out(`user: ${name}`);
+      out(`AWS_ACCESS_KEY_ID=${accessKey}`);
+      out(`AWS_SECRET_ACCESS_KEY=${secretKey}`);
+    } else if (noun === 'user' && verb === 'list') {
+      for (const u of ctx.users.list()) {
+        const keys = ctx.users.keys(u.id).map((k) => k.accessKey);
+        out(`${u.name}${u.isRoot ? ' (root)' : ''}\t${keys.join(',')}\t${new Date(u.createdAt).toISOString()}`);
+      }
+    } else if (noun === 'user' && verb === 'delete') {
+      const name = rest[0];
+      if (!name || rest.length !== 1) fail('usage: cairn user delete NAME');
+      const r = ctx.users.delete(name);
+      if (r === 'missing') fail(`no user "${name}"`);
+      if (r === 'root') fail('the root user cannot be deleted');
+      if (r === 'owns-buckets') fail(`user "${name}" still owns buckets; delete them first`);
+      out(`deleted user ${name}`);
+    } else if (noun === 'key' && verb === 'create') {
+      const name = rest[0];
+      if (!name || rest.length !== 1) fail('usage: cairn key create NAME');
+      const u = ctx.users.getByName(name);
+      if (!u) fail(`no user "${name}"`);
+      const accessKey = generateAccessKey();
+      const secretKey = generateSecretKey();
+      ctx.users.addKey(u.id, accessKey, secretKey);
+      out(`user: ${name}`);
+      out(`AWS_ACCESS_KEY_ID=${accessKey}`);
+      out(`AWS_SECRET_ACCESS_KEY=${secretKey}`);
+    } else if (noun === 'key' && verb === 'delete') {
+      const key = rest[0];
+      if (!key || rest.length !== 1) fail('usage: cairn key delete ACCESS_KEY');
+      if (!ctx.users.deleteKey(key)) fail(`no access key ${key}`);
+      out(`deleted access key ${key}`);
+    } else {
+      fail(USAGE);
+    }
+  } finally {
+    ctx.blobs.close();
+    ctx.db.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === 'serve') await serve();
+    else if (cmd === 'user' || cmd === 'key') admin([cmd, ...rest]);
+    else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
+    else fail(`unknown command "${cmd}"\n${USAGE}`);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(`bad setting: ${e.message}`);
+    fail((e as Error).message);
+  }
+}
+
+void main(process.argv.slice(2));

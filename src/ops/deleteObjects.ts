@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { S3Error } from '../errors/s3error.js';
+import { MAX_KEY_BYTES } from '../http/request.js';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_HEADER, checksumBase64 } from '../store/checksums.js';
+import { parseXml, toXml, type XmlObject } from '../xml/xml.js';
+import { header, readSmallBody, requireBucket } from './common.js';
+import type { Operation, OpRequest } from './types.js';
+
+/**
+ * Operations AWS marks as requiring an integrity header accept Content-MD5
+ * or any x-amz-checksum-* header; whichever is sent is verified.
+ */
+export function verifyRequiredIntegrity(r: OpRequest, body: Buffer, required: boolean): void {
+  const md5 = header(r.headers, 'content-md5');
+  const algos = CHECKSUM_ALGORITHMS.filter((a) => r.headers[CHECKSUM_HEADER[a]] !== undefined);
+  const trailerSum = r.auth.trailerNames.find((n) => n.startsWith('x-amz-checksum-'));
+  if (required && md5 === undefined && algos.length === 0 && trailerSum === undefined) {
+    throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*');
+  }
+  if (md5 !== undefined) {
+    const want = Buffer.from(md5.trim(), 'base64');
+    if (want.length !== 16) throw new S3Error('InvalidDigest');
+    if (!want.equals(createHash('md5').update(body).digest())) throw new S3Error('BadDigest');
+  }
+  for (const a of algos) {
+    if (header(r.headers, CHECKSUM_HEADER[a])!.trim() !== checksumBase64(a, body)) {
+      throw new S3Error('BadDigest', `The ${a} you specified did not match the calculated checksum.`);
+    }
+  }
+  if (trailerSum !== undefined) {
+    const v = r.auth.trailers().get(trailerSum);
+    const a = CHECKSUM_ALGORITHMS.find((x) => CHECKSUM_HEADER[x] === trailerSum);
+    if (a && v !== undefined && v.trim() !== checksumBase64(a, body)) {
+      throw new S3Error('BadDigest', `The ${a} you specified did not match the calculated checksum.`);
+    }
+  }
+}
+
+const MAX_DELETE_BODY = 2 * 1024 * 1024;
+
+export const DeleteObjects: Operation = {
+  name: 'DeleteObjects',
+  checks: (r) => [{ action: 's3:DeleteObject', bucket: r.target.bucket }],
+  async run(ctx, r) {
+    const bucket = requireBucket(ctx, r);
+    const body = await readSmallBody(r.auth.body(r.raw), MAX_DELETE_BODY);
+    verifyRequiredIntegrity(r, body, true);
+    const doc = parseXml(body.toString('utf8'), 'Delete', ['Delete.Object']);
+    const objects = (doc.Object ?? []) as Array<Record<string, unknown>>;
+    if (!Array.isArray(objects) || objects.length === 0 || objects.length > 1000) throw new S3Error('MalformedXML');
+    const quiet = String(doc.Quiet ?? 'false').trim().toLowerCase() === 'true';
+    const deleted: XmlObject[] = [];
+    const errors: XmlObject[] = [];
+    const now = ctx.clock();
+    for (const o of objects) {
+      if (typeof o !== 'object' || o === null || typeof o.Key !== 'string') throw new S3Error('MalformedXML');
+      const key = o.Key;
+      const versionId = typeof o.VersionId === 'string' ? o.VersionId : undefined;
+      if (key === '') {
+        errors.push({ Key: key, Code: 'UserKeyMustBeSpecified', Message: 'The key must be specified' });
+        continue;
+      }
+      if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+        errors.push({ Key: key, VersionId: versionId, Code: 'KeyTooLongError', Message: 'Your key is too long' });
+        continue;
+      }
+      if (versionId !== undefined && versionId !== 'null') {
+        if (!quiet) deleted.push({ Key: key, VersionId: versionId });
+        continue;
+      }
+      try {
+        const { deletedBlobId } = ctx.objects.delete(bucket.id, key, now);
+        ctx.garbage.collect(deletedBlobId);
+        if (!quiet) deleted.push({ Key: key, VersionId: versionId });
+      } catch (e) {
+        ctx.log.error({ err: e, key }, 'DeleteObjects: delete failed');
+        errors.push({ Key: key, VersionId: versionId, Code: 'InternalError', Message: 'We encountered an internal error. Please try again.' });
+      }
+    }
+    return { xml: toXml('DeleteResult', { Deleted: deleted, Error: errors }) };
+  },
+};

@@ -1,0 +1,29 @@
+import type { OperationName } from '../http/dispatch.js';
+import { CreateBucket, DeleteBucket, GetBucketLocation, HeadBucket, ListBuckets } from './buckets.js';
+import { CopyObject } from './copy.js';
+import { DeleteObjects } from './deleteObjects.js';
+import { ListObjects, ListObjectsV2 } from './list.js';
+import { DeleteObject, GetObject, HeadObject, PutObject } from './objects.js';
+import type { Operation } from './types.js';
+
+/**
+ * The operations Cairn serves, by AWS name. Every other name in the
+ * dispatch table answers 501 NotImplemented.
+ */
+export const SERVED: Partial<Record<OperationName, Operation>> = Object.fromEntries(
+  [
+    ListBuckets,
+    CreateBucket,
+    DeleteBucket,
+    HeadBucket,
+    GetBucketLocation,
+    PutObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    DeleteObjects,
+    CopyObject,
+    ListObjects,
+    ListObjectsV2,
+  ].map((op) => [op.name, op]),
+);

@@ -1,0 +1,191 @@
+import type { AppContext } from '../context.js';
+import { S3Error } from '../errors/s3error.js';
+import type { ObjectRecord } from '../store/objects.js';
+import {
+  evaluateConditions,
+  header,
+  objectHeaders,
+  parseRange,
+  quoteEtag,
+  requireBucket,
+  requireKey,
+} from './common.js';
+import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import type { Operation, OpRequest, OpResult } from './types.js';
+
+export const PutObject: Operation = {
+  name: 'PutObject',
+  async run(ctx, r) {
+    const bucket = requireBucket(ctx, r);
+    const key = requireKey(r);
+    const plan = integrityPlan(r);
+    const { headers, meta } = metadataOf(r.headers);
+    const storageClass = storageClassOf(r.headers);
+    const len = r.auth.contentLength;
+    if (len === undefined) throw new S3Error('MissingContentLength');
+    if (len > ctx.config.maxPutObjectSize) {
+      throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(ctx.config.maxPutObjectSize) });
+    }
+    const conditional = writeConditions(r);
+    if (conditional) checkWriteConditions(conditional, ctx.objects.get(bucket.id, key));
+    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm });
+    let checksum: string | undefined;
+    try {
+      checksum = verifyIntegrity(plan, staged, r.auth.trailers());
+    } catch (e) {
+      await staged.discard();
+      throw e;
+    }
+    const etag = staged.md5!.toString('hex');
+    await commitObject(
+      ctx,
+      staged,
+      {
+        bucketId: bucket.id,
+        key,
+        size: staged.size,
+        etag,
+        lastModified: ctx.clock(),
+        ownerId: r.auth.identity!.user.id,
+        storageClass,
+        headers,
+        meta,
+        checksumAlgorithm: checksum ? plan.algorithm : undefined,
+        checksum,
+      },
+      conditional ? (cur) => checkWriteConditions(conditional, cur) : undefined,
+    );
+    const out: Record<string, string> = { etag: quoteEtag(etag) };
+    if (checksum && plan.algorithm) {
+      out[`x-amz-checksum-${plan.algorithm.toLowerCase()}`] = checksum;
+      out['x-amz-checksum-type'] = 'FULL_OBJECT';
+    }
+    if (storageClass !== 'STANDARD') out['x-amz-storage-class'] = storageClass;
+    return { headers: out, bytes: staged.size };
+  },
+};
+
+interface WriteConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+function writeConditions(r: OpRequest): WriteConditions | undefined {
+  const ifMatch = header(r.headers, 'if-match');
+  const ifNoneMatch = header(r.headers, 'if-none-match');
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'If-None-Match on writes only supports "*"', { Header: 'If-None-Match' });
+  }
+  return { ifMatch, ifNoneMatch };
+}
+
+/** Conditional writes: If-None-Match: * (must not exist) and If-Match: etag (must exist with that ETag). */
+function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined): void {
+  if (c.ifNoneMatch !== undefined && cur) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
+  if (c.ifMatch !== undefined) {
+    if (!cur) throw new S3Error('NoSuchKey');
+    const want = c.ifMatch.trim().replace(/^"|"$/g, '');
+    if (want !== '*' && want !== cur.etag) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  }
+}
+
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+function lookupObject(ctx: AppContext, r: OpRequest): ObjectRecord {
+  const bucket = requireBucket(ctx, r);
+  const key = requireKey(r);
+  const versionId = r.target.query.get('versionId');
+  if (versionId !== undefined && versionId !== 'null') {
+    throw new S3Error(versionId === '' ? 'InvalidArgument' : 'NoSuchVersion', versionId === '' ? 'Version id cannot be the empty string' : undefined, { Key: key, VersionId: versionId });
+  }
+  const o = ctx.objects.get(bucket.id, key);
+  if (!o) throw new S3Error('NoSuchKey', undefined, { Key: key });
+  return o;
+}
+
+async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Promise<OpResult> {
+  const q = r.target.query;
+  for (const p of Object.keys(RESPONSE_OVERRIDES)) {
+    if (q.has(p) && !r.auth.identity) throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+  }
+  if (q.has('partNumber')) {
+    const pn = q.get('partNumber')!;
+    if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > 10000) throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: pn });
+    if (r.headers.range !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  }
+  // A blob replaced between the lookup and the open is gone: look up again (once is enough; a new blob is immutable).
+  for (let attempt = 0; ; attempt++) {
+    const o = lookupObject(ctx, r);
+    const cond = evaluateConditions(
+      {
+        ifMatch: header(r.headers, 'if-match'),
+        ifNoneMatch: header(r.headers, 'if-none-match'),
+        ifModifiedSince: header(r.headers, 'if-modified-since'),
+        ifUnmodifiedSince: header(r.headers, 'if-unmodified-since'),
+      },
+      o.etag,
+      o.lastModified,
+    );
+    if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: header(r.headers, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+    const h = objectHeaders(o, header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+    if (cond === 'not-modified') {
+      return { status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
+    }
+    let range = parseRange(header(r.headers, 'range'), o.size);
+    if (q.has('partNumber')) {
+      // A single-part object has exactly one part: the whole object.
+      if (q.get('partNumber') !== '1') throw new S3Error('InvalidPartNumber');
+      range = o.size > 0 ? { start: 0, end: o.size - 1 } : undefined;
+    }
+    for (const [p, name] of Object.entries(RESPONSE_OVERRIDES)) {
+      const v = q.get(p);
+      if (v !== undefined) h[name] = v;
+    }
+    let status = 200;
+    if (range) {
+      if (!q.has('partNumber')) {
+        status = 206;
+        h['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
+      }
+      h['content-length'] = range.end - range.start + 1;
+    } else h['content-length'] = o.size;
+    if (!withBody) return { status, headers: h };
+    const stream = o.size === 0 ? undefined : await ctx.blobs.openRead(o.blobId, range?.start ?? 0, range?.end ?? o.size - 1);
+    if (o.size > 0 && !stream) {
+      if (attempt < 2) continue;
+      throw new S3Error('InternalError', 'The object data could not be read.');
+    }
+    return { status, headers: h, body: stream ?? Buffer.alloc(0), bytes: Number(h['content-length']) };
+  }
+}
+
+export const GetObject: Operation = {
+  name: 'GetObject',
+  run: (ctx, r) => getOrHead(ctx, r, true),
+};
+
+export const HeadObject: Operation = {
+  name: 'HeadObject',
+  run: (ctx, r) => getOrHead(ctx, r, false),
+};
+
+export const DeleteObject: Operation = {
+  name: 'DeleteObject',
+  async run(ctx, r) {
+    const bucket = requireBucket(ctx, r);
+    const key = requireKey(r);
+    const versionId = r.target.query.get('versionId');
+    if (versionId !== undefined && versionId !== 'null') return { status: 204 };
+    const { deletedBlobId } = ctx.objects.delete(bucket.id, key, ctx.clock());
+    ctx.garbage.collect(deletedBlobId);
+    return { status: 204 };
+  },
+};

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream, mkdirSync, openSync, closeSync, fsyncSync, fsync, type ReadStream } from 'node:fs';
+import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { S3Error } from '../errors/s3error.js';
+import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.js';
+
+/**
+ * Object bytes: one immutable file per blob, named by a generated id
+ * (`blobs/<2 hex>/<32 hex>`), never by anything a user sent. Writes go to
+ * `tmp/` in the same filesystem, are hashed on the way, and only become a
+ * blob by publish(): fsync, rename, fsync(dir).
+ */
+
+export interface BlobStoreOptions {
+  fsync: boolean;
+  /** Test hook: called before each write with the bytes written so far; may throw (e.g. an ENOSPC error). */
+  beforeWrite?: (written: number) => void;
+}
+
+export interface StageOptions {
+  /** Fail with EntityTooLarge past this many bytes. */
+  maxSize: number;
+  /** Checksum to compute beside MD5. */
+  checksum?: ChecksumAlgorithm;
+  /** Compute MD5 (default true). */
+  md5?: boolean;
+}
+
+const ID_RE = /^[0-9a-f]{32}$/;
+
+export function newBlobId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function storageError(e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new S3Error('InsufficientStorage');
+  return e as Error;
+}
+
+export class StagedBlob {
+  private published = false;
+  private discarded = false;
+
+  constructor(
+    private readonly store: BlobStore,
+    private fh: FileHandle | undefined,
+    readonly tempPath: string,
+    readonly blobId: string,
+    readonly size: number,
+    readonly md5: Buffer | undefined,
+    readonly checksum: Buffer | undefined,
+  ) {}
+
+  /** fsync, rename into place, fsync the directory. The blob is durable (but unreferenced) when this resolves. */
+  async publish(): Promise<void> {
+    if (this.published || this.discarded) throw new Error('blob already published or discarded');
+    try {
+      if (this.fh) {
+        if (this.store.fsync) await this.fh.sync();
+        await this.fh.close();
+        this.fh = undefined;
+      }
+      await rename(this.tempPath, this.store.pathOf(this.blobId));
+      this.published = true;
+      if (this.store.fsync) await this.store.syncDir(this.blobId);
+    } catch (e) {
+      await this.discard();
+      throw storageError(e);
+    }
+  }
+
+  /** Removes the temp file (or the published blob, when the metadata commit failed). */
+  async discard(): Promise<void> {
+    if (this.discarded) return;
+    this.discarded = true;
+    if (this.fh) {
+      await this.fh.close().catch(() => undefined);
+      this.fh = undefined;
+    }
+    await unlink(this.published ? this.store.pathOf(this.blobId) : this.tempPath).catch(() => undefined);
+  }
+}
+
+export class BlobStore {
+  readonly blobsDir: string;
+  readonly tmpDir: string;
+  readonly fsync: boolean;
+  private readonly beforeWrite?: (written: number) => void;
+  private readonly dirFds = new Map<string, number>();
+
+  constructor(dataDir: string, opts: BlobStoreOptions) {
+    this.blobsDir = join(dataDir, 'blobs');
+    this.tmpDir = join(dataDir, 'tmp');
+    this.fsync = opts.fsync;
+    this.beforeWrite = opts.beforeWrite;
+    mkdirSync(this.tmpDir, { recursive: true });
+    for (let i = 0; i < 256; i++) mkdirSync(join(this.blobsDir, i.toString(16).padStart(2, '0')), { recursive: true });
+    if (this.fsync) {
+      for (const d of [this.blobsDir, dataDir]) {
+        const fd = openSync(d, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+  }
+
+  pathOf(blobId: string): string {
+    if (!ID_RE.test(blobId)) throw new Error(`invalid blob id ${blobId}`);
+    return join(this.blobsDir, blobId.slice(0, 2), blobId);
+  }
+
+  /** fsync the shard directory a blob lives in (its fd kept open for reuse). */
+  async syncDir(blobId: string): Promise<void> {
+    const shard = blobId.slice(0, 2);
+    let fd = this.dirFds.get(shard);
+    if (fd === undefined) {
+      fd = openSync(join(this.blobsDir, shard), constants.O_RDONLY | constants.O_DIRECTORY);
+      this.dirFds.set(shard, fd);
+    }
+    const h = fd;
+    await new Promise<void>((resolve, reject) => fsync(h, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(): void {
+    for (const fd of this.dirFds.values()) closeSync(fd);
+    this.dirFds.clear();
+  }
+
+  /**
+   * Streams `source` into a temp file, hashing it. Resolves with a staged
+   * blob the caller verifies and then publishes or discards. On any error
+   * (source error, size limit, disk full) the temp file is removed.
+   */
+  async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
+    const blobId = newBlobId();
+    const tempPath = join(this.tmpDir, `${blobId}.part`);
+    const md5: Hasher | undefined = opts.md5 === false ? undefined : createHasher('MD5');
+    const sum: Hasher | undefined = opts.checksum ? createHasher(opts.checksum) : undefined;
+    let fh: FileHandle | undefined;
+    let size = 0;
+    try {
+      fh = await open(tempPath, 'wx', 0o600);
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > opts.maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(opts.maxSize) });
+        md5?.update(chunk);
+        sum?.update(chunk);
+        this.beforeWrite?.(size - chunk.length);
+        let off = 0;
+        while (off < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
+          off += bytesWritten;
+        }
+      }
+    } catch (e) {
+      if (fh) await fh.close().catch(() => undefined);
+      await unlink(tempPath).catch(() => undefined);
+      source.destroy();
+      throw storageError(e);
+    }
+    return new StagedBlob(this, fh, tempPath, blobId, size, md5?.digest(), sum?.digest());
+  }
+
+  /** Copies a blob (reflink where the filesystem can) into a new staged blob; hashes are not computed. */
+  async stageCopy(fromBlobId: string, size: number): Promise<StagedBlob> {
+    const blobId = newBlobId();
+    const tempPath = join(this.tmpDir, `${blobId}.part`);
+    try {
+      this.beforeWrite?.(0);
+      await copyFile(this.pathOf(fromBlobId), tempPath, constants.COPYFILE_FICLONE);
+      const fh = await open(tempPath, 'r+');
+      return new StagedBlob(this, fh, tempPath, blobId, size, undefined, undefined);
+    } catch (e) {
+      await unlink(tempPath).catch(() => undefined);
+      throw storageError(e);
+    }
+  }
+
+  /** Opens a blob for reading [start, end] (inclusive). Undefined when the file is gone (replaced meanwhile). */
+  async openRead(blobId: string, start?: number, end?: number): Promise<ReadStream | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.pathOf(blobId), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return createReadStream('', { fd: fh.fd, start, end, autoClose: true, highWaterMark: 256 * 1024 }).on('close', () => {
+      void fh.close().catch(() => undefined);
+    });
+  }
+
+  async remove(blobId: string): Promise<void> {
+    await unlink(this.pathOf(blobId)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+
+  /** Temp files older than `maxAgeMs` (all of them when 0). */
+  async staleTemps(maxAgeMs: number, now: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await readdir(this.tmpDir)) {
+      const p = join(this.tmpDir, name);
+      if (maxAgeMs === 0) out.push(p);
+      else {
+        const st = await stat(p).catch(() => undefined);
+        if (st && now - st.mtimeMs > maxAgeMs) out.push(p);
+      }
+    }
+    return out;
+  }
+
+  /** Every blob id on disk with its mtime, shard by shard. */
+  async *allBlobs(): AsyncGenerator<{ blobId: string; mtimeMs: number }> {
+    for (let i = 0; i < 256; i++) {
+      const dir = join(this.blobsDir, i.toString(16).padStart(2, '0'));
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (!ID_RE.test(name)) continue;
+        const st = await stat(join(dir, name)).catch(() => undefined);
+        if (st) yield { blobId: name, mtimeMs: st.mtimeMs };
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { Db } from './db.js';
+
+export interface Bucket {
+  id: number;
+  name: string;
+  ownerId: number;
+  region: string;
+  createdAt: number;
+}
+
+interface BucketRow {
+  id: number;
+  name: string;
+  owner_id: number;
+  region: string;
+  created_at: number;
+}
+
+const toBucket = (r: BucketRow): Bucket => ({ id: r.id, name: r.name, ownerId: r.owner_id, region: r.region, createdAt: r.created_at });
+
+/** Buckets. */
+export class BucketsRepo {
+  private readonly byName;
+  private readonly all;
+  private readonly ofOwner;
+  private readonly insert;
+  private readonly del;
+  private readonly anyObject;
+
+  constructor(private readonly db: Db) {
+    this.byName = db.prepare<[string], BucketRow>('SELECT * FROM buckets WHERE name = ?');
+    this.all = db.prepare<[], BucketRow>('SELECT * FROM buckets ORDER BY name');
+    this.ofOwner = db.prepare<[number], BucketRow>('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name');
+    this.insert = db.prepare('INSERT INTO buckets (name, owner_id, region, created_at) VALUES (?, ?, ?, ?)');
+    this.del = db.prepare('DELETE FROM buckets WHERE id = ?');
+    this.anyObject = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM objects WHERE bucket_id = ? LIMIT 1');
+  }
+
+  get(name: string): Bucket | undefined {
+    const r = this.byName.get(name);
+    return r ? toBucket(r) : undefined;
+  }
+
+  /** All buckets, or those of one owner, by name. */
+  list(ownerId?: number): Bucket[] {
+    return (ownerId === undefined ? this.all.all() : this.ofOwner.all(ownerId)).map(toBucket);
+  }
+
+  /** Creates a bucket; if the name is taken, returns the existing bucket with created=false. */
+  create(name: string, ownerId: number, region: string, now: number): { bucket: Bucket; created: boolean } {
+    return this.db.transaction(() => {
+      const existing = this.byName.get(name);
+      if (existing) return { bucket: toBucket(existing), created: false };
+      const id = Number(this.insert.run(name, ownerId, region, now).lastInsertRowid);
+      return { bucket: { id, name, ownerId, region, createdAt: now }, created: true };
+    }).immediate();
+  }
+
+  /** Deletes an empty bucket. */
+  delete(id: number): 'deleted' | 'not-empty' | 'missing' {
+    return this.db.transaction(() => {
+      if (this.anyObject.get(id)) return 'not-empty' as const;
+      return this.del.run(id).changes > 0 ? ('deleted' as const) : ('missing' as const);
+    }).immediate();
+  }
+}

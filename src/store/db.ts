@@ -1,0 +1,44 @@
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+/** The migrations folder: beside this module in src/, copied beside it in dist/ by the build. */
+function migrationsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, 'migrations');
+}
+
+/**
+ * Opens (creating if needed) the metadata database in WAL mode and applies
+ * the numbered migrations forward-only. `durable` keeps synchronous=FULL
+ * (every commit is on disk when it returns); otherwise NORMAL.
+ */
+export function openDb(path: string, durable: boolean): Db {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const files = readdirSync(migrationsDir())
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort();
+  for (const f of files) {
+    const version = Number.parseInt(f, 10);
+    if (applied.has(version)) continue;
+    const sql = readFileSync(join(migrationsDir(), f), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+    }).immediate();
+  }
+}
