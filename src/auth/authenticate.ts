@@ -114,8 +114,33 @@ function mismatch(accessKey: string, sts: string, provided: string, creq: string
   });
 }
 
+const ignore = () => undefined;
+
+/**
+ * The stream an operation reads a body from may fail (bad hash, truncated
+ * body) before the operation starts iterating it: a listener is attached at
+ * once so the failure is kept on the stream (and rethrown to its reader)
+ * instead of escaping as an uncaught error.
+ */
+function guarded<T extends Readable>(s: T): T {
+  s.on('error', ignore);
+  return s;
+}
+
 function plainBody(len: number | undefined): (raw: Readable) => Readable {
-  return (raw) => (len === undefined ? raw : raw.pipe(new LengthVerifier(len)).on('error', () => raw.resume()));
+  return (raw) => {
+    guarded(raw);
+    return len === undefined ? raw : guarded(raw.pipe(new LengthVerifier(len)));
+  };
+}
+
+function hashedBody(len: number | undefined, expectedHex: string): (raw: Readable) => Readable {
+  return (raw) => {
+    const base = plainBody(len)(raw);
+    const v = guarded(new Sha256Verifier(expectedHex));
+    base.on('error', (e) => v.destroy(e));
+    return base.pipe(v);
+  };
 }
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
@@ -214,7 +239,8 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
             expectedTrailers: trailer ? trailerNames : [],
             decodedContentLength: decodedLength,
           });
-          raw.on('error', (e) => decoder!.destroy(e));
+          guarded(decoder);
+          guarded(raw).on('error', (e) => decoder!.destroy(e));
           return raw.pipe(decoder);
         },
         trailers: () => decoder?.trailers ?? NO_TRAILERS,
@@ -227,13 +253,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
       payload: hashed ? 'sha256' : 'unsigned',
       contentLength,
       trailerNames: [],
-      body: (raw) => {
-        const base = plainBody(contentLength)(raw);
-        if (!hashed) return base;
-        const v = new Sha256Verifier(payloadHash);
-        base.on('error', (e) => v.destroy(e));
-        return base.pipe(v);
-      },
+      body: hashed ? hashedBody(contentLength, payloadHash) : plainBody(contentLength),
       trailers: () => NO_TRAILERS,
     };
   }
@@ -264,13 +284,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
       payload: hashed ? 'sha256' : 'unsigned',
       contentLength,
       trailerNames: [],
-      body: (raw) => {
-        const base = plainBody(contentLength)(raw);
-        if (!hashed) return base;
-        const v = new Sha256Verifier(payloadHash);
-        base.on('error', (e) => v.destroy(e));
-        return base.pipe(v);
-      },
+      body: hashed ? hashedBody(contentLength, payloadHash) : plainBody(contentLength),
       trailers: () => NO_TRAILERS,
     };
   }

@@ -135,7 +135,9 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
       o.lastModified,
     );
     if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: header(r.headers, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
-    const h = objectHeaders(o, header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+    const ranged = r.headers.range !== undefined;
+    // A checksum describes the whole object: it is not sent with a byte range (as S3 does).
+    const h = objectHeaders(o, !ranged && header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
     if (cond === 'not-modified') {
       return { status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     }
