@@ -90,8 +90,10 @@ async function sendError(reply: FastifyReply, raw: IncomingMessage, e: S3Error, 
   reply.header('server', 'Cairn');
   for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
   if (!raw.complete) {
+    // A body that was never asked for (Expect: 100-continue) or is large is not drained: the connection closes.
     const len = Number(raw.headers['content-length'] ?? NaN);
-    if (!(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
+    const waiting = typeof raw.headers.expect === 'string' && raw.headers.expect.toLowerCase() === '100-continue' && !reply.raw.headersSent;
+    if (waiting || !(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
   }
   if (raw.method === 'HEAD' || e.status === 304) {
     await reply.send();
@@ -131,7 +133,9 @@ async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
     const op = SERVED[name];
     if (!op) throw new S3Error('NotImplemented', `${name} is not implemented by Cairn.`);
     const r: OpRequest = { id: requestId, method, target, headers: raw.headers, raw, auth: continueOnRead(auth, raw, res) };
-    authorize(ctx, auth.identity, op.checks ? op.checks(r) : [{ action: ACTIONS[name], bucket: target.bucket, key: target.key }]);
+    if (!op.authenticatesItself) {
+      authorize(ctx, auth.identity, op.checks ? op.checks(r) : [{ action: ACTIONS[name], bucket: target.bucket, key: target.key }]);
+    }
     const out = await op.run(ctx, r);
     log.bytes = out.bytes;
     await sendResult(reply, out, requestId, method);

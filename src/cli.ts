@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, openContext, startServer } from './main.js';
+import { presignUrl } from './auth/presign.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
 
 const USAGE = `usage:
@@ -10,6 +11,8 @@ const USAGE = `usage:
   cairn user delete NAME
   cairn key create NAME                         add an access key to user NAME
   cairn key delete ACCESS_KEY
+  cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
+                                                a presigned URL on CAIRN_PUBLIC_URL (default http://127.0.0.1:PORT)
 Settings: config/default.json, CAIRN_CONFIG, CAIRN_* environment variables (see README).`;
 
 function fail(msg: string): never {
@@ -93,6 +96,38 @@ function admin(args: string[]): void {
       if (!key || rest.length !== 1) fail('usage: cairn key delete ACCESS_KEY');
       if (!ctx.users.deleteKey(key)) fail(`no access key ${key}`);
       out(`deleted access key ${key}`);
+    } else if (noun === 'presign') {
+      if (verb !== undefined) rest.unshift(verb);
+      const method = (flag(rest, '--method') ?? 'GET').toUpperCase();
+      const expires = Number(flag(rest, '--expires') ?? '3600');
+      const ak = flag(rest, '--access-key');
+      const target = rest[0]?.replace(/^s3:\/\//, '');
+      const slash = target?.indexOf('/') ?? -1;
+      if (!target || rest.length !== 1 || slash <= 0 || slash === target.length - 1) fail('usage: cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]');
+      if (!['GET', 'PUT', 'HEAD', 'DELETE'].includes(method)) fail('--method must be GET, PUT, HEAD or DELETE');
+      if (!Number.isInteger(expires) || expires < 1 || expires > 604800) fail('--expires must be 1 to 604800 seconds');
+      let cred: { accessKey: string; secretKey: string } | undefined;
+      if (ak) {
+        const found = ctx.users.findByAccessKey(ak);
+        if (found) cred = { accessKey: ak, secretKey: found.secretKey };
+      } else {
+        const root = ctx.users.getRoot();
+        const k = root ? ctx.users.keys(root.id)[0] : undefined;
+        if (k) cred = { accessKey: k.accessKey, secretKey: k.secretKey };
+      }
+      if (!cred) fail(ak ? `no access key ${ak}` : 'no root access key: start the server once, or pass --access-key');
+      out(
+        presignUrl({
+          baseUrl: config.publicUrl || `http://127.0.0.1:${config.port}`,
+          method: method as 'GET',
+          bucket: target.slice(0, slash),
+          key: target.slice(slash + 1),
+          ...cred,
+          region: config.region,
+          expiresSeconds: expires,
+          now: new Date(),
+        }),
+      );
     } else {
       fail(USAGE);
     }
@@ -106,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === 'serve') await serve();
-    else if (cmd === 'user' || cmd === 'key') admin([cmd, ...rest]);
+    else if (cmd === 'user' || cmd === 'key' || cmd === 'presign') admin([cmd, ...rest]);
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command "${cmd}"\n${USAGE}`);
   } catch (e) {

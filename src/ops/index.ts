@@ -4,6 +4,7 @@ import { CopyObject } from './copy.js';
 import { DeleteObjects } from './deleteObjects.js';
 import { ListObjects, ListObjectsV2 } from './list.js';
 import { DeleteObject, GetObject, HeadObject, PutObject } from './objects.js';
+import { PostObject } from './postObject.js';
 import type { Operation } from './types.js';
 
 /**
@@ -18,6 +19,7 @@ export const SERVED: Partial<Record<OperationName, Operation>> = Object.fromEntr
     HeadBucket,
     GetBucketLocation,
     PutObject,
+    PostObject,
     GetObject,
     HeadObject,
     DeleteObject,

@@ -35,5 +35,10 @@ export interface Operation {
   readonly name: OperationName;
   /** The (action, resource) pairs that must be allowed. Default: the operation's action on the request's bucket/key. */
   checks?(r: OpRequest): Check[];
+  /**
+   * The operation proves who sent it from its body (PostObject's signed form)
+   * and calls authorize() itself once it has: the pipeline does not.
+   */
+  readonly authenticatesItself?: true;
   run(ctx: import('../context.js').AppContext, r: OpRequest): Promise<OpResult>;
 }
