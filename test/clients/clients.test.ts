@@ -1,0 +1,611 @@
+/**
+ * Real S3 clients against the real server.
+ *
+ * For each client, starts `node dist/cli.js serve` (build first: `npm run
+ * build`) on a free port with a temp data dir, then drives a scripted session
+ * through Debian's aws-cli, boto3, s3cmd (SigV4 and SigV2) and rclone.
+ * A failing step's message carries the command line, its stdout/stderr and
+ * the server's last log lines (CAIRN_CLIENTS_LOG_LEVEL=debug for more;
+ * CAIRN_KEEP_TMP=1 keeps the temp dir).
+ *
+ * A client that is not installed is skipped, unless CAIRN_REQUIRE_CLIENTS=1
+ * (CI), where a missing client fails. Install them with
+ *   apt-get install -y --no-install-recommends awscli python3-boto3 s3cmd rclone
+ *
+ * Multipart uploads are not served yet: every file stays below the clients'
+ * multipart thresholds (aws-cli 8 MB; s3cmd runs with --disable-multipart).
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+const REQUIRE = process.env.CAIRN_REQUIRE_CLIENTS === '1';
+const ACCESS_KEY = 'AKIACAIRNCLIENTS0001';
+const SECRET_KEY = 'cairn-clients-secret-key-000000000000001';
+const STEP_MS = 120_000;
+
+// Debian's packages, by absolute path: another `aws` or `python3` (pyenv,
+// pip) may come first on PATH.
+const AWS = '/usr/bin/aws';
+const PYTHON = '/usr/bin/python3';
+const S3CMD = '/usr/bin/s3cmd';
+const RCLONE = '/usr/bin/rclone';
+const BOTO3_SCRIPT = join(HERE, 'boto3_session.py');
+
+const has = {
+  aws: existsSync(AWS),
+  boto3: existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0,
+  s3cmd: existsSync(S3CMD),
+  rclone: existsSync(RCLONE),
+};
+const INSTALL: Record<keyof typeof has, string> = {
+  aws: `${AWS} (apt-get install awscli)`,
+  boto3: `${PYTHON} with boto3 (apt-get install python3-boto3)`,
+  s3cmd: `${S3CMD} (apt-get install s3cmd)`,
+  rclone: `${RCLONE} (apt-get install rclone)`,
+};
+/** Skip a client's block when it is missing, unless CI requires every client. */
+const skip = (tool: keyof typeof has) => !has[tool] && !REQUIRE;
+function expectInstalled(tool: keyof typeof has): void {
+  expect(has[tool], `CAIRN_REQUIRE_CLIENTS=1 but ${INSTALL[tool]} is missing`).toBe(true);
+}
+
+// ---------------------------------------------------------------- server
+
+// Each client block gets its own server (and data dir), so a server crash in
+// one block does not fail the others. Blocks run one after another, so these
+// describe the server of the block that is running.
+let server: ChildProcess | undefined;
+let endpoint = '';
+let port = 0;
+let serverExit = '';
+let work = '';
+const serverLog: string[] = [];
+
+function logTail(n = 40): string {
+  return [serverExit && `!! ${serverExit}`, ...serverLog.slice(-n)].filter(Boolean).join('\n');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+function collect(stream: NodeJS.ReadableStream | null): void {
+  let partial = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    serverLog.push(...lines);
+    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
+  });
+}
+
+async function startServer(name: string): Promise<void> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  serverLog.length = 0;
+  serverExit = '';
+  port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  const dataDir = join(work, `data-${name}`);
+  mkdirSync(dataDir);
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CAIRN_HOST: '127.0.0.1',
+      CAIRN_PORT: String(port),
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_REGION: 'us-east-1',
+      CAIRN_ACCESS_KEY: ACCESS_KEY,
+      CAIRN_SECRET_KEY: SECRET_KEY,
+      CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? 'info',
+      CAIRN_FSYNC: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server = child;
+  collect(child.stdout);
+  collect(child.stderr);
+  child.on('exit', (code, sig) => {
+    serverExit = `server exited (code ${code}, signal ${sig})`;
+  });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (serverExit) throw new Error(logTail());
+    if (Date.now() > deadline) throw new Error(`server not healthy after 30 s\n${logTail()}`);
+    if (serverLog.some((l) => l.startsWith('Cairn listening on'))) {
+      try {
+        const r = await fetch(`${endpoint}/-/health`);
+        if (r.status === 200 && ((await r.json()) as { status?: string }).status === 'ok') return;
+      } catch {
+        // not yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopServer(): Promise<void> {
+  const child = server;
+  server = undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((res) => child.once('exit', () => res()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => {
+    console.warn(`cairn server (pid ${child.pid}) still running 5 s after SIGTERM: killing it\n${logTail(10)}`);
+    child.kill('SIGKILL');
+  }, 5_000);
+  await gone;
+  clearTimeout(t);
+}
+
+/** A fresh server for the enclosing describe block. Call it first in the block. */
+function withServer(name: string): void {
+  beforeAll(() => startServer(name), 60_000);
+  afterAll(() => stopServer(), 30_000);
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'cairn-clients-'));
+  mkdirSync(join(work, 'home'));
+});
+
+afterAll(async () => {
+  await stopServer();
+  if (work && process.env.CAIRN_KEEP_TMP !== '1') rmSync(work, { recursive: true, force: true });
+}, 30_000);
+
+// ---------------------------------------------------------------- running clients
+
+interface Ran {
+  line: string;
+  code: number | string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A clean environment: no AWS_* or proxy settings leak in from the caller. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: join(work, 'home'),
+    TMPDIR: work,
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    PYTHONIOENCODING: 'utf-8',
+    ...extra,
+  };
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Ran> {
+  const line = `$ ${[cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`;
+  return new Promise((res) => {
+    execFile(
+      cmd,
+      args,
+      { env, cwd: work, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        let code: number | string | null = 0;
+        if (err) {
+          const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string };
+          code = e.killed ? `killed after ${timeoutMs} ms (${e.signal})` : (e.code ?? e.signal ?? 'error');
+        }
+        res({ line, code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const clip = (s: string, n = 6000) => (s.length > n ? `…${s.slice(-n)}` : s);
+
+/** What went on: the command, its output and the server's recent log lines. */
+function story(r: Ran, note = ''): string {
+  return [
+    note,
+    r.line,
+    `exit: ${r.code}`,
+    `stdout:\n${clip(r.stdout, 3000)}`,
+    `stderr:\n${clip(r.stderr)}`,
+    `server log (tail):\n${logTail()}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function ok(r: Ran, note = ''): Ran {
+  expect(r.code, story(r, note)).toBe(0);
+  return r;
+}
+
+function failed(r: Ran, note = ''): Ran {
+  expect(r.code, story(r, note || 'expected this command to fail')).not.toBe(0);
+  return r;
+}
+
+function writeRandom(path: string, size: number): Buffer {
+  mkdirSync(dirname(path), { recursive: true });
+  const b = randomBytes(size);
+  writeFileSync(path, b);
+  return b;
+}
+
+function writeText(path: string, text: string): Buffer {
+  mkdirSync(dirname(path), { recursive: true });
+  const b = Buffer.from(text, 'utf8');
+  writeFileSync(path, b);
+  return b;
+}
+
+function expectSameFile(got: string, want: Buffer, what: string): void {
+  expect(existsSync(got), `${what}: ${got} was not written`).toBe(true);
+  const data = readFileSync(got);
+  expect(data.length, `${what}: size`).toBe(want.length);
+  expect(data.equals(want), `${what}: bytes differ`).toBe(true);
+}
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+// ---------------------------------------------------------------- aws-cli
+
+describe.skipIf(skip('aws'))('aws-cli (Debian awscli)', () => {
+  withServer('awscli');
+  const bucket = 'cairn-awscli';
+  const bigKey = 'dir/big.bin';
+  const oddKey = 'dir/sub/spaced name+plus ünïcødé ✓.txt';
+  const copyKey = 'copies/copy of ✓ + more.txt';
+  let dir = '';
+  let big: Buffer;
+  let small: Buffer;
+  const aws = (...args: string[]) => run(AWS, ['--endpoint-url', endpoint, '--no-cli-pager', ...args], env());
+  const env = () =>
+    cleanEnv({
+      AWS_ACCESS_KEY_ID: ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_RETRY_MODE: 'standard',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PAGER: '',
+    });
+  const json = (r: Ran) => {
+    try {
+      return JSON.parse(r.stdout) as Record<string, any>;
+    } catch {
+      throw new Error(story(r, 'stdout is not JSON'));
+    }
+  };
+
+  beforeAll(() => {
+    dir = join(work, 'awscli');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config'), '');
+    writeFileSync(join(dir, 'credentials'), '');
+    big = writeRandom(join(dir, 'up', 'big.bin'), 3 * 1024 * 1024 + 123);
+    small = writeText(join(dir, 'up', 'small.txt'), 'hello from aws-cli: ünïcødé ✓\n');
+  });
+
+  it('is installed', () => expectInstalled('aws'));
+
+  it('s3 mb creates the bucket and s3 ls lists it (CreateBucket, ListBuckets)', async () => {
+    const r = ok(await aws('s3', 'mb', `s3://${bucket}`));
+    expect(r.stdout, story(r)).toContain(`make_bucket: ${bucket}`);
+    const ls = ok(await aws('s3', 'ls'));
+    expect(ls.stdout, story(ls)).toMatch(new RegExp(`\\s${bucket}$`, 'm'));
+  }, STEP_MS);
+
+  it('s3 cp uploads a 3 MB file and a small file with spaces, + and unicode in its key (PutObject)', async () => {
+    const r1 = ok(await aws('s3', 'cp', join(dir, 'up', 'big.bin'), `s3://${bucket}/${bigKey}`));
+    expect(r1.stdout, story(r1)).toContain('upload:');
+    const r2 = ok(await aws('s3', 'cp', join(dir, 'up', 'small.txt'), `s3://${bucket}/${oddKey}`));
+    expect(r2.stdout, story(r2)).toContain('upload:');
+  }, STEP_MS);
+
+  it('s3 cp downloads both with the same bytes (GetObject)', async () => {
+    ok(await aws('s3', 'cp', `s3://${bucket}/${bigKey}`, join(dir, 'down', 'big.bin')));
+    expectSameFile(join(dir, 'down', 'big.bin'), big, 'big.bin');
+    ok(await aws('s3', 'cp', `s3://${bucket}/${oddKey}`, join(dir, 'down', 'small.txt')));
+    expectSameFile(join(dir, 'down', 'small.txt'), small, 'odd key');
+  }, STEP_MS);
+
+  it('s3 ls --recursive lists both keys with their sizes (ListObjectsV2)', async () => {
+    const r = ok(await aws('s3', 'ls', '--recursive', `s3://${bucket}/`));
+    const rows = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const m = /^\S+ \S+\s+(\d+) (.*)$/.exec(l);
+        return m ? { size: Number(m[1]), key: m[2] } : { size: -1, key: l };
+      });
+    expect(rows, story(r)).toEqual([
+      { size: big.length, key: bigKey },
+      { size: small.length, key: oddKey },
+    ]);
+    // The CLI's paging with one key a page walks ContinuationToken.
+    const paged = ok(await aws('s3api', 'list-objects-v2', '--bucket', bucket, '--page-size', '1', '--query', 'Contents[].Key'));
+    expect(json(paged), story(paged)).toEqual([bigKey, oddKey]);
+  }, STEP_MS);
+
+  it('s3api list-objects-v2 --prefix --delimiter / returns contents and common prefixes', async () => {
+    // --no-paginate: the CLI's own paging would merge pages and drop KeyCount.
+    const r = ok(await aws('s3api', 'list-objects-v2', '--no-paginate', '--bucket', bucket, '--prefix', 'dir/', '--delimiter', '/'));
+    const out = json(r);
+    expect(
+      (out.Contents ?? []).map((o: any) => [o.Key, o.Size, o.ETag]),
+      story(r),
+    ).toEqual([[bigKey, big.length, `"${md5(big)}"`]]);
+    expect(out.CommonPrefixes, story(r)).toEqual([{ Prefix: 'dir/sub/' }]);
+    expect(out.KeyCount, story(r)).toBe(2);
+    expect(out.IsTruncated, story(r)).toBe(false);
+    expect(out.EncodingType, story(r)).toBe('url');
+
+    // One level down: the unicode key survives encoding-type=url both ways.
+    const r2 = ok(await aws('s3api', 'list-objects-v2', '--no-paginate', '--bucket', bucket, '--prefix', 'dir/sub/', '--delimiter', '/'));
+    const out2 = json(r2);
+    expect((out2.Contents ?? []).map((o: any) => o.Key), story(r2)).toEqual([oddKey]);
+    expect(out2.CommonPrefixes ?? [], story(r2)).toEqual([]);
+  }, STEP_MS);
+
+  it('s3api copy-object copies the odd key (CopyObject with an encoded x-amz-copy-source)', async () => {
+    const r = ok(await aws('s3api', 'copy-object', '--bucket', bucket, '--key', copyKey, '--copy-source', `${bucket}/${oddKey}`));
+    expect(json(r).CopyObjectResult?.ETag, story(r)).toBe(`"${md5(small)}"`);
+    // s3 cp between two S3 URLs is a CopyObject too (after a HeadObject).
+    const r2 = ok(await aws('s3', 'cp', `s3://${bucket}/${bigKey}`, `s3://${bucket}/copies/big copy.bin`));
+    expect(r2.stdout, story(r2)).toContain('copy:');
+  }, STEP_MS);
+
+  it('s3api head-object reports the copy (HeadObject)', async () => {
+    const r = ok(await aws('s3api', 'head-object', '--bucket', bucket, '--key', copyKey));
+    const h = json(r);
+    expect(h.ContentLength, story(r)).toBe(small.length);
+    expect(h.ETag, story(r)).toBe(`"${md5(small)}"`);
+    const r2 = ok(await aws('s3api', 'head-object', '--bucket', bucket, '--key', 'copies/big copy.bin'));
+    expect(json(r2).ContentLength, story(r2)).toBe(big.length);
+    ok(await aws('s3', 'cp', `s3://${bucket}/${copyKey}`, join(dir, 'down', 'copy.txt')));
+    expectSameFile(join(dir, 'down', 'copy.txt'), small, 'copied object');
+    // A missing key: HeadObject is a bare 404.
+    const r3 = failed(await aws('s3api', 'head-object', '--bucket', bucket, '--key', 'nope/missing'));
+    expect(r3.stderr, story(r3)).toMatch(/404|Not Found/);
+  }, STEP_MS);
+
+  it('s3 rm deletes one key and then the rest recursively (DeleteObject)', async () => {
+    const r = ok(await aws('s3', 'rm', `s3://${bucket}/${bigKey}`));
+    expect(r.stdout, story(r)).toContain(`delete: s3://${bucket}/${bigKey}`);
+    const r2 = ok(await aws('s3', 'rm', '--recursive', `s3://${bucket}/`));
+    for (const k of [oddKey, copyKey, 'copies/big copy.bin']) expect(r2.stdout, story(r2)).toContain(`delete: s3://${bucket}/${k}`);
+    const ls = ok(await aws('s3api', 'list-objects-v2', '--bucket', bucket));
+    expect(ls.stdout.trim() === '' ? 0 : (json(ls).KeyCount ?? 0), story(ls)).toBe(0);
+  }, STEP_MS);
+
+  it('s3 rb removes the bucket; head-bucket is then 404 (DeleteBucket, HeadBucket)', async () => {
+    const r = ok(await aws('s3', 'rb', `s3://${bucket}`));
+    expect(r.stdout, story(r)).toContain(`remove_bucket: ${bucket}`);
+    const r2 = failed(await aws('s3api', 'head-bucket', '--bucket', bucket));
+    expect(r2.stderr, story(r2)).toMatch(/404|Not Found/);
+  }, STEP_MS);
+});
+
+// ---------------------------------------------------------------- boto3
+
+describe.skipIf(skip('boto3'))('boto3 (Debian python3-boto3)', () => {
+  withServer('boto3');
+  it('is installed', () => expectInstalled('boto3'));
+
+  it('runs the scripted session (boto3_session.py)', async () => {
+    const r = await run(PYTHON, [BOTO3_SCRIPT, endpoint, ACCESS_KEY, SECRET_KEY, 'cairn-boto3'], cleanEnv(), 110_000);
+    // KNOWN SERVER BUG (found 2026-11, src/store/blobs.ts openRead closes each fd twice: the
+    // stream's autoClose, then fh.close() on the same number, which may by then belong to
+    // another request's file): the script's parallel_get_object step sees 500s, reset
+    // connections and wrong bytes. This assertion is right; it fails until openRead is fixed.
+    ok(r);
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    let summary: { steps?: string[] } = {};
+    try {
+      summary = JSON.parse(last);
+    } catch {
+      throw new Error(story(r, 'no JSON summary on stdout'));
+    }
+    expect(summary.steps, story(r)).toEqual([
+      'create_bucket',
+      'put_get_object',
+      'get_object_range',
+      'parallel_get_object',
+      'get_missing_key',
+      'list_objects_v2_paging',
+      'copy_object',
+      'presigned_get_v4',
+      'presigned_get_v2',
+      'delete_objects',
+      'delete_bucket',
+    ]);
+  }, STEP_MS);
+});
+
+// ---------------------------------------------------------------- s3cmd
+
+for (const sigv2 of [false, true]) {
+  describe.skipIf(skip('s3cmd'))(`s3cmd (Debian s3cmd, ${sigv2 ? 'SigV2' : 'SigV4'})`, () => {
+    withServer(sigv2 ? 's3cmd-v2' : 's3cmd-v4');
+    const bucket = sigv2 ? 'cairn-s3cmd-v2' : 'cairn-s3cmd-v4';
+    const oddKey = 'data/file with space+plus (1).txt';
+    let dir = '';
+    let cfg = '';
+    let big: Buffer;
+    let small: Buffer;
+    const s3cmd = (...args: string[]) => run(S3CMD, ['-c', cfg, '--no-progress', ...args], cleanEnv());
+    const url = (k = '') => `s3://${bucket}/${k}`;
+
+    beforeAll(() => {
+      dir = join(work, `s3cmd-${sigv2 ? 'v2' : 'v4'}`);
+      mkdirSync(dir);
+      cfg = join(dir, 's3cfg');
+      writeFileSync(
+        cfg,
+        [
+          '[default]',
+          `access_key = ${ACCESS_KEY}`,
+          `secret_key = ${SECRET_KEY}`,
+          `host_base = 127.0.0.1:${port}`,
+          `host_bucket = 127.0.0.1:${port}`,
+          'bucket_location = us-east-1',
+          'use_https = False',
+          'check_ssl_certificate = False',
+          `signature_v2 = ${sigv2 ? 'True' : 'False'}`,
+          '',
+        ].join('\n'),
+      );
+      big = writeRandom(join(dir, 'up', 'big.bin'), 1024 * 1024 + 17);
+      small = writeText(join(dir, 'up', 'small.txt'), `s3cmd ${sigv2 ? 'v2' : 'v4'} says hello\n`);
+    });
+
+    it('is installed', () => expectInstalled('s3cmd'));
+
+    it('mb creates the bucket (CreateBucket)', async () => {
+      // --debug shows the Authorization header: make sure the scheme is the one under test.
+      const r = ok(await s3cmd('--debug', 'mb', url()));
+      expect(r.stdout, story(r)).toContain(`Bucket '${url()}' created`);
+      expect(r.stderr, story(r, 'wrong signature scheme')).toContain(sigv2 ? `'Authorization': 'AWS ${ACCESS_KEY}:` : `'Authorization': 'AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/`);
+      const ls = ok(await s3cmd('ls'));
+      expect(ls.stdout, story(ls)).toContain(url().replace(/\/$/, ''));
+    }, STEP_MS);
+
+    it('put --disable-multipart uploads a 1 MB file and a key with spaces and + (PutObject)', async () => {
+      ok(await s3cmd('put', '--disable-multipart', join(dir, 'up', 'big.bin'), url('data/big.bin')));
+      ok(await s3cmd('put', '--disable-multipart', join(dir, 'up', 'small.txt'), url(oddKey)));
+    }, STEP_MS);
+
+    it('get downloads both with the same bytes (GetObject)', async () => {
+      ok(await s3cmd('get', '--force', url('data/big.bin'), join(dir, 'down', 'big.bin')));
+      expectSameFile(join(dir, 'down', 'big.bin'), big, 'big.bin');
+      ok(await s3cmd('get', '--force', url(oddKey), join(dir, 'down', 'small.txt')));
+      expectSameFile(join(dir, 'down', 'small.txt'), small, 'odd key');
+    }, STEP_MS);
+
+    it('ls -r lists both keys (ListObjects)', async () => {
+      const r = ok(await s3cmd('ls', '-r', url()));
+      const keys = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(l.indexOf('s3://')));
+      expect(keys, story(r)).toEqual([url('data/big.bin'), url(oddKey)]);
+    }, STEP_MS);
+
+    it('cp copies an object; info shows its MD5 (CopyObject, HeadObject)', async () => {
+      ok(await s3cmd('cp', url(oddKey), url('data/copy of small.txt')));
+      const r = ok(await s3cmd('info', url('data/copy of small.txt')));
+      expect(r.stdout, story(r)).toContain(md5(small));
+      ok(await s3cmd('get', '--force', url('data/copy of small.txt'), join(dir, 'down', 'copy.txt')));
+      expectSameFile(join(dir, 'down', 'copy.txt'), small, 'copied object');
+    }, STEP_MS);
+
+    it('del removes keys (DeleteObject, DeleteObjects)', async () => {
+      const r = ok(await s3cmd('del', url('data/big.bin')));
+      expect(r.stdout, story(r)).toContain(`delete: '${url('data/big.bin')}'`);
+      ok(await s3cmd('del', '--recursive', '--force', url()));
+      const ls = ok(await s3cmd('ls', '-r', url()));
+      expect(ls.stdout.trim(), story(ls)).toBe('');
+    }, STEP_MS);
+
+    it('rb removes the bucket (DeleteBucket)', async () => {
+      const r = ok(await s3cmd('rb', url()));
+      expect(r.stdout, story(r)).toContain(`Bucket '${url()}' removed`);
+      const ls = ok(await s3cmd('ls'));
+      expect(ls.stdout, story(ls)).not.toContain(url().replace(/\/$/, ''));
+    }, STEP_MS);
+  });
+}
+
+// ---------------------------------------------------------------- rclone
+
+describe.skipIf(skip('rclone'))('rclone (Debian rclone)', () => {
+  withServer('rclone');
+  const bucket = 'cairn-rclone';
+  let dir = '';
+  let cfg = '';
+  const files: Record<string, Buffer> = {};
+  const rclone = (...args: string[]) =>
+    run(RCLONE, ['--config', cfg, '--retries', '1', '--low-level-retries', '1', '--contimeout', '10s', '--timeout', '60s', ...args], cleanEnv());
+
+  beforeAll(() => {
+    dir = join(work, 'rclone');
+    mkdirSync(dir);
+    cfg = join(dir, 'rclone.conf');
+    writeFileSync(
+      cfg,
+      [
+        '[cairn]',
+        'type = s3',
+        'provider = Other',
+        'env_auth = false',
+        `access_key_id = ${ACCESS_KEY}`,
+        `secret_access_key = ${SECRET_KEY}`,
+        'region = us-east-1',
+        `endpoint = ${endpoint}`,
+        'force_path_style = true',
+        '',
+      ].join('\n'),
+    );
+    const src = join(dir, 'src');
+    files['a.txt'] = writeText(join(src, 'a.txt'), 'alpha\n');
+    files['empty.txt'] = writeText(join(src, 'empty.txt'), '');
+    files['nested/plus+sign.txt'] = writeText(join(src, 'nested', 'plus+sign.txt'), 'plus\n');
+    files['nested/spaced name ü.txt'] = writeText(join(src, 'nested', 'spaced name ü.txt'), 'spaced ünïcødé\n');
+    files['nested/deeper/b.bin'] = writeRandom(join(src, 'nested', 'deeper', 'b.bin'), 300 * 1024 + 5);
+  });
+
+  it('is installed', () => expectInstalled('rclone'));
+
+  it('mkdir creates the bucket (CreateBucket)', async () => {
+    ok(await rclone('mkdir', `cairn:${bucket}`));
+    const r = ok(await rclone('lsd', 'cairn:'));
+    expect(r.stdout, story(r)).toMatch(new RegExp(`\\s${bucket}$`, 'm'));
+  }, STEP_MS);
+
+  it('copy uploads a small tree, check finds no differences (PutObject, ListObjects)', async () => {
+    ok(await rclone('copy', join(dir, 'src'), `cairn:${bucket}/tree`));
+    const r = ok(await rclone('check', join(dir, 'src'), `cairn:${bucket}/tree`));
+    expect(r.stderr, story(r)).toMatch(/0 differences found/);
+    expect(r.stderr, story(r)).toMatch(new RegExp(`${Object.keys(files).length} matching files`));
+  }, STEP_MS);
+
+  it('lsf -R lists the tree', async () => {
+    const r = ok(await rclone('lsf', '-R', `cairn:${bucket}`));
+    const got = r.stdout.split('\n').filter(Boolean).sort();
+    const want = ['tree/', 'tree/nested/', 'tree/nested/deeper/', ...Object.keys(files).map((k) => `tree/${k}`)].sort();
+    expect(got, story(r)).toEqual(want);
+  }, STEP_MS);
+
+  it('copy back down gives the same bytes (GetObject)', async () => {
+    // Parallel downloads: intermittently hit the openRead fd double-close bug (500s,
+    // "connection reset by peer") until src/store/blobs.ts is fixed. The assertion is right.
+    ok(await rclone('copy', '--transfers', '8', `cairn:${bucket}/tree`, join(dir, 'back')));
+    for (const [k, b] of Object.entries(files)) expectSameFile(join(dir, 'back', k), b, k);
+  }, STEP_MS);
+
+  it('purge removes the objects and the bucket (DeleteObject(s), DeleteBucket)', async () => {
+    ok(await rclone('purge', `cairn:${bucket}`));
+    const r = ok(await rclone('lsd', 'cairn:'));
+    expect(r.stdout, story(r)).not.toContain(bucket);
+  }, STEP_MS);
+});
