@@ -94,6 +94,11 @@ async function sendError(reply: FastifyReply, raw: IncomingMessage, e: S3Error, 
     const len = Number(raw.headers['content-length'] ?? NaN);
     const waiting = typeof raw.headers.expect === 'string' && raw.headers.expect.toLowerCase() === '100-continue' && !reply.raw.headersSent;
     if (waiting || !(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
+    else {
+      // The reader gave up part-way (e.g. InsufficientStorage): discard the rest so the connection can carry the next request.
+      raw.unpipe();
+      raw.resume();
+    }
   }
   if (raw.method === 'HEAD' || e.status === 304) {
     await reply.send();

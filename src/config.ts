@@ -18,6 +18,8 @@ export interface Config {
   readonly maxPutObjectSize: number;
   readonly sweepIntervalSeconds: number;
   readonly tempMaxAgeSeconds: number;
+  /** Multipart uploads left open longer than this are aborted by the background worker. */
+  readonly multipartExpirySeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -37,6 +39,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_FSYNC: 'fsync',
   CAIRN_PUBLIC_URL: 'publicUrl',
   CAIRN_SWEEP_INTERVAL_SECONDS: 'sweepIntervalSeconds',
+  CAIRN_MULTIPART_EXPIRY_SECONDS: 'multipartExpirySeconds',
 };
 
 function packageRoot(): string {
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxPutObjectSize: int(w('maxPutObjectSize'), raw.maxPutObjectSize ?? 5 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
     sweepIntervalSeconds: int(w('sweepIntervalSeconds'), raw.sweepIntervalSeconds ?? 600, 1, 86400 * 7),
     tempMaxAgeSeconds: int(w('tempMaxAgeSeconds'), raw.tempMaxAgeSeconds ?? 3600, 1, 86400 * 30),
+    multipartExpirySeconds: int(w('multipartExpirySeconds'), raw.multipartExpirySeconds ?? 7 * 86400, 60, 86400 * 3650),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -5,6 +5,7 @@ import type { BucketsRepo } from './store/buckets.js';
 import type { Db } from './store/db.js';
 import type { Garbage } from './store/garbage.js';
 import type { ObjectsRepo } from './store/objects.js';
+import type { UploadsRepo } from './store/uploads.js';
 import type { UsersRepo } from './store/users.js';
 
 /** What every operation may use: passed explicitly, never held in module globals. */
@@ -14,6 +15,7 @@ export interface AppContext {
   readonly users: UsersRepo;
   readonly buckets: BucketsRepo;
   readonly objects: ObjectsRepo;
+  readonly uploads: UploadsRepo;
   readonly blobs: BlobStore;
   readonly garbage: Garbage;
   readonly log: Logger;

@@ -9,6 +9,7 @@ import { BucketsRepo } from './store/buckets.js';
 import { openDb } from './store/db.js';
 import { Garbage } from './store/garbage.js';
 import { ObjectsRepo } from './store/objects.js';
+import { UploadsRepo } from './store/uploads.js';
 import { UsersRepo, generateAccessKey, generateSecretKey } from './store/users.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 
@@ -43,14 +44,16 @@ export function openContext(config: Config, log: Logger, opts: StartOptions = {}
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDb(join(config.dataDir, 'cairn.db'), config.fsync);
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
+  const objects = new ObjectsRepo(db);
   return {
     config,
     db,
     users: new UsersRepo(db),
     buckets: new BucketsRepo(db),
-    objects: new ObjectsRepo(db),
+    objects,
+    uploads: new UploadsRepo(db, objects),
     blobs,
-    garbage: new Garbage(db, blobs, log),
+    garbage: new Garbage(db, blobs, objects, log),
     log,
     clock: opts.clock ?? Date.now,
   };
@@ -91,9 +94,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const ctx = openContext(config, log, opts);
   ensureRoot(ctx, print);
-  const isReferenced = (id: string) => ctx.objects.references(id);
+  const isReferenced = (id: string) => ctx.objects.references(id) || ctx.uploads.references(id);
   const swept = await sweep(ctx, true, isReferenced);
-  if (swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
+  if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
   const app = buildApp(ctx);
   await app.listen({ host: config.host, port: config.port });

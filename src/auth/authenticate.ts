@@ -130,7 +130,11 @@ function guarded<T extends Readable>(s: T): T {
 function plainBody(len: number | undefined): (raw: Readable) => Readable {
   return (raw) => {
     guarded(raw);
-    return len === undefined ? raw : guarded(raw.pipe(new LengthVerifier(len)));
+    if (len === undefined) return raw;
+    // pipe() does not pass on a source's error: a client that aborts mid-body must fail the reader, not stall it.
+    const v = guarded(new LengthVerifier(len));
+    raw.on('error', (e) => v.destroy(e));
+    return raw.pipe(v);
   };
 }
 

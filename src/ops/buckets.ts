@@ -82,7 +82,11 @@ export const DeleteBucket: Operation = {
   name: 'DeleteBucket',
   async run(ctx, r) {
     const b = requireBucket(ctx, r);
-    const res = ctx.buckets.delete(b.id);
+    let garbage: string[] = [];
+    const res = ctx.buckets.delete(b.id, () => {
+      garbage = ctx.uploads.removeAllIn(b.id, ctx.clock());
+    });
+    for (const g of garbage) ctx.garbage.collect(g);
     if (res === 'not-empty') throw new S3Error('BucketNotEmpty', undefined, { BucketName: b.name });
     if (res === 'missing') throw new S3Error('NoSuchBucket', undefined, { BucketName: b.name });
     return { status: 204 };

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { S3Error } from '../errors/s3error.js';
 import { decodePath } from '../http/request.js';
 import type { ObjectRecord } from '../store/objects.js';
@@ -5,6 +6,7 @@ import { isoDate, toXml } from '../xml/xml.js';
 import { evaluateConditions, header, requireBucket, requireKey } from './common.js';
 import { commitObject, metadataOf, storageClassOf } from './write.js';
 import type { AppContext } from '../context.js';
+import { openObject } from './read.js';
 import type { Operation, OpRequest } from './types.js';
 
 export interface CopySource {
@@ -92,9 +94,9 @@ export const CopyObject: Operation = {
     const md = directive === 'REPLACE' ? metadataOf(r.headers) : { headers: obj.headers, meta: obj.meta };
     let staged;
     let etag = obj.etag;
-    if (obj.etag.includes('-')) {
+    if (obj.partsCount) {
       // A multipart source: the copy is a single-part object whose ETag is the MD5 of its bytes.
-      const stream = await ctx.blobs.openRead(obj.blobId);
+      const stream = obj.size === 0 ? Readable.from([]) : await openObject(ctx, obj, 0, obj.size - 1);
       if (!stream) throw new S3Error('InternalError', 'The copy source data could not be read.');
       staged = await ctx.blobs.stage(stream, { maxSize: MAX_COPY });
       etag = staged.md5!.toString('hex');

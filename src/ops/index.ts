@@ -3,6 +3,16 @@ import { CreateBucket, DeleteBucket, GetBucketLocation, HeadBucket, ListBuckets 
 import { CopyObject } from './copy.js';
 import { DeleteObjects } from './deleteObjects.js';
 import { ListObjects, ListObjectsV2 } from './list.js';
+import {
+  AbortMultipartUpload,
+  CompleteMultipartUpload,
+  CreateMultipartUpload,
+  ListMultipartUploads,
+  ListParts,
+  UploadPart,
+  UploadPartCopy,
+} from './multipart.js';
+import { GetObjectAttributes } from './attributes.js';
 import { DeleteObject, GetObject, HeadObject, PutObject } from './objects.js';
 import { PostObject } from './postObject.js';
 import type { Operation } from './types.js';
@@ -27,5 +37,13 @@ export const SERVED: Partial<Record<OperationName, Operation>> = Object.fromEntr
     CopyObject,
     ListObjects,
     ListObjectsV2,
+    CreateMultipartUpload,
+    UploadPart,
+    UploadPartCopy,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    ListMultipartUploads,
+    GetObjectAttributes,
   ].map((op) => [op.name, op]),
 );

@@ -11,6 +11,7 @@ import {
   requireKey,
 } from './common.js';
 import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import { openObject } from './read.js';
 import type { Operation, OpRequest, OpResult } from './types.js';
 
 export const PutObject: Operation = {
@@ -65,12 +66,12 @@ export const PutObject: Operation = {
   },
 };
 
-interface WriteConditions {
+export interface WriteConditions {
   ifMatch?: string;
   ifNoneMatch?: string;
 }
 
-function writeConditions(r: OpRequest): WriteConditions | undefined {
+export function writeConditions(r: OpRequest): WriteConditions | undefined {
   const ifMatch = header(r.headers, 'if-match');
   const ifNoneMatch = header(r.headers, 'if-none-match');
   if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
@@ -81,7 +82,7 @@ function writeConditions(r: OpRequest): WriteConditions | undefined {
 }
 
 /** Conditional writes: If-None-Match: * (must not exist) and If-Match: etag (must exist with that ETag). */
-function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined): void {
+export function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined): void {
   if (c.ifNoneMatch !== undefined && cur) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
   if (c.ifMatch !== undefined) {
     if (!cur) throw new S3Error('NoSuchKey');
@@ -135,17 +136,27 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
       o.lastModified,
     );
     if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: header(r.headers, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
-    const ranged = r.headers.range !== undefined;
-    // A checksum describes the whole object: it is not sent with a byte range (as S3 does).
+    const ranged = r.headers.range !== undefined || q.has('partNumber');
+    // A checksum describes the whole object: it is not sent with a byte range or a part (as S3 does).
     const h = objectHeaders(o, !ranged && header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
     if (cond === 'not-modified') {
       return { status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     }
     let range = parseRange(header(r.headers, 'range'), o.size);
+    let partRange = false;
     if (q.has('partNumber')) {
-      // A single-part object has exactly one part: the whole object.
-      if (q.get('partNumber') !== '1') throw new S3Error('InvalidPartNumber');
-      range = o.size > 0 ? { start: 0, end: o.size - 1 } : undefined;
+      const pn = Number(q.get('partNumber'));
+      if (o.partsCount) {
+        const seg = ctx.objects.segments(o.blobId).find((g) => g.partNumber === pn);
+        if (!seg) throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: String(pn), ActualPartCount: String(o.partsCount) });
+        range = seg.size > 0 ? { start: seg.offset, end: seg.offset + seg.size - 1 } : undefined;
+        partRange = true;
+        h['x-amz-mp-parts-count'] = o.partsCount;
+      } else {
+        // A single-part object has exactly one part: the whole object.
+        if (pn !== 1) throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: String(pn), ActualPartCount: '1' });
+        range = undefined;
+      }
     }
     for (const [p, name] of Object.entries(RESPONSE_OVERRIDES)) {
       const v = q.get(p);
@@ -153,15 +164,14 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
     }
     let status = 200;
     if (range) {
-      if (!q.has('partNumber')) {
-        status = 206;
-        h['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
-      }
+      status = 206;
+      h['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
       h['content-length'] = range.end - range.start + 1;
-    } else h['content-length'] = o.size;
+    } else h['content-length'] = partRange ? 0 : o.size;
     if (!withBody) return { status, headers: h };
-    const stream = o.size === 0 ? undefined : await ctx.blobs.openRead(o.blobId, range?.start ?? 0, range?.end ?? o.size - 1);
-    if (o.size > 0 && !stream) {
+    const length = Number(h['content-length']);
+    const stream = length === 0 ? undefined : await openObject(ctx, o, range?.start ?? 0, range?.end ?? o.size - 1);
+    if (length > 0 && !stream) {
       if (attempt < 2) continue;
       throw new S3Error('InternalError', 'The object data could not be read.');
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, mkdirSync, openSync, closeSync, fsyncSync, fsync, type ReadStream } from 'node:fs';
+import { constants, mkdirSync, openSync, closeSync, fsyncSync, fsync, type ReadStream } from 'node:fs';
 import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -191,9 +191,8 @@ export class BlobStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    return createReadStream('', { fd: fh.fd, start, end, autoClose: true, highWaterMark: 256 * 1024 }).on('close', () => {
-      void fh.close().catch(() => undefined);
-    });
+    // The stream owns the handle and closes it once (closing fh.fd again could hit a reused descriptor).
+    return fh.createReadStream({ start, end, autoClose: true, highWaterMark: 256 * 1024 });
   }
 
   async remove(blobId: string): Promise<void> {

@@ -56,10 +56,14 @@ export class BucketsRepo {
     }).immediate();
   }
 
-  /** Deletes an empty bucket. */
-  delete(id: number): 'deleted' | 'not-empty' | 'missing' {
+  /**
+   * Deletes an empty bucket; `beforeDelete` runs in the same transaction
+   * once the bucket is known to be empty (e.g. to drop its open uploads).
+   */
+  delete(id: number, beforeDelete?: () => void): 'deleted' | 'not-empty' | 'missing' {
     return this.db.transaction(() => {
       if (this.anyObject.get(id)) return 'not-empty' as const;
+      beforeDelete?.();
       return this.del.run(id).changes > 0 ? ('deleted' as const) : ('missing' as const);
     }).immediate();
   }

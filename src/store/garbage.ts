@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from './blobs.js';
 import type { Db } from './db.js';
+import type { ObjectsRepo } from './objects.js';
 
 /**
  * Blobs no metadata row points at any more. A write or delete records the
@@ -14,6 +15,7 @@ export class Garbage {
   constructor(
     db: Db,
     private readonly blobs: BlobStore,
+    private readonly objects: ObjectsRepo,
     private readonly log: Logger,
   ) {
     this.forget = db.prepare('DELETE FROM garbage WHERE blob_id = ?');
@@ -23,10 +25,16 @@ export class Garbage {
   /** Unlinks a blob recorded as garbage (no-op for undefined). Never throws. */
   collect(blobId: string | undefined): void {
     if (!blobId) return;
-    this.blobs.remove(blobId).then(
-      () => this.forget.run(blobId),
-      (e: unknown) => this.log.warn({ err: e, blobId }, 'could not remove garbage blob; the sweeper will retry'),
-    );
+    this.remove(blobId).catch((e: unknown) => this.log.warn({ err: e, blobId }, 'could not remove garbage blob; the sweeper will retry'));
+  }
+
+  /** Removes a blob, or every segment blob of a multipart manifest, then forgets it. */
+  private async remove(id: string): Promise<void> {
+    const segs = this.objects.segments(id);
+    for (const g of segs) await this.blobs.remove(g.blobId);
+    if (segs.length) this.objects.dropSegments(id);
+    await this.blobs.remove(id);
+    this.forget.run(id);
   }
 
   /** Unlinks every recorded garbage blob; returns how many were removed. */
@@ -36,8 +44,7 @@ export class Garbage {
       const rows = this.pending.all(500);
       if (rows.length === 0) return n;
       for (const { blob_id } of rows) {
-        await this.blobs.remove(blob_id);
-        this.forget.run(blob_id);
+        await this.remove(blob_id);
         n++;
       }
     }

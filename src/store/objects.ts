@@ -20,6 +20,18 @@ export interface ObjectRecord {
   meta: Array<[string, string]>;
   checksumAlgorithm?: string;
   checksum?: string;
+  /** 0 for a single-part object; else the part count, and blobId is a manifest id whose segments hold the bytes. */
+  partsCount?: number;
+}
+
+/** One part of a multipart object: a blob holding bytes [offset, offset + size). */
+export interface Segment {
+  partNumber: number;
+  blobId: string;
+  offset: number;
+  size: number;
+  etag: string;
+  checksum?: string;
 }
 
 /** What a listing needs of an object (no headers or metadata). */
@@ -46,6 +58,7 @@ interface Row {
   meta: string | null;
   checksum_algorithm: string | null;
   checksum: string | null;
+  parts_count: number;
 }
 
 interface ListRow {
@@ -71,6 +84,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   meta: r.meta ? (JSON.parse(r.meta) as Array<[string, string]>) : [],
   checksumAlgorithm: r.checksum_algorithm ?? undefined,
   checksum: r.checksum ?? undefined,
+  partsCount: r.parts_count,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -94,15 +108,20 @@ export class ObjectsRepo {
   private readonly scanOpen;
   private readonly scanBounded;
   private readonly refByBlob;
+  private readonly refBySegment;
+  private readonly segmentsOf;
+  private readonly insertSegment;
+  private readonly deleteSegmentsOf;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ?');
     this.upsert = db.prepare(
-      `INSERT INTO objects (bucket_id, key, blob_id, size, etag, last_modified, owner_id, storage_class, headers, meta, checksum_algorithm, checksum)
-       VALUES (@bucketId, @key, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass, @headers, @meta, @checksumAlgorithm, @checksum)
+      `INSERT INTO objects (bucket_id, key, blob_id, size, etag, last_modified, owner_id, storage_class, headers, meta, checksum_algorithm, checksum, parts_count)
+       VALUES (@bucketId, @key, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass, @headers, @meta, @checksumAlgorithm, @checksum, @partsCount)
        ON CONFLICT (bucket_id, key) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
          last_modified = excluded.last_modified, owner_id = excluded.owner_id, storage_class = excluded.storage_class,
-         headers = excluded.headers, meta = excluded.meta, checksum_algorithm = excluded.checksum_algorithm, checksum = excluded.checksum`,
+         headers = excluded.headers, meta = excluded.meta, checksum_algorithm = excluded.checksum_algorithm, checksum = excluded.checksum,
+         parts_count = excluded.parts_count`,
     );
     this.del = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ?');
     this.addGarbage = db.prepare('INSERT OR IGNORE INTO garbage (blob_id, since) VALUES (?, ?)');
@@ -110,14 +129,42 @@ export class ObjectsRepo {
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? ORDER BY key LIMIT ?`,
     );
     this.refByBlob = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM objects WHERE blob_id = ? LIMIT 1');
+    this.refBySegment = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM segments WHERE blob_id = ? LIMIT 1');
+    this.segmentsOf = db.prepare<[string], { part_number: number; blob_id: string; offset: number; size: number; etag: string; checksum: string | null }>(
+      'SELECT part_number, blob_id, offset, size, etag, checksum FROM segments WHERE manifest_id = ? ORDER BY part_number',
+    );
+    this.insertSegment = db.prepare('INSERT INTO segments (manifest_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.deleteSegmentsOf = db.prepare('DELETE FROM segments WHERE manifest_id = ?');
     this.scanBounded = db.prepare<[number, Buffer, Buffer, number], ListRow>(
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
     );
   }
 
-  /** Does any object row point at this blob? */
+  /** Does any object row (or multipart object segment) point at this blob? */
   references(blobId: string): boolean {
-    return this.refByBlob.get(blobId) !== undefined;
+    return this.refByBlob.get(blobId) !== undefined || this.refBySegment.get(blobId) !== undefined;
+  }
+
+  /** The segments of a multipart object's manifest, by part number (empty for a plain blob id). */
+  segments(manifestId: string): Segment[] {
+    return this.segmentsOf.all(manifestId).map((r) => ({
+      partNumber: r.part_number,
+      blobId: r.blob_id,
+      offset: r.offset,
+      size: r.size,
+      etag: r.etag,
+      checksum: r.checksum ?? undefined,
+    }));
+  }
+
+  /** Records a manifest's segments (inside the caller's transaction). */
+  addSegments(manifestId: string, segments: readonly Segment[]): void {
+    for (const g of segments) this.insertSegment.run(manifestId, g.partNumber, g.blobId, g.offset, g.size, g.etag, g.checksum ?? null);
+  }
+
+  /** Forgets a manifest's segments (their blobs are the caller's to remove). */
+  dropSegments(manifestId: string): void {
+    this.deleteSegmentsOf.run(manifestId);
   }
 
   get(bucketId: number, key: string): ObjectRecord | undefined {
@@ -149,6 +196,7 @@ export class ObjectsRepo {
         meta: rec.meta.length ? JSON.stringify(rec.meta) : null,
         checksumAlgorithm: rec.checksumAlgorithm ?? null,
         checksum: rec.checksum ?? null,
+        partsCount: rec.partsCount ?? 0,
       });
       if (old && old.blob_id !== rec.blobId) {
         this.addGarbage.run(old.blob_id, rec.lastModified);

@@ -2,6 +2,7 @@ import { unlink } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 
 export interface SweepReport {
+  staleUploads: number;
   temps: number;
   garbage: number;
   orphans: number;
@@ -17,6 +18,15 @@ export interface SweepReport {
 export async function sweep(ctx: AppContext, atStart: boolean, isReferenced: (blobId: string) => boolean): Promise<SweepReport> {
   const now = ctx.clock();
   const maxAge = atStart ? 0 : ctx.config.tempMaxAgeSeconds * 1000;
+  // Multipart uploads open too long are aborted (their parts become garbage, drained below).
+  let staleUploads = 0;
+  for (;;) {
+    const ids = ctx.uploads.staleUploads(now - ctx.config.multipartExpirySeconds * 1000, 100);
+    if (ids.length === 0) break;
+    for (const id of ids) if (ctx.uploads.abort(id, now) !== 'no-upload') staleUploads++;
+  }
+  // Finished uploads are kept a day so a retried CompleteMultipartUpload answers as the first did.
+  ctx.uploads.purgeFinished(now - 86400 * 1000);
   let temps = 0;
   for (const p of await ctx.blobs.staleTemps(maxAge, now)) {
     await unlink(p).then(
@@ -32,7 +42,7 @@ export async function sweep(ctx: AppContext, atStart: boolean, isReferenced: (bl
     await ctx.blobs.remove(blobId);
     orphans++;
   }
-  return { temps, garbage, orphans };
+  return { staleUploads, temps, garbage, orphans };
 }
 
 /** Runs sweep() every interval; returns a stop function. */
@@ -43,7 +53,7 @@ export function startSweeper(ctx: AppContext, isReferenced: (blobId: string) => 
     running = true;
     sweep(ctx, false, isReferenced)
       .then((r) => {
-        if (r.temps + r.garbage + r.orphans > 0) ctx.log.info({ worker: 'sweeper', ...r }, 'swept');
+        if (r.staleUploads + r.temps + r.garbage + r.orphans > 0) ctx.log.info({ worker: 'sweeper', ...r }, 'swept');
       })
       .catch((e: unknown) => ctx.log.error({ err: e, worker: 'sweeper' }, 'sweep failed'))
       .finally(() => {
