@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+// npm run bench: starts Cairn on a temp data dir (or uses --endpoint) and
+// measures small-object PUT/GET/HEAD/DELETE, LIST (with and without a
+// delimiter), large PUT/GET and multipart, printing ops/s, MiB/s, p50/p99
+// latency and the server's CPU time per operation. Numbers depend on the
+// machine and on whatever else runs on it: compare runs side by side.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import {
+  canonicalHeaderBlock,
+  canonicalQueryString,
+  canonicalRequest,
+  canonicalUri,
+  credentialScope,
+  formatAmzDate,
+  sign,
+  signingKey,
+  stringToSign,
+} from '../dist/auth/sigv4.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---------- options
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const size = (s) => {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(String(s));
+  if (!m) throw new Error(`bad size ${s}`);
+  return Math.round(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]);
+};
+if (args.includes('--help')) {
+  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-get,multipart]
+  [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
+  [--large-size 1GiB] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
+  [--fsync on|off] [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]`);
+  process.exit(0);
+}
+const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart').split(',');
+const duration = Number(opt('duration', '10')) * 1000;
+const concurrency = Number(opt('concurrency', '8'));
+const objSize = size(opt('size', '4KiB'));
+const maxObjects = Number(opt('objects', '10000'));
+const listKeys = Number(opt('list-keys', '10000'));
+const largeSize = size(opt('large-size', '1GiB'));
+const mpSize = size(opt('mp-size', '512MiB'));
+const partSize = size(opt('part-size', '16MiB'));
+const mpParallel = Number(opt('mp-parallel', '4'));
+const region = 'us-east-1';
+
+// ---------- server
+let endpoint = opt('endpoint');
+let accessKey = opt('access-key', 'CAIRNBENCH0000000001');
+let secretKey = opt('secret-key', 'cairn-bench-secret-0000000000000000000001');
+let serverPid = opt('server-pid') ? Number(opt('server-pid')) : undefined;
+let child;
+let dataDir;
+
+async function startCairn() {
+  dataDir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  const port = 19000 + Math.floor(Math.random() * 2000);
+  child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
+    env: {
+      ...process.env,
+      CAIRN_HOST: '127.0.0.1',
+      CAIRN_PORT: String(port),
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_ACCESS_KEY: accessKey,
+      CAIRN_SECRET_KEY: secretKey,
+      CAIRN_LOG_LEVEL: 'warn',
+      CAIRN_FSYNC: opt('fsync', 'on'),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  serverPid = child.pid;
+  await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Cairn listening')) resolve();
+    });
+    child.on('exit', (c) => reject(new Error(`cairn exited (${c}): ${out}`)));
+  });
+  endpoint = `http://127.0.0.1:${port}`;
+}
+
+// ---------- signing and requests
+const agent = new Agent({ connections: concurrency * 2, pipelining: 1, keepAliveTimeout: 30_000 });
+
+function signed(method, path, query = [], headers = {}) {
+  const url = new URL(endpoint);
+  const amzDate = formatAmzDate(new Date());
+  const date = amzDate.slice(0, 8);
+  const scope = credentialScope(date, region, 's3');
+  const h = { ...headers, host: url.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+  const names = Object.keys(h).filter((n) => n !== 'content-length').sort();
+  const cq = canonicalQueryString(query);
+  const uri = canonicalUri(path);
+  const creq = canonicalRequest({ method, canonicalUri: uri, canonicalQuery: cq, canonicalHeaders: canonicalHeaderBlock(h, names), signedHeaders: names, payloadHash: 'UNSIGNED-PAYLOAD' });
+  const sig = sign(signingKey(secretKey, date, region, 's3'), stringToSign(amzDate, scope, creq));
+  h.authorization = `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${names.join(';')}, Signature=${sig}`;
+  return { url: `${endpoint}${uri}${cq ? `?${cq}` : ''}`, headers: h };
+}
+
+async function call(method, path, { query, headers, body, sink = 'dump' } = {}) {
+  const s = signed(method, path, query, headers);
+  const res = await request(s.url, { method, headers: s.headers, body, dispatcher: agent });
+  if (sink === 'text') return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+  let bytes = 0;
+  for await (const c of res.body) bytes += c.length;
+  if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode}`);
+  return { status: res.statusCode, headers: res.headers, bytes };
+}
+
+// ---------- measurement
+function ticks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return NaN;
+  }
+}
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+const pct = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
+
+const results = [];
+async function phase(name, conc, n, op, bytesPerOp = 0) {
+  const lat = [];
+  let done = 0;
+  let errors = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const c0 = ticks(serverPid);
+  let maxRss = rssMiB(serverPid);
+  const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, rssMiB(serverPid))), 100);
+  await Promise.all(
+    Array.from({ length: conc }, async () => {
+      while (next < n && performance.now() - t0 < duration) {
+        const i = next++;
+        const s = performance.now();
+        try {
+          await op(i);
+          lat.push(performance.now() - s);
+          done++;
+        } catch (e) {
+          if (errors++ < 3) console.error(`${name}: ${e.message}`);
+        }
+      }
+    }),
+  );
+  clearInterval(rssTimer);
+  const wall = (performance.now() - t0) / 1000;
+  const cpuMs = (ticks(serverPid) - c0) * 10;
+  lat.sort((a, b) => a - b);
+  const r = {
+    workload: name,
+    conc,
+    ops: done,
+    'ops/s': +(done / wall).toFixed(1),
+    'MiB/s': +((done * bytesPerOp) / wall / 1024 ** 2).toFixed(1),
+    'p50 ms': +pct(lat, 50).toFixed(2),
+    'p99 ms': +pct(lat, 99).toFixed(2),
+    errors,
+    'srv CPU ms/op': done ? +(cpuMs / done).toFixed(3) : NaN,
+    'srv RSS MiB': +maxRss.toFixed(0),
+  };
+  results.push(r);
+  console.error(`${name}: ${JSON.stringify(r)}`);
+  return r;
+}
+
+async function* generate(total, seed) {
+  const block = createHash('sha512').update(seed).digest();
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < chunk.length; i += block.length) block.copy(chunk, i);
+  for (let sent = 0; sent < total; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, total - sent));
+}
+
+// ---------- workloads
+async function main() {
+  if (!endpoint) await startCairn();
+  const bucket = `bench-${Date.now().toString(36)}`;
+  await call('PUT', `/${bucket}`);
+  const body = randomBytes(objSize);
+  let written = 0;
+  const ensureSmall = async () => {
+    if (written > 0) return;
+    const n = Math.min(maxObjects, 2000);
+    await phase('setup', concurrency, n, (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }), objSize);
+    written = n;
+  };
+  for (const w of workloads) {
+    if (w === 'put') {
+      const r = await phase('put', concurrency, maxObjects, (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }), objSize);
+      written = Math.max(written, r.ops);
+    } else if (w === 'get') {
+      await ensureSmall();
+      await phase('get', concurrency, Infinity, (i) => call('GET', `/${bucket}/obj/${i % written}`), objSize);
+    } else if (w === 'head') {
+      await ensureSmall();
+      await phase('head', concurrency, Infinity, (i) => call('HEAD', `/${bucket}/obj/${i % written}`));
+    } else if (w === 'delete') {
+      await ensureSmall();
+      await phase('delete', concurrency, written, (i) => call('DELETE', `/${bucket}/obj/${i}`));
+      written = 0;
+    } else if (w === 'list' || w === 'list-delim') {
+      const lb = `${bucket}-list`;
+      if (!results.some((r) => r.workload === 'list-setup')) {
+        await call('PUT', `/${lb}`);
+        await phase('list-setup', concurrency, listKeys, (i) => call('PUT', `/${lb}/list/d${i % 100}/k${String(i).padStart(7, '0')}`, { body: '', headers: { 'content-length': '0' } }));
+      }
+      const delim = w === 'list-delim';
+      let seen = 0;
+      const r = await phase(w, concurrency, Infinity, async () => {
+        let token;
+        do {
+          const q = [['list-type', '2'], ['max-keys', '1000'], ['prefix', delim ? 'list/d1' : 'list/']];
+          if (delim) q.push(['delimiter', '/']);
+          if (token) q.push(['continuation-token', token]);
+          const res = await call('GET', `/${lb}`, { query: q, sink: 'text' });
+          seen += (res.text.match(/<Key>/g) ?? []).length + (res.text.match(/<Prefix>list\/d/g) ?? []).length;
+          token = /<NextContinuationToken>([^<]+)</.exec(res.text)?.[1];
+        } while (token);
+      });
+      r['keys/s'] = Math.round(seen / (r.ops / r['ops/s'] || 1));
+    } else if (w === 'large-put') {
+      await phase('large-put', 1, 1, () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }), largeSize);
+    } else if (w === 'large-get') {
+      await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`), largeSize);
+    } else if (w === 'multipart') {
+      await phase('multipart', 1, 1, async () => {
+        const init = await call('POST', `/${bucket}/mp/0`, { query: [['uploads', '']], sink: 'text' });
+        const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
+        const parts = Math.ceil(mpSize / partSize);
+        const etags = [];
+        let nextPart = 1;
+        await Promise.all(
+          Array.from({ length: mpParallel }, async () => {
+            while (nextPart <= parts) {
+              const pn = nextPart++;
+              const len = Math.min(partSize, mpSize - (pn - 1) * partSize);
+              const res = await call('PUT', `/${bucket}/mp/0`, { query: [['partNumber', String(pn)], ['uploadId', uploadId]], body: generate(len, `part${pn}`), headers: { 'content-length': String(len) } });
+              etags[pn] = res.headers.etag;
+            }
+          }),
+        );
+        const xml = `<CompleteMultipartUpload>${etags.map((e, i) => (e ? `<Part><PartNumber>${i}</PartNumber><ETag>${e}</ETag></Part>` : '')).join('')}</CompleteMultipartUpload>`;
+        const done = await call('POST', `/${bucket}/mp/0`, { query: [['uploadId', uploadId]], body: xml, sink: 'text' });
+        if (!done.text.includes('<ETag>')) throw new Error(`complete failed: ${done.text}`);
+      }, mpSize);
+    } else {
+      throw new Error(`unknown workload ${w}`);
+    }
+  }
+  console.table(results.filter((r) => r.workload !== 'setup' && r.workload !== 'list-setup'));
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await agent.close();
+    if (child) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
