@@ -10,7 +10,7 @@ import type { ObjectRecord, Segment } from '../store/objects.js';
 import type { Part, Upload } from '../store/uploads.js';
 import { isoDate, parseXml, toXml, type XmlObject } from '../xml/xml.js';
 import { header, quoteEtag, readSmallBody, requireBucket, requireKey } from './common.js';
-import { resolveCopySource } from './copy.js';
+import { parseCopySource, resolveCopySource, type CopySource } from './copy.js';
 import { urlEncodeKey } from './list.js';
 import { openObject } from './read.js';
 import { checkWriteConditions, writeConditions } from './objects.js';
@@ -141,12 +141,14 @@ export const UploadPartCopy: Operation = {
   name: 'UploadPartCopy',
   checks(r) {
     const checks = [{ action: 's3:PutObject', bucket: r.target.bucket, key: r.target.key }];
-    const src = header(r.headers, 'x-amz-copy-source');
-    if (src) {
-      const raw = decodeURIComponent(src.split('?')[0]!.replace(/^\//, ''));
-      const slash = raw.indexOf('/');
-      if (slash > 0) checks.push({ action: 's3:GetObject', bucket: raw.slice(0, slash), key: raw.slice(slash + 1) });
+    // The source is read exactly as run() will read it; one that does not parse fails in run() with its own error.
+    let src: CopySource | undefined;
+    try {
+      src = parseCopySource(header(r.headers, 'x-amz-copy-source'));
+    } catch {
+      src = undefined;
     }
+    if (src) checks.push({ action: 's3:GetObject', bucket: src.bucket, key: src.key });
     return checks;
   },
   async run(ctx, r) {
@@ -187,6 +189,20 @@ interface RequestedPart {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
+/**
+ * Decodes XML character references (`&#34;`, `&#x22;`) left in a parsed
+ * value: the XML parser only decodes the named entities, and Go's
+ * encoding/xml (rclone, minio-go, aws-sdk-go) writes the ETag's quotes as
+ * `&#34;`.
+ */
+function decodeCharRefs(s: string): string {
+  if (!s.includes('&#')) return s;
+  return s.replace(/&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (m, hex: string | undefined, dec: string | undefined) => {
+    const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+  });
+}
+
 function parseCompleteBody(text: string): RequestedPart[] {
   const doc = parseXml(text, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']);
   const parts = doc.Part;
@@ -200,9 +216,10 @@ function parseCompleteBody(text: string): RequestedPart[] {
     const checksums: RequestedPart['checksums'] = {};
     for (const a of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
       const v = o[checksumField(a)];
-      if (typeof v === 'string') checksums[a] = v.trim();
+      if (typeof v === 'string') checksums[a] = decodeCharRefs(v).trim();
     }
-    return { partNumber: Number(pn), etag: String(o.ETag ?? '').trim().replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, ''), checksums };
+    const etag = decodeCharRefs(String(o.ETag ?? '')).trim();
+    return { partNumber: Number(pn), etag: etag.replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, ''), checksums };
   });
 }
 
@@ -244,11 +261,16 @@ export const CompleteMultipartUpload: Operation = {
       if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', undefined, { UploadId: uploadId });
     }
     const mpSizeRaw = header(r.headers, 'x-amz-mp-object-size');
+    const typeRaw = header(r.headers, 'x-amz-checksum-type')?.trim().toUpperCase();
+    if (typeRaw !== undefined && typeRaw !== 'COMPOSITE' && typeRaw !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
     const wholeChecksumHeader = Object.entries(CHECKSUM_HEADER).find(([, h]) => r.headers[h] !== undefined);
     const now = ctx.clock();
     const manifestId = newBlobId();
     const done = ctx.uploads.complete(uploadId, (upload, parts, current) => {
       if (conditional) checkWriteConditions(conditional, current);
+      if (typeRaw !== undefined && upload.checksumType && typeRaw !== upload.checksumType) {
+        throw new S3Error('InvalidRequest', `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`);
+      }
       const chosen: Part[] = [];
       for (const [i, rp] of requested.entries()) {
         const p = parts.get(rp.partNumber);
