@@ -90,6 +90,7 @@ export class BlobStore {
   readonly fsync: boolean;
   private readonly beforeWrite?: (written: number) => void;
   private readonly dirFds = new Map<string, number>();
+  private readonly pins = new Map<string, number>();
 
   constructor(dataDir: string, opts: BlobStoreOptions) {
     this.blobsDir = join(dataDir, 'blobs');
@@ -113,6 +114,23 @@ export class BlobStore {
   pathOf(blobId: string): string {
     if (!ID_RE.test(blobId)) throw new Error(`invalid blob id ${blobId}`);
     return join(this.blobsDir, blobId.slice(0, 2), blobId);
+  }
+
+  /** Marks a blob (or multipart manifest) as being read; the returned function releases it. */
+  pin(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.pins.get(id) ?? 1) - 1;
+      if (n <= 0) this.pins.delete(id);
+      else this.pins.set(id, n);
+    };
+  }
+
+  isPinned(id: string): boolean {
+    return this.pins.has(id);
   }
 
   /** fsync the shard directory a blob lives in (its fd kept open for reuse). */

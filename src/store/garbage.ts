@@ -19,7 +19,7 @@ export class Garbage {
     private readonly log: Logger,
   ) {
     this.forget = db.prepare('DELETE FROM garbage WHERE blob_id = ?');
-    this.pending = db.prepare<[number], { blob_id: string }>('SELECT blob_id FROM garbage LIMIT ?');
+    this.pending = db.prepare<[string, number], { blob_id: string }>('SELECT blob_id FROM garbage WHERE blob_id > ? ORDER BY blob_id LIMIT ?');
   }
 
   /** Unlinks a blob recorded as garbage (no-op for undefined). Never throws. */
@@ -28,24 +28,27 @@ export class Garbage {
     this.remove(blobId).catch((e: unknown) => this.log.warn({ err: e, blobId }, 'could not remove garbage blob; the sweeper will retry'));
   }
 
-  /** Removes a blob, or every segment blob of a multipart manifest, then forgets it. */
-  private async remove(id: string): Promise<void> {
+  /** Removes a blob, or every segment blob of a multipart manifest, then forgets it; one being read is left for later. */
+  private async remove(id: string): Promise<boolean> {
+    if (this.blobs.isPinned(id)) return false;
     const segs = this.objects.segments(id);
     for (const g of segs) await this.blobs.remove(g.blobId);
     if (segs.length) this.objects.dropSegments(id);
     await this.blobs.remove(id);
     this.forget.run(id);
+    return true;
   }
 
-  /** Unlinks every recorded garbage blob; returns how many were removed. */
+  /** Unlinks every recorded garbage blob not being read; returns how many were removed. */
   async drain(): Promise<number> {
     let n = 0;
+    let after = '';
     for (;;) {
-      const rows = this.pending.all(500);
+      const rows = this.pending.all(after, 500);
       if (rows.length === 0) return n;
       for (const { blob_id } of rows) {
-        await this.remove(blob_id);
-        n++;
+        if (await this.remove(blob_id)) n++;
+        after = blob_id;
       }
     }
   }

@@ -73,6 +73,8 @@ export function parseXml(text: string, root: string, lists: readonly string[] = 
     parseTagValue: false,
     trimValues: false,
     processEntities: true,
+    // Numeric character references (&#39; &#34; ...), which Go clients write for quotes in keys and ETags.
+    htmlEntities: true,
     isArray: (_name, jpath) => listSet.has(String(jpath)),
   });
   let doc: Record<string, unknown>;
