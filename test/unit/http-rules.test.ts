@@ -5,7 +5,7 @@ import { parseTarget } from '../../src/http/request.js';
 import { bucketNameProblem } from '../../src/ops/buckets.js';
 import { evaluateConditions, parseRange } from '../../src/ops/common.js';
 import { urlEncodeKey } from '../../src/ops/list.js';
-import { toXml } from '../../src/xml/xml.js';
+import { parseXml, toXml } from '../../src/xml/xml.js';
 
 function code(f: () => unknown): string | undefined {
   try {
@@ -120,6 +120,12 @@ describe('XML builder', () => {
     expect(xml).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><A>x&lt;&amp;&gt;&quot;&apos;y</A><C><D>1</D></C><C><D>2</D></C><E>&#x1;</E></R>',
     );
+  });
+  it('parses lists, decodes entities and numeric character references (as Go clients write quotes)', () => {
+    const doc = parseXml('<Delete xmlns="x"><Object><Key>it&#39;s &amp; &#34;q&#34;</Key></Object></Delete>', 'Delete', ['Delete.Object']);
+    expect(doc.Object).toEqual([{ Key: 'it\'s & "q"' }]);
+    expect(code(() => parseXml('<Delete><Object>', 'Delete'))).toBe('MalformedXML');
+    expect(code(() => parseXml('<Other/>', 'Delete'))).toBe('MalformedXML');
   });
   it('encoding-type=url encodes like S3', () => {
     expect(urlEncodeKey('a b/c+d%é')).toBe('a+b/c%2Bd%25%C3%A9');
