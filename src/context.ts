@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { BlobStore } from './store/blobs.js';
 import type { BucketsRepo } from './store/buckets.js';
+import type { GroupCommit } from './store/commits.js';
 import type { Db } from './store/db.js';
 import type { Garbage } from './store/garbage.js';
 import type { ObjectsRepo } from './store/objects.js';
@@ -12,6 +13,8 @@ import type { UsersRepo } from './store/users.js';
 export interface AppContext {
   readonly config: Config;
   readonly db: Db;
+  /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
+  readonly commits: GroupCommit;
   readonly users: UsersRepo;
   readonly buckets: BucketsRepo;
   readonly objects: ObjectsRepo;

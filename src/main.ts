@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { BlobStore, type BlobStoreOptions } from './store/blobs.js';
 import { BucketsRepo } from './store/buckets.js';
+import { GroupCommit } from './store/commits.js';
 import { openDb } from './store/db.js';
 import { Garbage } from './store/garbage.js';
 import { ObjectsRepo } from './store/objects.js';
@@ -48,6 +49,7 @@ export function openContext(config: Config, log: Logger, opts: StartOptions = {}
   return {
     config,
     db,
+    commits: new GroupCommit(db),
     users: new UsersRepo(db),
     buckets: new BucketsRepo(db),
     objects,

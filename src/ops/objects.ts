@@ -11,7 +11,7 @@ import {
   requireKey,
 } from './common.js';
 import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
-import { openObject } from './read.js';
+import { readObject } from './read.js';
 import type { Operation, OpRequest, OpResult } from './types.js';
 
 export const PutObject: Operation = {
@@ -170,7 +170,7 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
     } else h['content-length'] = partRange ? 0 : o.size;
     if (!withBody) return { status, headers: h };
     const length = Number(h['content-length']);
-    const stream = length === 0 ? undefined : await openObject(ctx, o, range?.start ?? 0, range?.end ?? o.size - 1);
+    const stream = length === 0 ? undefined : await readObject(ctx, o, range?.start ?? 0, range?.end ?? o.size - 1);
     if (length > 0 && !stream) {
       if (attempt < 2) continue;
       throw new S3Error('InternalError', 'The object data could not be read.');

@@ -21,6 +21,19 @@ interface Piece {
  */
 export async function openObject(ctx: AppContext, o: ObjectRecord, start: number, end: number): Promise<Readable | undefined> {
   if (!o.partsCount) return ctx.blobs.openRead(o.blobId, start, end);
+  return openParts(ctx, o, start, end);
+}
+
+/** Reads up to this many bytes of a single-part object in one read, sent as one buffer (no stream machinery). */
+export const SMALL_READ = 256 * 1024;
+
+/** openObject for GET: small single-part reads come back as one Buffer. */
+export async function readObject(ctx: AppContext, o: ObjectRecord, start: number, end: number): Promise<Readable | Buffer | undefined> {
+  if (!o.partsCount && end - start + 1 <= SMALL_READ) return ctx.blobs.readRange(o.blobId, start, end);
+  return openObject(ctx, o, start, end);
+}
+
+async function openParts(ctx: AppContext, o: ObjectRecord, start: number, end: number): Promise<Readable | undefined> {
   const unpin = ctx.blobs.pin(o.blobId);
   const pieces: Piece[] = ctx.objects
     .segments(o.blobId)

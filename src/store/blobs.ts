@@ -200,6 +200,29 @@ export class BlobStore {
     }
   }
 
+  /** Reads [start, end] of a small blob in one read. Undefined when the file is gone (replaced meanwhile). */
+  async readRange(blobId: string, start: number, end: number): Promise<Buffer | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.pathOf(blobId), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(end - start + 1);
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+        if (bytesRead === 0) throw new Error(`blob ${blobId} is shorter than its metadata says`);
+        off += bytesRead;
+      }
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Opens a blob for reading [start, end] (inclusive). Undefined when the file is gone (replaced meanwhile). */
   async openRead(blobId: string, start?: number, end?: number): Promise<ReadStream | undefined> {
     let fh: FileHandle;
