@@ -46,16 +46,17 @@ export function openContext(config: Config, log: Logger, opts: StartOptions = {}
   const db = openDb(join(config.dataDir, 'cairn.db'), config.fsync);
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
   const objects = new ObjectsRepo(db);
+  const commits = new GroupCommit(db);
   return {
     config,
     db,
-    commits: new GroupCommit(db),
+    commits,
     users: new UsersRepo(db),
     buckets: new BucketsRepo(db),
     objects,
     uploads: new UploadsRepo(db, objects),
     blobs,
-    garbage: new Garbage(db, blobs, objects, log),
+    garbage: new Garbage(db, blobs, objects, log, commits),
     log,
     clock: opts.clock ?? Date.now,
   };

@@ -93,7 +93,7 @@ async function recordPart(ctx: AppContext, u: Upload, partNumber: number, staged
   const part: Part = { partNumber, blobId: staged.blobId, size: staged.size, etag: staged.md5!.toString('hex'), lastModified: ctx.clock(), checksum };
   let res;
   try {
-    res = ctx.uploads.putPart(u.id, part);
+    res = await ctx.commits.run(() => ctx.uploads.putPart(u.id, part));
   } catch (e) {
     await staged.discard();
     throw e;

@@ -196,7 +196,7 @@ export const DeleteObject: Operation = {
     const key = requireKey(r);
     const versionId = r.target.query.get('versionId');
     if (versionId !== undefined && versionId !== 'null') return { status: 204 };
-    const { deletedBlobId } = ctx.objects.delete(bucket.id, key, ctx.clock());
+    const { deletedBlobId } = await ctx.commits.run(() => ctx.objects.delete(bucket.id, key, ctx.clock()));
     ctx.garbage.collect(deletedBlobId);
     return { status: 204 };
   },

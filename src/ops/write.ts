@@ -148,7 +148,7 @@ export async function commitObject(
   await staged.publish();
   let replaced: string | undefined;
   try {
-    replaced = ctx.objects.put({ ...rec, blobId: staged.blobId }, check).replacedBlobId;
+    replaced = (await ctx.commits.run(() => ctx.objects.put({ ...rec, blobId: staged.blobId }, check))).replacedBlobId;
   } catch (e) {
     await staged.discard();
     throw e;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from './blobs.js';
 import type { Db } from './db.js';
+import type { GroupCommit } from './commits.js';
 import type { ObjectsRepo } from './objects.js';
 
 /**
@@ -17,6 +18,7 @@ export class Garbage {
     private readonly blobs: BlobStore,
     private readonly objects: ObjectsRepo,
     private readonly log: Logger,
+    private readonly commits: GroupCommit,
   ) {
     this.forget = db.prepare('DELETE FROM garbage WHERE blob_id = ?');
     this.pending = db.prepare<[string, number], { blob_id: string }>('SELECT blob_id FROM garbage WHERE blob_id > ? ORDER BY blob_id LIMIT ?');
@@ -33,9 +35,12 @@ export class Garbage {
     if (this.blobs.isPinned(id)) return false;
     const segs = this.objects.segments(id);
     for (const g of segs) await this.blobs.remove(g.blobId);
-    if (segs.length) this.objects.dropSegments(id);
     await this.blobs.remove(id);
-    this.forget.run(id);
+    // Forgetting rides along with the next group commit (no fsync of its own).
+    await this.commits.run(() => {
+      if (segs.length) this.objects.dropSegments(id);
+      this.forget.run(id);
+    });
     return true;
   }
 
