@@ -12,6 +12,7 @@ import { isoDate, parseXml, toXml, type XmlObject } from '../xml/xml.js';
 import { header, quoteEtag, readSmallBody, requireBucket, requireKey } from './common.js';
 import { resolveCopySource } from './copy.js';
 import { urlEncodeKey } from './list.js';
+import { lockForWrite } from './lock.js';
 import { openObject } from './read.js';
 import { checkWriteConditions, writeConditions } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
@@ -67,8 +68,10 @@ export const CreateMultipartUpload: Operation = {
       if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) throw new S3Error('InvalidRequest', `The ${algorithm} checksum algorithm does not support the FULL_OBJECT checksum type.`);
       if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
     }
+    const lock = lockForWrite(ctx, bucket, r.headers);
     const id = randomBytes(24).toString('base64url');
     ctx.uploads.create({
+      lock,
       id,
       bucketId: bucket.id,
       key,
@@ -237,7 +240,7 @@ export const CompleteMultipartUpload: Operation = {
     }
     if (existing.state === 'complete' && existing.result) {
       // A repeated Complete (a client retry) answers as the first one did.
-      return { xml: existing.result };
+      return completedAnswer(existing.result, bucket.versioning !== undefined);
     }
     const requested = parseCompleteBody(body.toString('utf8'));
     for (let i = 1; i < requested.length; i++) {
@@ -302,24 +305,34 @@ export const CompleteMultipartUpload: Operation = {
         checksumAlgorithm: checksum ? algo : undefined,
         checksum,
         partsCount: chosen.length,
+        lockMode: upload.lock?.mode,
+        lockUntil: upload.lock?.until,
+        legalHold: upload.lock?.legalHold,
       };
       const result: XmlObject = { Location: locationOf(ctx, r, bucket.name, key), Bucket: bucket.name, Key: key, ETag: quoteEtag(etag) };
       if (algo && checksum) {
         result[checksumField(algo)] = checksum;
         result.ChecksumType = type;
       }
-      return { record, segments, result: toXml('CompleteMultipartUploadResult', result) };
-    });
+      const xml = toXml('CompleteMultipartUploadResult', result);
+      return { record, segments, result: (versionId: string) => JSON.stringify({ xml, versionId }) };
+    }, bucket.versioning);
     if (done === 'no-upload') {
       // Completed or aborted by a concurrent request meanwhile.
       const again = ctx.uploads.get(uploadId);
-      if (again?.state === 'complete' && again.result) return { xml: again.result };
+      if (again?.state === 'complete' && again.result) return completedAnswer(again.result, bucket.versioning !== undefined);
       throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
     }
     for (const g of done.garbage) ctx.garbage.collect(g);
-    return { xml: ctx.uploads.get(uploadId)!.result! };
+    return completedAnswer(ctx.uploads.get(uploadId)!.result!, bucket.versioning !== undefined);
   },
 };
+
+/** The answer a completed upload gives (stored, so a retried Complete gets the same one). */
+function completedAnswer(stored: string, versioned: boolean): { xml: string; headers: Record<string, string | undefined> } {
+  const { xml, versionId } = JSON.parse(stored) as { xml: string; versionId: string };
+  return { xml, headers: { 'x-amz-version-id': versioned ? versionId : undefined } };
+}
 
 export const AbortMultipartUpload: Operation = {
   name: 'AbortMultipartUpload',

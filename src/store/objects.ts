@@ -224,6 +224,11 @@ export class ObjectsRepo {
     return r ? toRecord(r) : undefined;
   }
 
+  /** The ordering seq of a version (for paging), or undefined. */
+  versionSeq(bucketId: number, key: string, versionId: string): number | undefined {
+    return this.byVersion.get(bucketId, Buffer.from(key, 'utf8'), versionId)?.seq;
+  }
+
   /** One version by id ('null' for the null version). */
   version(bucketId: number, key: string, versionId: string): ObjectRecord | undefined {
     const r = this.byVersion.get(bucketId, Buffer.from(key, 'utf8'), versionId);

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { ObjectRecord, ObjectsRepo, Segment } from './objects.js';
+import type { ObjectRecord, ObjectsRepo, Segment, Versioning } from './objects.js';
 
 export type UploadState = 'uploading' | 'complete' | 'aborted';
 
@@ -17,6 +17,8 @@ export interface Upload {
   checksumType?: string;
   /** For a completed upload: what Complete answered (JSON), so a repeated Complete answers the same. */
   result?: string;
+  /** Object Lock settings asked for at CreateMultipartUpload. */
+  lock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: number; legalHold?: boolean };
 }
 
 export interface Part {
@@ -41,6 +43,7 @@ interface UploadRow {
   checksum_algorithm: string | null;
   checksum_type: string | null;
   result: string | null;
+  lock: string | null;
 }
 
 interface PartRow {
@@ -65,6 +68,7 @@ const toUpload = (r: UploadRow): Upload => ({
   checksumAlgorithm: r.checksum_algorithm ?? undefined,
   checksumType: r.checksum_type ?? undefined,
   result: r.result ?? undefined,
+  lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -109,8 +113,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -148,6 +152,7 @@ export class UploadsRepo {
       u.meta.length ? JSON.stringify(u.meta) : null,
       u.checksumAlgorithm ?? null,
       u.checksumType ?? null,
+      u.lock ? JSON.stringify(u.lock) : null,
     );
   }
 
@@ -194,8 +199,9 @@ export class UploadsRepo {
    */
   complete(
     uploadId: string,
-    build: (upload: Upload, parts: Map<number, Part>, current: ObjectRecord | undefined) => { record: ObjectRecord; segments: Segment[]; result: string },
-  ): { garbage: string[]; record: ObjectRecord } | 'no-upload' {
+    build: (upload: Upload, parts: Map<number, Part>, current: ObjectRecord | undefined) => { record: ObjectRecord; segments: Segment[]; result: (versionId: string) => string },
+    versioning?: Versioning,
+  ): { garbage: string[]; record: ObjectRecord; versionId: string } | 'no-upload' {
     return this.db.transaction(() => {
       const row = this.byId.get(uploadId);
       if (!row || row.state !== 'uploading') return 'no-upload' as const;
@@ -213,10 +219,10 @@ export class UploadsRepo {
       }
       this.objects.addSegments(record.blobId, segments);
       this.deleteParts.run(uploadId);
-      const { replacedBlobId } = this.objects.put(record);
+      const { replacedBlobId, versionId } = this.objects.put(record, undefined, versioning);
       if (replacedBlobId) garbage.push(replacedBlobId);
-      this.setState.run('complete', result, uploadId);
-      return { garbage, record };
+      this.setState.run('complete', result(versionId), uploadId);
+      return { garbage, record, versionId };
     }).immediate();
   }
 

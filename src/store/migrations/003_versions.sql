@@ -43,3 +43,6 @@ ALTER TABLE buckets ADD COLUMN versioning TEXT;
 ALTER TABLE buckets ADD COLUMN object_lock INTEGER NOT NULL DEFAULT 0;
 -- JSON {mode, days?, years?} of the default retention rule, when set
 ALTER TABLE buckets ADD COLUMN lock_default TEXT;
+
+-- Object Lock settings requested at CreateMultipartUpload (JSON {mode, until, legalHold}).
+ALTER TABLE uploads ADD COLUMN lock TEXT;
