@@ -36,13 +36,35 @@ export interface ObjectRecord {
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
 export type Versioning = 'Enabled' | 'Suspended' | undefined;
 
-let versionCounter = 0;
+const COUNTER_SPACE = 36 ** 4;
+const VERSION_ID_FORM = /^[0-9a-z]{22}$/;
+/** The (time, counter) of the last id this process issued: ids only grow, even when writes commit out of clock order. */
+let lastIssued = { time: 0, counter: 0 };
 
-/** A unique, time-ordered version id (never 'null'). */
-export function newVersionId(now: number): string {
-  versionCounter = (versionCounter + 1) % 36 ** 4;
+/**
+ * A unique, time-ordered version id (never 'null'): 10 base-36 digits of
+ * milliseconds, a 4-digit counter, 8 random digits. Called inside the write
+ * transaction, so ids grow in commit order; `floor` (the key's newest id)
+ * keeps them growing across restarts and clock steps back.
+ */
+export function newVersionId(now: number, floor?: string): string {
+  let time = Math.max(now, lastIssued.time);
+  let counter = time === lastIssued.time ? lastIssued.counter + 1 : 0;
+  if (floor !== undefined && VERSION_ID_FORM.test(floor)) {
+    const ft = parseInt(floor.slice(0, 10), 36);
+    const fc = parseInt(floor.slice(10, 14), 36);
+    if (time < ft || (time === ft && counter <= fc)) {
+      time = ft;
+      counter = fc + 1;
+    }
+  }
+  if (counter >= COUNTER_SPACE) {
+    time += 1;
+    counter = 0;
+  }
+  lastIssued = { time, counter };
   const rnd = Math.floor(Math.random() * 36 ** 8);
-  return now.toString(36).padStart(10, '0') + versionCounter.toString(36).padStart(4, '0') + rnd.toString(36).padStart(8, '0');
+  return time.toString(36).padStart(10, '0') + counter.toString(36).padStart(4, '0') + rnd.toString(36).padStart(8, '0');
 }
 
 /** One part of a multipart object: a blob holding bytes [offset, offset + size). */
@@ -153,6 +175,7 @@ export class ObjectsRepo {
   private readonly latestStmt;
   private readonly currentStmt;
   private readonly byVersion;
+  private readonly newestId;
   private readonly insert;
   private readonly delRow;
   private readonly clearLatest;
@@ -173,6 +196,7 @@ export class ObjectsRepo {
     this.latestStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1');
     this.currentStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1 AND delete_marker = 0');
     this.byVersion = db.prepare<[number, Buffer, string], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?');
+    this.newestId = db.prepare<[number, Buffer], { v: string | null }>("SELECT max(version_id) AS v FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null'");
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
          headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold)
@@ -238,7 +262,7 @@ export class ObjectsRepo {
   /** Inserts a new latest version (inside a transaction); the null version it replaces, if any, becomes garbage. */
   private addVersion(rec: ObjectRecord, keyBuf: Buffer, versioning: Versioning, latest: Row | undefined): { versionId: string; garbage: string[] } {
     const garbage: string[] = [];
-    const versionId = versioning === 'Enabled' ? newVersionId(rec.lastModified) : 'null';
+    const versionId = versioning === 'Enabled' ? newVersionId(rec.lastModified, this.newestId.get(rec.bucketId, keyBuf)?.v ?? undefined) : 'null';
     if (versionId === 'null') {
       const old = this.byVersion.get(rec.bucketId, keyBuf, 'null');
       if (old) {
