@@ -101,6 +101,8 @@ export const CopyObject: Operation = {
       throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
     }
     const md = directive === 'REPLACE' ? metadataOf(r.headers) : { headers: obj.headers, meta: obj.meta };
+    // Checked before staging: a refused lock header must not leave a staged copy behind.
+    const lock = lockForWrite(ctx, bucket, r.headers);
     let staged;
     let etag = obj.etag;
     if (obj.partsCount) {
@@ -113,7 +115,6 @@ export const CopyObject: Operation = {
       staged = await ctx.blobs.stageCopy(obj.blobId, obj.size);
     }
     const now = ctx.clock();
-    const lock = lockForWrite(ctx, bucket, r.headers);
     const versionId = await commitObject(ctx, staged, {
       bucketId: bucket.id,
       key,

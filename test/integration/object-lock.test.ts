@@ -5,6 +5,8 @@
  * systemClockOffset before each request), so the server's skew check holds.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -88,6 +90,9 @@ async function expectCode(p: Promise<unknown>, code: string, status: number): Pr
   expect(e.$metadata.httpStatusCode).toBe(status);
 }
 
+/** Files left in the data dir's temp area (tests here run one at a time, so none should be in flight). */
+const tempFiles = () => readdirSync(join(ts.dataDir, 'tmp'));
+
 const md5b64 = (s: string) => createHash('md5').update(s).digest('base64');
 const sha256b64 = (s: string) => createHash('sha256').update(s).digest('base64');
 
@@ -154,8 +159,9 @@ describe('Object Lock buckets', () => {
     await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockLegalHoldStatus: 'ON' })), 'InvalidRequest', 400);
     await expectCode(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/k`, ObjectLockLegalHoldStatus: 'ON' })), 'InvalidRequest', 400);
     await expectCode(s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until })), 'InvalidRequest', 400);
-    // Nothing was written by the refused requests.
+    // Nothing was written by the refused requests, not even a temp file.
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b }))).Versions?.map((x) => x.Key)).toEqual(['k']);
+    expect(tempFiles()).toEqual([]);
     // An unversioned bucket cannot take a lock configuration.
     const u = await plainBucket();
     await expectCode(s3.send(new PutObjectLockConfigurationCommand({ Bucket: u, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })), 'InvalidBucketState', 409);
@@ -492,6 +498,7 @@ describe('retention', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('<Code>InvalidArgument</Code>');
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b, Prefix: 'x' }))).Versions ?? []).toEqual([]);
+    expect(tempFiles()).toEqual([]);
 
     // Release the holds so the versions can expire.
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'src', LegalHold: { Status: 'OFF' } }));

@@ -382,6 +382,17 @@ describe('versioning Enabled', () => {
     expect((await s3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 })))).name).toBe('NoSuchVersion');
     expect((await listVersionsRaw(b)).items.map(short)).toEqual([`V k ${v1} latest`]);
 
+    // A version id that does not exist: 204 with that id, as S3 answers (deletes are idempotent).
+    const missing = v1.slice(0, -1) + (v1.endsWith('0') ? '1' : '0');
+    const dmiss = await rawRequest(ts.url, 'DELETE', `/${b}/k?versionId=${missing}`);
+    expect(dmiss.status).toBe(204);
+    expect(dmiss.headers['x-amz-version-id']).toBe(missing);
+    expect(dmiss.headers['x-amz-delete-marker']).toBeUndefined();
+    expect((await listVersionsRaw(b)).items.map(short)).toEqual([`V k ${v1} latest`]);
+    const dbad = await rawRequest(ts.url, 'DELETE', `/${b}/k?versionId=not%20an%20id`);
+    expect(dbad.status).toBe(400);
+    expect(dbad.text).toContain('<Code>InvalidArgument</Code>');
+
     // Deleting an older (non-current) version leaves the current one alone.
     const v3 = await put(b, 'k', 'three');
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1 }));
