@@ -58,7 +58,7 @@ export function lockForWrite(ctx: AppContext, bucket: Bucket, h: IncomingHttpHea
     if (holdH !== 'ON' && holdH !== 'OFF') throw new S3Error('InvalidArgument', 'Legal Hold must be either of ON or OFF', { ArgumentName: 'x-amz-object-lock-legal-hold', ArgumentValue: holdH });
     out.legalHold = holdH === 'ON';
   }
-  return out.mode || out.legalHold ? out : undefined;
+  return out.mode || out.legalHold !== undefined ? out : undefined;
 }
 
 /** May this caller bypass GOVERNANCE retention on this request? (Header set, and allowed s3:BypassGovernanceRetention: the root user until policies arrive.) */
@@ -200,6 +200,8 @@ export const GetObjectLegalHold: Operation = {
   async run(ctx, r) {
     const bucket = requireLockBucket(ctx, r);
     const v = targetVersion(ctx, r, bucket);
+    // A version whose legal hold was never set has none to show (as S3 answers), unlike one set OFF.
+    if (v.legalHold === undefined) throw new S3Error('NoSuchObjectLockConfiguration');
     return { xml: toXml('LegalHold', { Status: v.legalHold ? 'ON' : 'OFF' }) };
   },
 };

@@ -30,6 +30,7 @@ export interface ObjectRecord {
   lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
   /** Retain-until date, milliseconds since the epoch. */
   lockUntil?: number;
+  /** undefined: never set (stored 0); true: ON (1); false: set OFF (2). */
   legalHold?: boolean;
 }
 
@@ -140,7 +141,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   isLatest: r.is_latest === 1,
   lockMode: (r.lock_mode as ObjectRecord['lockMode']) ?? undefined,
   lockUntil: r.lock_until ?? undefined,
-  legalHold: r.legal_hold === 1,
+  legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -293,7 +294,7 @@ export class ObjectsRepo {
       partsCount: rec.partsCount ?? 0,
       lockMode: rec.lockMode ?? null,
       lockUntil: rec.lockUntil ?? null,
-      legalHold: rec.legalHold ? 1 : 0,
+      legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
     });
     return { versionId, garbage };
   }
@@ -376,7 +377,7 @@ export class ObjectsRepo {
 
   setLegalHold(v: ObjectRecord, on: boolean): void {
     const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
-    if (row) this.setHoldStmt.run(on ? 1 : 0, v.bucketId, row.key, row.seq);
+    if (row) this.setHoldStmt.run(on ? 1 : 2, v.bucketId, row.key, row.seq);
   }
 
   /** Up to `limit` current objects with from <= key < to (to undefined: no upper bound), in key order. */

@@ -247,7 +247,7 @@ describe('Put/GetObjectLockConfiguration', () => {
     // Nothing changed.
     expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule).toBeUndefined();
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' })), 'NoSuchObjectLockConfiguration', 404);
-    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' }))).LegalHold?.Status).toBe('OFF');
+    await expectCode(s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' })), 'NoSuchObjectLockConfiguration', 404);
     // With Content-MD5, or with a checksum header, each is accepted.
     expect((await raw('PUT', `/${b}?object-lock`, { body: cfg, headers: { 'content-md5': md5b64(cfg) } })).status).toBe(200);
     expect((await raw('PUT', `/${b}/k?retention`, { body: retention, headers: { 'x-amz-checksum-sha256': sha256b64(retention) } })).status).toBe(200);
@@ -433,6 +433,13 @@ describe('retention', () => {
     expect(r.text).toContain('<Code>AccessDenied</Code>');
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
     expect(versions.Versions?.map((x) => x.VersionId)).toEqual([v4, v]);
+    // GOVERNANCE → COMPLIANCE changes the mode: it needs the bypass too, and then holds for good.
+    const v5 = await putLocked(b, 'g2', 'GOVERNANCE', fromNow(DAY));
+    const same = fromNow(DAY);
+    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g2', VersionId: v5, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same } })), 'AccessDenied', 403);
+    await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g2', VersionId: v5, BypassGovernanceRetention: true, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same } }));
+    expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'g2' }))).Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: same });
+    await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'g2', VersionId: v5, BypassGovernanceRetention: true })), 'AccessDenied', 403);
   });
 
   it('a user other than root cannot bypass GOVERNANCE, even in a bucket it owns', async () => {
@@ -566,8 +573,15 @@ describe('legal hold', () => {
     const v2 = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: '2' }))).VersionId!;
     const out = await s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1, LegalHold: { Status: 'ON' } }));
     expect(out.$metadata.httpStatusCode).toBe(200);
-    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' }))).LegalHold?.Status).toBe('OFF');
+    // Never set on the latest version: no legal hold to show (unlike one set OFF, below).
+    await expectCode(s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' })), 'NoSuchObjectLockConfiguration', 404);
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1 }))).LegalHold?.Status).toBe('ON');
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v2, LegalHold: { Status: 'OFF' } }));
+    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v2 }))).LegalHold?.Status).toBe('OFF');
+    // The x-amz-object-lock-legal-hold: OFF header counts as set too.
+    const v3 = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: '3', ObjectLockLegalHoldStatus: 'OFF' }))).VersionId!;
+    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v3 }))).LegalHold?.Status).toBe('OFF');
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v3 }));
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 }));
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1 })), 'AccessDenied', 403);
     // Bad statuses.
