@@ -157,7 +157,7 @@ export const UploadPartCopy: Operation = {
     const key = requireKey(r);
     const partNumber = partNumberOf(r);
     const u = requireUpload(ctx, r, bucket.id, key);
-    const { obj } = resolveCopySource(ctx, r);
+    const { src, obj } = resolveCopySource(ctx, r);
     let start = 0;
     let end = obj.size - 1;
     const rangeHeader = header(r.headers, 'x-amz-copy-source-range');
@@ -180,7 +180,8 @@ export const UploadPartCopy: Operation = {
     const part = await recordPart(ctx, u, partNumber, staged, checksum);
     const result: XmlObject = { ETag: quoteEtag(part.etag), LastModified: isoDate(part.lastModified) };
     if (algo && checksum) result[checksumField(algo)] = checksum;
-    return { xml: toXml('CopyPartResult', result), bytes: part.size };
+    const sourceVersioned = ctx.buckets.get(src.bucket)?.versioning !== undefined;
+    return { xml: toXml('CopyPartResult', result), bytes: part.size, headers: { 'x-amz-copy-source-version-id': sourceVersioned ? obj.versionId : undefined } };
   },
 };
 

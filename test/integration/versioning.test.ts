@@ -23,6 +23,7 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newVersionId } from '../../src/store/objects.js';
@@ -517,6 +518,18 @@ describe('versioning Enabled', () => {
     // Deleting the multipart version by id brings the small one back.
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'big', VersionId: done.VersionId }));
     expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'big' })))).toBe('small first');
+
+    // UploadPartCopy reads the source version it names.
+    const later = await put(b, 'big', 'small second');
+    const up2 = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'assembled' }));
+    const pc = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'assembled', UploadId: up2.UploadId, PartNumber: 1, CopySource: `${b}/big?versionId=${before}` }));
+    const done2 = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'assembled', UploadId: up2.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: pc.CopyPartResult?.ETag }] } }),
+    );
+    expect(pc.CopySourceVersionId).toBe(before);
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'assembled', VersionId: done2.VersionId })))).toBe('small first');
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'big' })))).toBe('small second');
+    expect(later > before).toBe(true);
   });
 
   it('concurrent PUTs to one key: ListObjectVersions order is version-id order and the latest is what GET returns', async () => {
