@@ -4,6 +4,7 @@ import { prefixEnd } from '../store/listing.js';
 import { isoDate, parseXml, toXml, type XmlObject, type XmlValue } from '../xml/xml.js';
 import { quoteEtag, readSmallBody, requireBucket } from './common.js';
 import { urlEncodeKey } from './list.js';
+import { VERSION_ID_RE } from './objects.js';
 import type { Operation } from './types.js';
 
 export const PutBucketVersioning: Operation = {
@@ -79,9 +80,12 @@ export const ListObjectVersions: Operation = {
     if (keyMarker !== '') {
       after = { key: Buffer.from(keyMarker, 'utf8'), seq: -1 };
       if (versionIdMarker !== '') {
-        const v = ctx.objects.version(bucket.id, keyMarker, versionIdMarker);
-        if (!v) throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
-        after = { key: after.key, seq: versionSeq(ctx, bucket.id, keyMarker, versionIdMarker) };
+        if (!VERSION_ID_RE.test(versionIdMarker)) {
+          throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+        }
+        // A marker deleted since its page was read (clients that delete each page before reading the next) resumes where it stood.
+        const seq = ctx.objects.versionSeq(bucket.id, keyMarker, versionIdMarker) ?? ctx.objects.resumeSeq(bucket.id, keyMarker, versionIdMarker);
+        after = { key: after.key, seq };
       }
       if (delimiter !== '' && keyMarker.startsWith(prefix)) {
         const i = keyMarker.indexOf(delimiter, prefix.length);
@@ -161,8 +165,3 @@ export const ListObjectVersions: Operation = {
     };
   },
 };
-
-/** The seq of a version (for paging): versions of a key are ordered by seq. */
-function versionSeq(ctx: AppContext, bucketId: number, key: string, versionId: string): number {
-  return ctx.objects.versionSeq(bucketId, key, versionId) ?? -1;
-}

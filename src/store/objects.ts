@@ -177,6 +177,7 @@ export class ObjectsRepo {
   private readonly currentStmt;
   private readonly byVersion;
   private readonly newestId;
+  private readonly newerSeq;
   private readonly insert;
   private readonly delRow;
   private readonly clearLatest;
@@ -197,6 +198,9 @@ export class ObjectsRepo {
     this.latestStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1');
     this.currentStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1 AND delete_marker = 0');
     this.byVersion = db.prepare<[number, Buffer, string], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?');
+    this.newerSeq = db.prepare<[number, Buffer, string], { s: number | null }>(
+      "SELECT min(seq) AS s FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null' AND version_id > ?",
+    );
     this.newestId = db.prepare<[number, Buffer], { v: string | null }>("SELECT max(version_id) AS v FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null'");
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
@@ -252,6 +256,19 @@ export class ObjectsRepo {
   /** The ordering seq of a version (for paging), or undefined. */
   versionSeq(bucketId: number, key: string, versionId: string): number | undefined {
     return this.byVersion.get(bucketId, Buffer.from(key, 'utf8'), versionId)?.seq;
+  }
+
+  /**
+   * Where a version that no longer exists stood, for paging: every version
+   * of the key with seq below the answer is older than it. Non-null ids grow
+   * with seq, so that is the oldest remaining version with a larger id; the
+   * null version's place is unknown, so it and an id with no newer version
+   * left answer MAX_SAFE_INTEGER (resume at the key's newest version: a page
+   * may repeat a version, never skip one).
+   */
+  resumeSeq(bucketId: number, key: string, versionId: string): number {
+    if (versionId === 'null') return Number.MAX_SAFE_INTEGER;
+    return this.newerSeq.get(bucketId, Buffer.from(key, 'utf8'), versionId)?.s ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** One version by id ('null' for the null version). */
