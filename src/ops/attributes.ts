@@ -1,6 +1,7 @@
 import { S3Error } from '../errors/s3error.js';
 import { toXml, type XmlObject } from '../xml/xml.js';
-import { header, httpDate, requireBucket, requireKey } from './common.js';
+import { header, httpDate, requireBucket } from './common.js';
+import { lookupObject } from './objects.js';
 import type { Operation } from './types.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -16,15 +17,11 @@ export const GetObjectAttributes: Operation = {
   name: 'GetObjectAttributes',
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
-    const key = requireKey(r);
     const raw = header(r.headers, 'x-amz-object-attributes');
     if (raw === undefined || raw.trim() === '') throw new S3Error('InvalidRequest', 'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty');
     const wanted = new Set(raw.split(',').map((s) => s.trim()));
     for (const a of wanted) if (!ATTRIBUTES.has(a)) throw new S3Error('InvalidArgument', 'Invalid attribute name specified.', { ArgumentName: 'x-amz-object-attributes', ArgumentValue: a });
-    const versionId = r.target.query.get('versionId');
-    if (versionId !== undefined && versionId !== 'null') throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
-    const o = ctx.objects.get(bucket.id, key);
-    if (!o) throw new S3Error('NoSuchKey', undefined, { Key: key });
+    const o = lookupObject(ctx, r);
     const out: XmlObject = {};
     if (wanted.has('ETag')) out.ETag = o.etag;
     if (wanted.has('Checksum') && o.checksumAlgorithm && o.checksum) {
@@ -51,6 +48,9 @@ export const GetObjectAttributes: Operation = {
     }
     if (wanted.has('StorageClass')) out.StorageClass = o.storageClass;
     if (wanted.has('ObjectSize')) out.ObjectSize = o.size;
-    return { headers: { 'last-modified': httpDate(o.lastModified) }, xml: toXml('GetObjectAttributesResponse', out) };
+    return {
+      headers: { 'last-modified': httpDate(o.lastModified), 'x-amz-version-id': bucket.versioning ? o.versionId : undefined },
+      xml: toXml('GetObjectAttributesResponse', out),
+    };
   },
 };

@@ -69,7 +69,9 @@ export const CreateBucket: Operation = {
       }
     }
     const user = r.auth.identity!.user;
-    const { bucket, created } = ctx.buckets.create(name, user.id, region, ctx.clock());
+    const lockHeader = r.headers['x-amz-bucket-object-lock-enabled'];
+    const objectLock = typeof lockHeader === 'string' && lockHeader.toLowerCase() === 'true';
+    const { bucket, created } = ctx.buckets.create(name, user.id, region, ctx.clock(), objectLock);
     if (!created) {
       throw new S3Error(bucket.ownerId === user.id ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: name });
     }

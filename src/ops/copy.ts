@@ -7,6 +7,8 @@ import { evaluateConditions, header, requireBucket, requireKey } from './common.
 import { commitObject, metadataOf, storageClassOf } from './write.js';
 import type { AppContext } from '../context.js';
 import { openObject } from './read.js';
+import { lockForWrite } from './lock.js';
+import { VERSION_ID_RE } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
 
 export interface CopySource {
@@ -40,9 +42,16 @@ export function resolveCopySource(ctx: AppContext, r: OpRequest): { src: CopySou
   const src = parseCopySource(header(r.headers, 'x-amz-copy-source'));
   const b = ctx.buckets.get(src.bucket);
   if (!b) throw new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
-  if (src.versionId !== undefined && src.versionId !== 'null') throw new S3Error('NoSuchVersion', undefined, { Key: src.key, VersionId: src.versionId });
-  const obj = ctx.objects.get(b.id, src.key);
-  if (!obj) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+  let obj: ObjectRecord | undefined;
+  if (src.versionId !== undefined) {
+    if (!VERSION_ID_RE.test(src.versionId)) throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: src.versionId });
+    obj = ctx.objects.version(b.id, src.key, src.versionId);
+    if (!obj) throw new S3Error('NoSuchVersion', undefined, { Key: src.key, VersionId: src.versionId });
+    if (obj.deleteMarker) throw new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
+  } else {
+    obj = ctx.objects.get(b.id, src.key);
+    if (!obj) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+  }
   const cond = evaluateConditions(
     {
       ifMatch: header(r.headers, 'x-amz-copy-source-if-match'),
@@ -92,6 +101,8 @@ export const CopyObject: Operation = {
       throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
     }
     const md = directive === 'REPLACE' ? metadataOf(r.headers) : { headers: obj.headers, meta: obj.meta };
+    // Checked before staging: a refused lock header must not leave a staged copy behind.
+    const lock = lockForWrite(ctx, bucket, r.headers);
     let staged;
     let etag = obj.etag;
     if (obj.partsCount) {
@@ -104,7 +115,7 @@ export const CopyObject: Operation = {
       staged = await ctx.blobs.stageCopy(obj.blobId, obj.size);
     }
     const now = ctx.clock();
-    await commitObject(ctx, staged, {
+    const versionId = await commitObject(ctx, staged, {
       bucketId: bucket.id,
       key,
       size: obj.size,
@@ -116,9 +127,20 @@ export const CopyObject: Operation = {
       meta: md.meta,
       checksumAlgorithm: obj.checksum?.includes('-') ? undefined : obj.checksumAlgorithm,
       checksum: obj.checksum?.includes('-') ? undefined : obj.checksum,
-    });
+      lockMode: lock?.mode,
+      lockUntil: lock?.until,
+      legalHold: lock?.legalHold,
+    }, undefined, bucket.versioning);
+    const srcBucket = ctx.buckets.get(src.bucket);
     const result: Record<string, string | undefined> = { ETag: `"${etag}"`, LastModified: isoDate(now) };
     if (obj.checksumAlgorithm && obj.checksum && !obj.checksum.includes('-')) result[`Checksum${obj.checksumAlgorithm}`] = obj.checksum;
-    return { xml: toXml('CopyObjectResult', result), bytes: obj.size };
+    return {
+      xml: toXml('CopyObjectResult', result),
+      bytes: obj.size,
+      headers: {
+        'x-amz-version-id': bucket.versioning ? versionId : undefined,
+        'x-amz-copy-source-version-id': srcBucket?.versioning ? obj.versionId : undefined,
+      },
+    };
   },
 };

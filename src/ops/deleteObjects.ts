@@ -4,6 +4,8 @@ import { MAX_KEY_BYTES } from '../http/request.js';
 import { CHECKSUM_ALGORITHMS, CHECKSUM_HEADER, checksumBase64 } from '../store/checksums.js';
 import { parseXml, toXml, type XmlObject } from '../xml/xml.js';
 import { header, readSmallBody, requireBucket } from './common.js';
+import { guardVersionRemoval } from './lock.js';
+import { VERSION_ID_RE } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
 
 /**
@@ -52,31 +54,50 @@ export const DeleteObjects: Operation = {
     const deleted: XmlObject[] = [];
     const errors: XmlObject[] = [];
     const now = ctx.clock();
-    for (const o of objects) {
-      if (typeof o !== 'object' || o === null || typeof o.Key !== 'string') throw new S3Error('MalformedXML');
-      const key = o.Key;
-      const versionId = typeof o.VersionId === 'string' ? o.VersionId : undefined;
-      if (key === '') {
-        errors.push({ Key: key, Code: 'UserKeyMustBeSpecified', Message: 'The key must be specified' });
-        continue;
+    const garbage: Array<string | undefined> = [];
+    // One commit for the whole batch; blobs are unlinked only once it is durable.
+    await ctx.commits.run(() => {
+      for (const o of objects) {
+        if (typeof o !== 'object' || o === null || typeof o.Key !== 'string') throw new S3Error('MalformedXML');
+        const key = o.Key;
+        const versionId = typeof o.VersionId === 'string' ? o.VersionId : undefined;
+        if (key === '') {
+          errors.push({ Key: key, Code: 'UserKeyMustBeSpecified', Message: 'The key must be specified' });
+          continue;
+        }
+        if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+          errors.push({ Key: key, VersionId: versionId, Code: 'KeyTooLongError', Message: 'Your key is too long' });
+          continue;
+        }
+        try {
+          if (versionId !== undefined) {
+            if (!VERSION_ID_RE.test(versionId)) {
+              errors.push({ Key: key, VersionId: versionId, Code: 'NoSuchVersion', Message: 'The specified version does not exist.' });
+              continue;
+            }
+            const res = ctx.objects.deleteVersion(bucket.id, key, versionId, now, (v) => guardVersionRemoval(ctx, r, v));
+            garbage.push(res.deletedBlobId);
+            if (!quiet) deleted.push({ Key: key, VersionId: versionId, DeleteMarker: res.wasDeleteMarker ? true : undefined, DeleteMarkerVersionId: res.wasDeleteMarker ? versionId : undefined });
+            continue;
+          }
+          const res = ctx.objects.delete(bucket.id, key, now, bucket.versioning, r.auth.identity!.user.id);
+          garbage.push(res.deletedBlobId);
+          if (!quiet) {
+            deleted.push(
+              res.deleteMarkerVersionId !== undefined ? { Key: key, DeleteMarker: true, DeleteMarkerVersionId: res.deleteMarkerVersionId } : { Key: key },
+            );
+          }
+        } catch (e) {
+          if (e instanceof S3Error) {
+            errors.push({ Key: key, VersionId: versionId, Code: e.code, Message: e.message });
+            continue;
+          }
+          ctx.log.error({ err: e, key }, 'DeleteObjects: delete failed');
+          errors.push({ Key: key, VersionId: versionId, Code: 'InternalError', Message: 'We encountered an internal error. Please try again.' });
+        }
       }
-      if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-        errors.push({ Key: key, VersionId: versionId, Code: 'KeyTooLongError', Message: 'Your key is too long' });
-        continue;
-      }
-      if (versionId !== undefined && versionId !== 'null') {
-        if (!quiet) deleted.push({ Key: key, VersionId: versionId });
-        continue;
-      }
-      try {
-        const { deletedBlobId } = ctx.objects.delete(bucket.id, key, now);
-        ctx.garbage.collect(deletedBlobId);
-        if (!quiet) deleted.push({ Key: key, VersionId: versionId });
-      } catch (e) {
-        ctx.log.error({ err: e, key }, 'DeleteObjects: delete failed');
-        errors.push({ Key: key, VersionId: versionId, Code: 'InternalError', Message: 'We encountered an internal error. Please try again.' });
-      }
-    }
+    });
+    for (const g of garbage) ctx.garbage.collect(g);
     return { xml: toXml('DeleteResult', { Deleted: deleted, Error: errors }) };
   },
 };

@@ -14,6 +14,15 @@ import {
 } from './multipart.js';
 import { GetObjectAttributes } from './attributes.js';
 import { DeleteObject, GetObject, HeadObject, PutObject } from './objects.js';
+import {
+  GetObjectLegalHold,
+  GetObjectLockConfiguration,
+  GetObjectRetention,
+  PutObjectLegalHold,
+  PutObjectLockConfiguration,
+  PutObjectRetention,
+} from './lock.js';
+import { GetBucketVersioning, ListObjectVersions, PutBucketVersioning } from './versioning.js';
 import { PostObject } from './postObject.js';
 import type { Operation } from './types.js';
 
@@ -45,5 +54,14 @@ export const SERVED: Partial<Record<OperationName, Operation>> = Object.fromEntr
     ListParts,
     ListMultipartUploads,
     GetObjectAttributes,
+    PutBucketVersioning,
+    GetBucketVersioning,
+    ListObjectVersions,
+    PutObjectLockConfiguration,
+    GetObjectLockConfiguration,
+    PutObjectRetention,
+    GetObjectRetention,
+    PutObjectLegalHold,
+    GetObjectLegalHold,
   ].map((op) => [op.name, op]),
 );

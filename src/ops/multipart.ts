@@ -12,6 +12,7 @@ import { isoDate, parseXml, toXml, type XmlObject } from '../xml/xml.js';
 import { header, quoteEtag, readSmallBody, requireBucket, requireKey } from './common.js';
 import { parseCopySource, resolveCopySource, type CopySource } from './copy.js';
 import { urlEncodeKey } from './list.js';
+import { lockForWrite } from './lock.js';
 import { openObject } from './read.js';
 import { checkWriteConditions, writeConditions } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
@@ -67,8 +68,10 @@ export const CreateMultipartUpload: Operation = {
       if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) throw new S3Error('InvalidRequest', `The ${algorithm} checksum algorithm does not support the FULL_OBJECT checksum type.`);
       if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
     }
+    const lock = lockForWrite(ctx, bucket, r.headers);
     const id = randomBytes(24).toString('base64url');
-    ctx.uploads.create({
+    await ctx.commits.run(() => ctx.uploads.create({
+      lock,
       id,
       bucketId: bucket.id,
       key,
@@ -79,7 +82,7 @@ export const CreateMultipartUpload: Operation = {
       meta,
       checksumAlgorithm: algorithm,
       checksumType: type,
-    });
+    }));
     return {
       headers: { 'x-amz-checksum-algorithm': algorithm, 'x-amz-checksum-type': type },
       xml: toXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: id }),
@@ -156,7 +159,7 @@ export const UploadPartCopy: Operation = {
     const key = requireKey(r);
     const partNumber = partNumberOf(r);
     const u = requireUpload(ctx, r, bucket.id, key);
-    const { obj } = resolveCopySource(ctx, r);
+    const { src, obj } = resolveCopySource(ctx, r);
     let start = 0;
     let end = obj.size - 1;
     const rangeHeader = header(r.headers, 'x-amz-copy-source-range');
@@ -179,7 +182,8 @@ export const UploadPartCopy: Operation = {
     const part = await recordPart(ctx, u, partNumber, staged, checksum);
     const result: XmlObject = { ETag: quoteEtag(part.etag), LastModified: isoDate(part.lastModified) };
     if (algo && checksum) result[checksumField(algo)] = checksum;
-    return { xml: toXml('CopyPartResult', result), bytes: part.size };
+    const sourceVersioned = ctx.buckets.get(src.bucket)?.versioning !== undefined;
+    return { xml: toXml('CopyPartResult', result), bytes: part.size, headers: { 'x-amz-copy-source-version-id': sourceVersioned ? obj.versionId : undefined } };
   },
 };
 
@@ -254,7 +258,7 @@ export const CompleteMultipartUpload: Operation = {
     }
     if (existing.state === 'complete' && existing.result) {
       // A repeated Complete (a client retry) answers as the first one did.
-      return { xml: existing.result };
+      return completedAnswer(existing.result, bucket.versioning !== undefined);
     }
     const requested = parseCompleteBody(body.toString('utf8'));
     for (let i = 1; i < requested.length; i++) {
@@ -266,7 +270,7 @@ export const CompleteMultipartUpload: Operation = {
     const wholeChecksumHeader = Object.entries(CHECKSUM_HEADER).find(([, h]) => r.headers[h] !== undefined);
     const now = ctx.clock();
     const manifestId = newBlobId();
-    const done = ctx.uploads.complete(uploadId, (upload, parts, current) => {
+    const done = await ctx.commits.run(() => ctx.uploads.complete(uploadId, (upload, parts, current) => {
       if (conditional) checkWriteConditions(conditional, current);
       if (typeRaw !== undefined && upload.checksumType && typeRaw !== upload.checksumType) {
         throw new S3Error('InvalidRequest', `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`);
@@ -324,24 +328,34 @@ export const CompleteMultipartUpload: Operation = {
         checksumAlgorithm: checksum ? algo : undefined,
         checksum,
         partsCount: chosen.length,
+        lockMode: upload.lock?.mode,
+        lockUntil: upload.lock?.until,
+        legalHold: upload.lock?.legalHold,
       };
       const result: XmlObject = { Location: locationOf(ctx, r, bucket.name, key), Bucket: bucket.name, Key: key, ETag: quoteEtag(etag) };
       if (algo && checksum) {
         result[checksumField(algo)] = checksum;
         result.ChecksumType = type;
       }
-      return { record, segments, result: toXml('CompleteMultipartUploadResult', result) };
-    });
+      const xml = toXml('CompleteMultipartUploadResult', result);
+      return { record, segments, result: (versionId: string) => JSON.stringify({ xml, versionId }) };
+    }, bucket.versioning));
     if (done === 'no-upload') {
       // Completed or aborted by a concurrent request meanwhile.
       const again = ctx.uploads.get(uploadId);
-      if (again?.state === 'complete' && again.result) return { xml: again.result };
+      if (again?.state === 'complete' && again.result) return completedAnswer(again.result, bucket.versioning !== undefined);
       throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
     }
     for (const g of done.garbage) ctx.garbage.collect(g);
-    return { xml: ctx.uploads.get(uploadId)!.result! };
+    return completedAnswer(ctx.uploads.get(uploadId)!.result!, bucket.versioning !== undefined);
   },
 };
+
+/** The answer a completed upload gives (stored, so a retried Complete gets the same one). */
+function completedAnswer(stored: string, versioned: boolean): { xml: string; headers: Record<string, string | undefined> } {
+  const { xml, versionId } = JSON.parse(stored) as { xml: string; versionId: string };
+  return { xml, headers: { 'x-amz-version-id': versioned ? versionId : undefined } };
+}
 
 export const AbortMultipartUpload: Operation = {
   name: 'AbortMultipartUpload',
@@ -349,7 +363,7 @@ export const AbortMultipartUpload: Operation = {
     const bucket = requireBucket(ctx, r);
     const key = requireKey(r);
     const u = requireUpload(ctx, r, bucket.id, key);
-    const res = ctx.uploads.abort(u.id, ctx.clock());
+    const res = await ctx.commits.run(() => ctx.uploads.abort(u.id, ctx.clock()));
     if (res === 'no-upload') throw new S3Error('NoSuchUpload', undefined, { UploadId: u.id });
     for (const b of res) ctx.garbage.collect(b);
     return { status: 204 };

@@ -11,6 +11,7 @@ import {
   requireKey,
 } from './common.js';
 import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import { guardVersionRemoval, lockForWrite, lockHeaders } from './lock.js';
 import { readObject } from './read.js';
 import type { Operation, OpRequest, OpResult } from './types.js';
 
@@ -29,6 +30,10 @@ export const PutObject: Operation = {
     }
     const conditional = writeConditions(r);
     if (conditional) checkWriteConditions(conditional, ctx.objects.get(bucket.id, key));
+    const lock = lockForWrite(ctx, bucket, r.headers);
+    if (lock && plan.md5 === undefined && plan.algorithm === undefined) {
+      throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+    }
     const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm });
     let checksum: string | undefined;
     try {
@@ -38,7 +43,7 @@ export const PutObject: Operation = {
       throw e;
     }
     const etag = staged.md5!.toString('hex');
-    await commitObject(
+    const versionId = await commitObject(
       ctx,
       staged,
       {
@@ -53,10 +58,15 @@ export const PutObject: Operation = {
         meta,
         checksumAlgorithm: checksum ? plan.algorithm : undefined,
         checksum,
+        lockMode: lock?.mode,
+        lockUntil: lock?.until,
+        legalHold: lock?.legalHold,
       },
       conditional ? (cur) => checkWriteConditions(conditional, cur) : undefined,
+      bucket.versioning,
     );
     const out: Record<string, string> = { etag: quoteEtag(etag) };
+    if (bucket.versioning) out['x-amz-version-id'] = versionId;
     if (checksum && plan.algorithm) {
       out[`x-amz-checksum-${plan.algorithm.toLowerCase()}`] = checksum;
       out['x-amz-checksum-type'] = 'FULL_OBJECT';
@@ -100,15 +110,36 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
-function lookupObject(ctx: AppContext, r: OpRequest): ObjectRecord {
+/** Version ids are 22 lower-case base-36 characters, or 'null'. */
+export const VERSION_ID_RE = /^(null|[0-9a-z]{22})$/;
+
+/**
+ * The object a GET/HEAD/attributes request addresses: a version by
+ * versionId, else the latest. A delete marker answers as S3 does: 404
+ * NoSuchKey with x-amz-delete-marker when it is the latest, 405 when it is
+ * named by version id.
+ */
+export function lookupObject(ctx: AppContext, r: OpRequest): ObjectRecord {
   const bucket = requireBucket(ctx, r);
   const key = requireKey(r);
   const versionId = r.target.query.get('versionId');
-  if (versionId !== undefined && versionId !== 'null') {
-    throw new S3Error(versionId === '' ? 'InvalidArgument' : 'NoSuchVersion', versionId === '' ? 'Version id cannot be the empty string' : undefined, { Key: key, VersionId: versionId });
+  if (versionId !== undefined) {
+    if (!VERSION_ID_RE.test(versionId)) throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+    const v = ctx.objects.version(bucket.id, key, versionId);
+    if (!v) throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
+    if (v.deleteMarker) {
+      throw new S3Error('MethodNotAllowed', undefined, { Method: r.method, ResourceType: 'DeleteMarker' }, {
+        'x-amz-delete-marker': 'true',
+        'x-amz-version-id': v.versionId!,
+        'last-modified': new Date(v.lastModified).toUTCString(),
+        allow: 'DELETE',
+      });
+    }
+    return v;
   }
-  const o = ctx.objects.get(bucket.id, key);
+  const o = ctx.objects.latest(bucket.id, key);
   if (!o) throw new S3Error('NoSuchKey', undefined, { Key: key });
+  if (o.deleteMarker) throw new S3Error('NoSuchKey', undefined, { Key: key }, { 'x-amz-delete-marker': 'true', 'x-amz-version-id': o.versionId! });
   return o;
 }
 
@@ -139,6 +170,8 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
     const ranged = r.headers.range !== undefined || q.has('partNumber');
     // A checksum describes the whole object: it is not sent with a byte range or a part (as S3 does).
     const h = objectHeaders(o, !ranged && header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+    if (ctx.buckets.get(r.target.bucket!)?.versioning) h['x-amz-version-id'] = o.versionId;
+    Object.assign(h, lockHeaders(o));
     if (cond === 'not-modified') {
       return { status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     }
@@ -195,9 +228,18 @@ export const DeleteObject: Operation = {
     const bucket = requireBucket(ctx, r);
     const key = requireKey(r);
     const versionId = r.target.query.get('versionId');
-    if (versionId !== undefined && versionId !== 'null') return { status: 204 };
-    const { deletedBlobId } = await ctx.commits.run(() => ctx.objects.delete(bucket.id, key, ctx.clock()));
-    ctx.garbage.collect(deletedBlobId);
+    const now = ctx.clock();
+    if (versionId !== undefined) {
+      if (!VERSION_ID_RE.test(versionId)) throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+      const res = await ctx.commits.run(() => ctx.objects.deleteVersion(bucket.id, key, versionId, now, (v) => guardVersionRemoval(ctx, r, v)));
+      ctx.garbage.collect(res.deletedBlobId);
+      return { status: 204, headers: { 'x-amz-version-id': versionId, 'x-amz-delete-marker': res.wasDeleteMarker ? 'true' : undefined } };
+    }
+    const res = await ctx.commits.run(() => ctx.objects.delete(bucket.id, key, now, bucket.versioning, r.auth.identity!.user.id));
+    ctx.garbage.collect(res.deletedBlobId);
+    if (res.deleteMarkerVersionId !== undefined) {
+      return { status: 204, headers: { 'x-amz-delete-marker': 'true', 'x-amz-version-id': res.deleteMarkerVersionId } };
+    }
     return { status: 204 };
   },
 };

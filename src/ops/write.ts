@@ -10,7 +10,7 @@ import {
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
 } from '../store/checksums.js';
-import { STORED_HEADERS, type ObjectRecord } from '../store/objects.js';
+import { STORED_HEADERS, type ObjectRecord, type Versioning } from '../store/objects.js';
 import { header } from './common.js';
 import type { OpRequest } from './types.js';
 
@@ -137,21 +137,23 @@ export function metadataOf(h: IncomingHttpHeaders): Pick<ObjectRecord, 'headers'
 /**
  * Makes a staged blob the object `rec` describes: publish (fsync, rename,
  * fsync dir), then one metadata transaction; on any failure the blob is
- * removed and the previous object stays. Returns the replaced blob id.
+ * removed and the previous object stays. Returns the new version id.
  */
 export async function commitObject(
   ctx: AppContext,
   staged: StagedBlob,
   rec: Omit<ObjectRecord, 'blobId'>,
   check?: (current: ObjectRecord | undefined) => void,
-): Promise<void> {
+  versioning?: Versioning,
+): Promise<string> {
   await staged.publish();
-  let replaced: string | undefined;
+  let res: { replacedBlobId?: string; versionId: string };
   try {
-    replaced = (await ctx.commits.run(() => ctx.objects.put({ ...rec, blobId: staged.blobId }, check))).replacedBlobId;
+    res = await ctx.commits.run(() => ctx.objects.put({ ...rec, blobId: staged.blobId }, check, versioning));
   } catch (e) {
     await staged.discard();
     throw e;
   }
-  ctx.garbage.collect(replaced);
+  ctx.garbage.collect(res.replacedBlobId);
+  return res.versionId;
 }

@@ -22,6 +22,50 @@ export interface ObjectRecord {
   checksum?: string;
   /** 0 for a single-part object; else the part count, and blobId is a manifest id whose segments hold the bytes. */
   partsCount?: number;
+  /** 'null' for objects written while versioning was off or suspended. Set by the repository. */
+  versionId?: string;
+  /** A delete marker (no data). */
+  deleteMarker?: boolean;
+  isLatest?: boolean;
+  lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Retain-until date, milliseconds since the epoch. */
+  lockUntil?: number;
+  /** undefined: never set (stored 0); true: ON (1); false: set OFF (2). */
+  legalHold?: boolean;
+}
+
+/** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
+export type Versioning = 'Enabled' | 'Suspended' | undefined;
+
+const COUNTER_SPACE = 36 ** 4;
+const VERSION_ID_FORM = /^[0-9a-z]{22}$/;
+/** The (time, counter) of the last id this process issued: ids only grow, even when writes commit out of clock order. */
+let lastIssued = { time: 0, counter: 0 };
+
+/**
+ * A unique, time-ordered version id (never 'null'): 10 base-36 digits of
+ * milliseconds, a 4-digit counter, 8 random digits. Called inside the write
+ * transaction, so ids grow in commit order; `floor` (the key's newest id)
+ * keeps them growing across restarts and clock steps back.
+ */
+export function newVersionId(now: number, floor?: string): string {
+  let time = Math.max(now, lastIssued.time);
+  let counter = time === lastIssued.time ? lastIssued.counter + 1 : 0;
+  if (floor !== undefined && VERSION_ID_FORM.test(floor)) {
+    const ft = parseInt(floor.slice(0, 10), 36);
+    const fc = parseInt(floor.slice(10, 14), 36);
+    if (time < ft || (time === ft && counter <= fc)) {
+      time = ft;
+      counter = fc + 1;
+    }
+  }
+  if (counter >= COUNTER_SPACE) {
+    time += 1;
+    counter = 0;
+  }
+  lastIssued = { time, counter };
+  const rnd = Math.floor(Math.random() * 36 ** 8);
+  return time.toString(36).padStart(10, '0') + counter.toString(36).padStart(4, '0') + rnd.toString(36).padStart(8, '0');
 }
 
 /** One part of a multipart object: a blob holding bytes [offset, offset + size). */
@@ -48,7 +92,14 @@ export interface ListEntry {
 interface Row {
   bucket_id: number;
   key: Buffer;
-  blob_id: string;
+  seq: number;
+  version_id: string;
+  is_latest: number;
+  delete_marker: number;
+  lock_mode: string | null;
+  lock_until: number | null;
+  legal_hold: number;
+  blob_id: string | null;
   size: number;
   etag: string;
   last_modified: number;
@@ -74,7 +125,7 @@ interface ListRow {
 const toRecord = (r: Row): ObjectRecord => ({
   bucketId: r.bucket_id,
   key: r.key.toString('utf8'),
-  blobId: r.blob_id,
+  blobId: r.blob_id ?? '',
   size: r.size,
   etag: r.etag,
   lastModified: r.last_modified,
@@ -85,6 +136,12 @@ const toRecord = (r: Row): ObjectRecord => ({
   checksumAlgorithm: r.checksum_algorithm ?? undefined,
   checksum: r.checksum ?? undefined,
   partsCount: r.parts_count,
+  versionId: r.version_id,
+  deleteMarker: r.delete_marker === 1,
+  isLatest: r.is_latest === 1,
+  lockMode: (r.lock_mode as ObjectRecord['lockMode']) ?? undefined,
+  lockUntil: r.lock_until ?? undefined,
+  legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -99,34 +156,74 @@ const toEntry = (r: ListRow): ListEntry => ({
 
 const LIST_COLUMNS = 'key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm';
 
-/** Current objects of buckets. Keys travel as UTF-8 Buffers to the database so order is byte order. */
+/** A version as ListObjectVersions shows it. */
+export interface VersionEntry extends ListEntry {
+  seq: number;
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+}
+
+/** Thrown by a guard to refuse removing a version (e.g. Object Lock); the repository rethrows it. */
+export type VersionGuard = (v: ObjectRecord) => void;
+
+/**
+ * Object versions of buckets. Keys travel as UTF-8 Buffers to the database
+ * so order is byte order. Each key's versions are ordered by seq (higher is
+ * newer); exactly one of them (or none) is the latest.
+ */
 export class ObjectsRepo {
-  private readonly getStmt;
-  private readonly upsert;
-  private readonly del;
+  private readonly latestStmt;
+  private readonly currentStmt;
+  private readonly byVersion;
+  private readonly newestId;
+  private readonly newerSeq;
+  private readonly insert;
+  private readonly delRow;
+  private readonly clearLatest;
+  private readonly promote;
   private readonly addGarbage;
   private readonly scanOpen;
   private readonly scanBounded;
+  private readonly versionsScan;
   private readonly refByBlob;
   private readonly refBySegment;
   private readonly segmentsOf;
   private readonly insertSegment;
   private readonly deleteSegmentsOf;
+  private readonly setRetentionStmt;
+  private readonly setHoldStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ?');
-    this.upsert = db.prepare(
-      `INSERT INTO objects (bucket_id, key, blob_id, size, etag, last_modified, owner_id, storage_class, headers, meta, checksum_algorithm, checksum, parts_count)
-       VALUES (@bucketId, @key, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass, @headers, @meta, @checksumAlgorithm, @checksum, @partsCount)
-       ON CONFLICT (bucket_id, key) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag,
-         last_modified = excluded.last_modified, owner_id = excluded.owner_id, storage_class = excluded.storage_class,
-         headers = excluded.headers, meta = excluded.meta, checksum_algorithm = excluded.checksum_algorithm, checksum = excluded.checksum,
-         parts_count = excluded.parts_count`,
+    this.latestStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1');
+    this.currentStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1 AND delete_marker = 0');
+    this.byVersion = db.prepare<[number, Buffer, string], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?');
+    this.newerSeq = db.prepare<[number, Buffer, string], { s: number | null }>(
+      "SELECT min(seq) AS s FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null' AND version_id > ?",
     );
-    this.del = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ?');
+    this.newestId = db.prepare<[number, Buffer], { v: string | null }>("SELECT max(version_id) AS v FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null'");
+    this.insert = db.prepare(
+      `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
+         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold)
+       VALUES (@bucketId, @key, @seq, @versionId, 1, @deleteMarker, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass,
+         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold)`,
+    );
+    this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
+    this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1');
+    this.promote = db.prepare(
+      'UPDATE objects SET is_latest = 1 WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
+    );
     this.addGarbage = db.prepare('INSERT OR IGNORE INTO garbage (blob_id, since) VALUES (?, ?)');
     this.scanOpen = db.prepare<[number, Buffer, number], ListRow>(
-      `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? ORDER BY key LIMIT ?`,
+      `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
+    );
+    this.scanBounded = db.prepare<[number, Buffer, Buffer, number], ListRow>(
+      `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
+    );
+    this.versionsScan = db.prepare<[number, Buffer, Buffer, Buffer, Buffer, number, number], ListRow & { seq: number; version_id: string; is_latest: number; delete_marker: number }>(
+      `SELECT ${LIST_COLUMNS}, seq, version_id, is_latest, delete_marker FROM objects
+       WHERE bucket_id = ? AND key >= ? AND key < ? AND (key > ? OR (key = ? AND seq < ?))
+       ORDER BY key, seq DESC LIMIT ?`,
     );
     this.refByBlob = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM objects WHERE blob_id = ? LIMIT 1');
     this.refBySegment = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM segments WHERE blob_id = ? LIMIT 1');
@@ -135,21 +232,193 @@ export class ObjectsRepo {
     );
     this.insertSegment = db.prepare('INSERT INTO segments (manifest_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.deleteSegmentsOf = db.prepare('DELETE FROM segments WHERE manifest_id = ?');
-    this.scanBounded = db.prepare<[number, Buffer, Buffer, number], ListRow>(
-      `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`,
-    );
+    this.setRetentionStmt = db.prepare('UPDATE objects SET lock_mode = ?, lock_until = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
+    this.setHoldStmt = db.prepare('UPDATE objects SET legal_hold = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
   }
 
-  /** Does any object row (or multipart object segment) point at this blob? */
+  /** Does any object version (or multipart object segment) point at this blob? */
   references(blobId: string): boolean {
     return this.refByBlob.get(blobId) !== undefined || this.refBySegment.get(blobId) !== undefined;
+  }
+
+  /** The current object of a key: its latest version, unless that is a delete marker. */
+  get(bucketId: number, key: string): ObjectRecord | undefined {
+    const r = this.currentStmt.get(bucketId, Buffer.from(key, 'utf8'));
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** The latest version of a key, delete markers included. */
+  latest(bucketId: number, key: string): ObjectRecord | undefined {
+    const r = this.latestStmt.get(bucketId, Buffer.from(key, 'utf8'));
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** The ordering seq of a version (for paging), or undefined. */
+  versionSeq(bucketId: number, key: string, versionId: string): number | undefined {
+    return this.byVersion.get(bucketId, Buffer.from(key, 'utf8'), versionId)?.seq;
+  }
+
+  /**
+   * Where a version that no longer exists stood, for paging: every version
+   * of the key with seq below the answer is older than it. Non-null ids grow
+   * with seq, so that is the oldest remaining version with a larger id; the
+   * null version's place is unknown, so it and an id with no newer version
+   * left answer MAX_SAFE_INTEGER (resume at the key's newest version: a page
+   * may repeat a version, never skip one).
+   */
+  resumeSeq(bucketId: number, key: string, versionId: string): number {
+    if (versionId === 'null') return Number.MAX_SAFE_INTEGER;
+    return this.newerSeq.get(bucketId, Buffer.from(key, 'utf8'), versionId)?.s ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** One version by id ('null' for the null version). */
+  version(bucketId: number, key: string, versionId: string): ObjectRecord | undefined {
+    const r = this.byVersion.get(bucketId, Buffer.from(key, 'utf8'), versionId);
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** Inserts a new latest version (inside a transaction); the null version it replaces, if any, becomes garbage. */
+  private addVersion(rec: ObjectRecord, keyBuf: Buffer, versioning: Versioning, latest: Row | undefined): { versionId: string; garbage: string[] } {
+    const garbage: string[] = [];
+    const versionId = versioning === 'Enabled' ? newVersionId(rec.lastModified, this.newestId.get(rec.bucketId, keyBuf)?.v ?? undefined) : 'null';
+    if (versionId === 'null') {
+      const old = this.byVersion.get(rec.bucketId, keyBuf, 'null');
+      if (old) {
+        this.delRow.run(rec.bucketId, keyBuf, old.seq);
+        if (old.blob_id) {
+          this.addGarbage.run(old.blob_id, rec.lastModified);
+          garbage.push(old.blob_id);
+        }
+      }
+    }
+    this.clearLatest.run(rec.bucketId, keyBuf);
+    this.insert.run({
+      bucketId: rec.bucketId,
+      key: keyBuf,
+      seq: (latest?.seq ?? 0) + 1,
+      versionId,
+      deleteMarker: rec.deleteMarker ? 1 : 0,
+      blobId: rec.deleteMarker ? null : rec.blobId,
+      size: rec.size,
+      etag: rec.etag,
+      lastModified: rec.lastModified,
+      ownerId: rec.ownerId,
+      storageClass: rec.storageClass,
+      headers: Object.keys(rec.headers).length ? JSON.stringify(rec.headers) : null,
+      meta: rec.meta.length ? JSON.stringify(rec.meta) : null,
+      checksumAlgorithm: rec.checksumAlgorithm ?? null,
+      checksum: rec.checksum ?? null,
+      partsCount: rec.partsCount ?? 0,
+      lockMode: rec.lockMode ?? null,
+      lockUntil: rec.lockUntil ?? null,
+      legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
+    });
+    return { versionId, garbage };
+  }
+
+  /**
+   * Makes `rec` the current version of its key in one transaction. `check`
+   * runs inside the transaction with the current object (conditional
+   * writes) and may throw to abort. Unversioned and suspended buckets
+   * replace the null version, whose blob becomes garbage (returned so the
+   * caller can unlink it at once); enabled buckets keep every version.
+   */
+  put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void, versioning?: Versioning): { replacedBlobId?: string; versionId: string } {
+    return this.db.transaction(() => {
+      const keyBuf = Buffer.from(rec.key, 'utf8');
+      const latest = this.latestStmt.get(rec.bucketId, keyBuf);
+      if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
+      const { versionId, garbage } = this.addVersion(rec, keyBuf, versioning, latest);
+      return { replacedBlobId: garbage[0], versionId };
+    }).immediate();
+  }
+
+  /**
+   * DeleteObject without a version id. Unversioned: the object is removed.
+   * Enabled: a delete marker becomes the latest version. Suspended: the null
+   * version is removed and a null delete marker becomes the latest.
+   */
+  delete(bucketId: number, key: string, now: number, versioning?: Versioning, ownerId = 0): { deletedBlobId?: string; deleteMarkerVersionId?: string } {
+    return this.db.transaction(() => {
+      const keyBuf = Buffer.from(key, 'utf8');
+      const latest = this.latestStmt.get(bucketId, keyBuf);
+      if (versioning === undefined) {
+        const old = this.byVersion.get(bucketId, keyBuf, 'null');
+        if (!old) return {};
+        this.delRow.run(bucketId, keyBuf, old.seq);
+        if (old.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
+        if (old.blob_id) this.addGarbage.run(old.blob_id, now);
+        return { deletedBlobId: old.blob_id ?? undefined };
+      }
+      const marker: ObjectRecord = {
+        bucketId,
+        key,
+        blobId: '',
+        size: 0,
+        etag: '',
+        lastModified: now,
+        ownerId,
+        storageClass: 'STANDARD',
+        headers: {},
+        meta: [],
+        deleteMarker: true,
+      };
+      const { versionId, garbage } = this.addVersion(marker, keyBuf, versioning, latest);
+      return { deletedBlobId: garbage[0], deleteMarkerVersionId: versionId };
+    }).immediate();
+  }
+
+  /**
+   * Removes one version permanently; the previous version becomes the latest.
+   * `guard` may throw to refuse (Object Lock). `found` is false when there is
+   * no such version.
+   */
+  deleteVersion(bucketId: number, key: string, versionId: string, now: number, guard?: VersionGuard): { found: boolean; deletedBlobId?: string; wasDeleteMarker?: boolean } {
+    return this.db.transaction(() => {
+      const keyBuf = Buffer.from(key, 'utf8');
+      const row = this.byVersion.get(bucketId, keyBuf, versionId);
+      if (!row) return { found: false };
+      guard?.(toRecord(row));
+      this.delRow.run(bucketId, keyBuf, row.seq);
+      if (row.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
+      if (row.blob_id) this.addGarbage.run(row.blob_id, now);
+      return { found: true, deletedBlobId: row.blob_id ?? undefined, wasDeleteMarker: row.delete_marker === 1 };
+    }).immediate();
+  }
+
+  /** Sets or clears a version's retention. */
+  setRetention(v: ObjectRecord, mode: ObjectRecord['lockMode'], until: number | undefined): void {
+    const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
+    if (row) this.setRetentionStmt.run(mode ?? null, until ?? null, v.bucketId, row.key, row.seq);
+  }
+
+  setLegalHold(v: ObjectRecord, on: boolean): void {
+    const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
+    if (row) this.setHoldStmt.run(on ? 1 : 2, v.bucketId, row.key, row.seq);
+  }
+
+  /** Up to `limit` current objects with from <= key < to (to undefined: no upper bound), in key order. */
+  scan(bucketId: number, from: Buffer, to: Buffer | undefined, limit: number): ListEntry[] {
+    const rows = to === undefined ? this.scanOpen.all(bucketId, from, limit) : this.scanBounded.all(bucketId, from, to, limit);
+    return rows.map(toEntry);
+  }
+
+  /** Versions with from <= key < to, in (key, newest first) order, strictly after (afterKey, afterSeq). */
+  scanVersions(bucketId: number, from: Buffer, to: Buffer, afterKey: Buffer, afterSeq: number, limit: number): VersionEntry[] {
+    return this.versionsScan.all(bucketId, from, to, afterKey, afterKey, afterSeq, limit).map((r) => ({
+      ...toEntry(r),
+      seq: r.seq,
+      versionId: r.version_id,
+      isLatest: r.is_latest === 1,
+      deleteMarker: r.delete_marker === 1,
+    }));
   }
 
   /** The segments of a multipart object's manifest, by part number (empty for a plain blob id). */
   segments(manifestId: string): Segment[] {
     return this.segmentsOf.all(manifestId).map((r) => ({
       partNumber: r.part_number,
-      blobId: r.blob_id,
+      blobId: r.blob_id ?? '',
       offset: r.offset,
       size: r.size,
       etag: r.etag,
@@ -165,62 +434,5 @@ export class ObjectsRepo {
   /** Forgets a manifest's segments (their blobs are the caller's to remove). */
   dropSegments(manifestId: string): void {
     this.deleteSegmentsOf.run(manifestId);
-  }
-
-  get(bucketId: number, key: string): ObjectRecord | undefined {
-    const r = this.getStmt.get(bucketId, Buffer.from(key, 'utf8'));
-    return r ? toRecord(r) : undefined;
-  }
-
-  /**
-   * Makes `rec` the current object of its key in one transaction. `check`
-   * runs inside the transaction with the current record (conditional
-   * writes) and may throw to abort. The replaced blob is recorded as garbage
-   * and returned so the caller can unlink it at once.
-   */
-  put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void): { replacedBlobId?: string } {
-    return this.db.transaction(() => {
-      const keyBuf = Buffer.from(rec.key, 'utf8');
-      const old = this.getStmt.get(rec.bucketId, keyBuf);
-      if (check) check(old ? toRecord(old) : undefined);
-      this.upsert.run({
-        bucketId: rec.bucketId,
-        key: keyBuf,
-        blobId: rec.blobId,
-        size: rec.size,
-        etag: rec.etag,
-        lastModified: rec.lastModified,
-        ownerId: rec.ownerId,
-        storageClass: rec.storageClass,
-        headers: Object.keys(rec.headers).length ? JSON.stringify(rec.headers) : null,
-        meta: rec.meta.length ? JSON.stringify(rec.meta) : null,
-        checksumAlgorithm: rec.checksumAlgorithm ?? null,
-        checksum: rec.checksum ?? null,
-        partsCount: rec.partsCount ?? 0,
-      });
-      if (old && old.blob_id !== rec.blobId) {
-        this.addGarbage.run(old.blob_id, rec.lastModified);
-        return { replacedBlobId: old.blob_id };
-      }
-      return {};
-    }).immediate();
-  }
-
-  /** Removes the current object of a key; returns its blob id (now garbage) if there was one. */
-  delete(bucketId: number, key: string, now: number): { deletedBlobId?: string } {
-    return this.db.transaction(() => {
-      const keyBuf = Buffer.from(key, 'utf8');
-      const old = this.getStmt.get(bucketId, keyBuf);
-      if (!old) return {};
-      this.del.run(bucketId, keyBuf);
-      this.addGarbage.run(old.blob_id, now);
-      return { deletedBlobId: old.blob_id };
-    }).immediate();
-  }
-
-  /** Up to `limit` objects with from <= key < to (to undefined: no upper bound), in key order. */
-  scan(bucketId: number, from: Buffer, to: Buffer | undefined, limit: number): ListEntry[] {
-    const rows = to === undefined ? this.scanOpen.all(bucketId, from, limit) : this.scanBounded.all(bucketId, from, to, limit);
-    return rows.map(toEntry);
   }
 }

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { ObjectRecord, ObjectsRepo, Segment } from './objects.js';
+import type { ObjectRecord, ObjectsRepo, Segment, Versioning } from './objects.js';
 
 export type UploadState = 'uploading' | 'complete' | 'aborted';
 
@@ -17,6 +17,8 @@ export interface Upload {
   checksumType?: string;
   /** For a completed upload: what Complete answered (JSON), so a repeated Complete answers the same. */
   result?: string;
+  /** Object Lock settings asked for at CreateMultipartUpload. */
+  lock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: number; legalHold?: boolean };
 }
 
 export interface Part {
@@ -41,6 +43,7 @@ interface UploadRow {
   checksum_algorithm: string | null;
   checksum_type: string | null;
   result: string | null;
+  lock: string | null;
 }
 
 interface PartRow {
@@ -65,6 +68,7 @@ const toUpload = (r: UploadRow): Upload => ({
   checksumAlgorithm: r.checksum_algorithm ?? undefined,
   checksumType: r.checksum_type ?? undefined,
   result: r.result ?? undefined,
+  lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -109,8 +113,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -122,7 +126,7 @@ export class UploadsRepo {
     this.partsFrom = db.prepare<[string, number, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?');
     this.allParts = db.prepare<[string], PartRow>('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number');
     this.deleteParts = db.prepare('DELETE FROM parts WHERE upload_id = ?');
-    this.setState = db.prepare('UPDATE uploads SET state = ?, result = ? WHERE id = ?');
+    this.setState = db.prepare('UPDATE uploads SET state = ?, result = ?, ended = ? WHERE id = ?');
     this.addGarbage = db.prepare('INSERT OR IGNORE INTO garbage (blob_id, since) VALUES (?, ?)');
     this.refByPart = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM parts WHERE blob_id = ? LIMIT 1');
     this.scanStmt = db.prepare<[number, Buffer, Buffer, Buffer, Buffer, number, string, number], UploadRow>(
@@ -132,7 +136,7 @@ export class UploadsRepo {
     );
     this.deleteIn = db.prepare('DELETE FROM uploads WHERE bucket_id = ?');
     this.stale = db.prepare<[number, number], { id: string }>("SELECT id FROM uploads WHERE state = 'uploading' AND initiated < ? LIMIT ?");
-    this.purge = db.prepare("DELETE FROM uploads WHERE state IN ('complete', 'aborted') AND initiated < ?");
+    this.purge = db.prepare("DELETE FROM uploads WHERE state IN ('complete', 'aborted') AND ended < ?");
     this.openIn = db.prepare<[number], { id: string }>("SELECT id FROM uploads WHERE bucket_id = ? AND state = 'uploading'");
   }
 
@@ -148,6 +152,7 @@ export class UploadsRepo {
       u.meta.length ? JSON.stringify(u.meta) : null,
       u.checksumAlgorithm ?? null,
       u.checksumType ?? null,
+      u.lock ? JSON.stringify(u.lock) : null,
     );
   }
 
@@ -194,8 +199,9 @@ export class UploadsRepo {
    */
   complete(
     uploadId: string,
-    build: (upload: Upload, parts: Map<number, Part>, current: ObjectRecord | undefined) => { record: ObjectRecord; segments: Segment[]; result: string },
-  ): { garbage: string[]; record: ObjectRecord } | 'no-upload' {
+    build: (upload: Upload, parts: Map<number, Part>, current: ObjectRecord | undefined) => { record: ObjectRecord; segments: Segment[]; result: (versionId: string) => string },
+    versioning?: Versioning,
+  ): { garbage: string[]; record: ObjectRecord; versionId: string } | 'no-upload' {
     return this.db.transaction(() => {
       const row = this.byId.get(uploadId);
       if (!row || row.state !== 'uploading') return 'no-upload' as const;
@@ -213,10 +219,10 @@ export class UploadsRepo {
       }
       this.objects.addSegments(record.blobId, segments);
       this.deleteParts.run(uploadId);
-      const { replacedBlobId } = this.objects.put(record);
+      const { replacedBlobId, versionId } = this.objects.put(record, undefined, versioning);
       if (replacedBlobId) garbage.push(replacedBlobId);
-      this.setState.run('complete', result, uploadId);
-      return { garbage, record };
+      this.setState.run('complete', result(versionId), record.lastModified, uploadId);
+      return { garbage, record, versionId };
     }).immediate();
   }
 
@@ -228,7 +234,7 @@ export class UploadsRepo {
       const blobs = this.allParts.all(uploadId).map((p) => p.blob_id);
       for (const b of blobs) this.addGarbage.run(b, now);
       this.deleteParts.run(uploadId);
-      this.setState.run('aborted', null, uploadId);
+      this.setState.run('aborted', null, now, uploadId);
       return blobs;
     }).immediate();
   }
@@ -249,7 +255,7 @@ export class UploadsRepo {
     return this.stale.all(cutoff, limit).map((r) => r.id);
   }
 
-  /** Forgets finished uploads older than `cutoff` (a repeated Complete is no longer answered after that). */
+  /** Forgets uploads that ended (completed or aborted) before `cutoff`; a repeated Complete is no longer answered after that. */
   purgeFinished(cutoff: number): number {
     return this.purge.run(cutoff).changes;
   }

@@ -3,7 +3,12 @@ import { S3Error } from '../errors/s3error.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-/** A typed XML document: element name -> text, nested element, or list (repeated element). Undefined is left out. */
+/**
+ * A typed XML document: element name -> text, nested element, or list
+ * (repeated element). Undefined is left out. The special key `$children`
+ * holds [element, value] pairs written in that order, for lists whose
+ * elements of different names interleave (Version / DeleteMarker).
+ */
 export type XmlValue = string | number | boolean | bigint | XmlObject | XmlValue[] | undefined | null;
 export interface XmlObject {
   [element: string]: XmlValue;
@@ -41,18 +46,26 @@ function write(out: string[], name: string, v: XmlValue): void {
   }
   if (typeof v === 'object') {
     out.push(`<${name}>`);
-    for (const [k, child] of Object.entries(v)) write(out, k, child);
+    writeChildren(out, v);
     out.push(`</${name}>`);
     return;
   }
   out.push(`<${name}>${escapeXml(String(v))}</${name}>`);
 }
 
+function writeChildren(out: string[], v: XmlObject): void {
+  for (const [k, child] of Object.entries(v)) {
+    if (k === '$children') {
+      for (const [name, value] of child as unknown as Array<[string, XmlValue]>) write(out, name, value);
+    } else write(out, k, child);
+  }
+}
+
 /** Serialises `body` as the document element `root`, with the XML declaration and the S3 namespace. */
 export function toXml(root: string, body: XmlObject, xmlns: string | null = S3_XMLNS): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
   out.push(xmlns ? `<${root} xmlns="${xmlns}">` : `<${root}>`);
-  for (const [k, v] of Object.entries(body)) write(out, k, v);
+  writeChildren(out, body);
   out.push(`</${root}>`);
   return out.join('');
 }

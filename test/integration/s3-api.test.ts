@@ -470,7 +470,7 @@ describe('listings', () => {
     const big = await newBucket();
     const bucket = ts.ctx.buckets.get(big)!;
     const insert = ts.ctx.db.prepare(
-      "INSERT INTO objects (bucket_id, key, blob_id, size, etag, last_modified, owner_id) VALUES (?, ?, '00000000000000000000000000000000', 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, 1)",
+      "INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, blob_id, size, etag, last_modified, owner_id) VALUES (?, ?, 1, 'null', 1, '00000000000000000000000000000000', 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, 1)",
     );
     ts.ctx.db.transaction(() => {
       for (let i = 0; i < 100_000; i++) insert.run(bucket.id, Buffer.from(`d${i % 10}/k${String(i).padStart(6, '0')}`));
