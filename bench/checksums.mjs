@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, Buffer, URL, console */
 // Checksum throughput: hashes 256 MiB fed in 1 MiB chunks with each algorithm and
 // prints MiB/s. Plain node, run against the same libraries src/store/checksums.ts
 // uses. CRC64NVME is hand-written in TypeScript there; it is measured from the

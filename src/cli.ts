@@ -48,7 +48,7 @@ async function serve(): Promise<void> {
 
 function admin(args: string[]): void {
   const config = loadConfig();
-  const ctx = openContext(config, createLogger('silent'));
+  const ctx = openContext(config, createLogger('silent'), {}, 'admin');
   try {
     const [noun, verb, ...rest] = args;
     const out = (l: string) => process.stdout.write(`${l}\n`);

@@ -41,12 +41,14 @@ export function createLogger(level: string): Logger {
 }
 
 /** Opens the data directory: database (migrated), repositories, blob store. */
-export function openContext(config: Config, log: Logger, opts: StartOptions = {}): AppContext {
+export function openContext(config: Config, log: Logger, opts: StartOptions = {}, role: 'server' | 'admin' = 'server'): AppContext {
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDb(join(config.dataDir, 'cairn.db'), config.fsync);
+  const dbPath = join(config.dataDir, 'cairn.db');
+  // The server fsyncs the WAL itself, off the event loop (GroupCommit); the admin CLI lets SQLite do it.
+  const db = openDb(dbPath, role === 'admin' && config.fsync ? 'FULL' : 'NORMAL');
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
   const objects = new ObjectsRepo(db);
-  const commits = new GroupCommit(db);
+  const commits = new GroupCommit(db, `${dbPath}-wal`, config.fsync);
   return {
     config,
     db,
@@ -97,6 +99,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const ctx = openContext(config, log, opts);
   ensureRoot(ctx, print);
+  await ctx.commits.sync();
   const isReferenced = (id: string) => ctx.objects.references(id) || ctx.uploads.references(id);
   const swept = await sweep(ctx, true, isReferenced);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
@@ -119,6 +122,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stopSweeper();
       await app.close();
       ctx.blobs.close();
+      ctx.commits.close();
       ctx.db.close();
       log.flush();
     },

@@ -71,7 +71,7 @@ export const CreateBucket: Operation = {
     const user = r.auth.identity!.user;
     const lockHeader = r.headers['x-amz-bucket-object-lock-enabled'];
     const objectLock = typeof lockHeader === 'string' && lockHeader.toLowerCase() === 'true';
-    const { bucket, created } = ctx.buckets.create(name, user.id, region, ctx.clock(), objectLock);
+    const { bucket, created } = await ctx.commits.run(() => ctx.buckets.create(name, user.id, region, ctx.clock(), objectLock));
     if (!created) {
       throw new S3Error(bucket.ownerId === user.id ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: name });
     }
@@ -85,9 +85,11 @@ export const DeleteBucket: Operation = {
   async run(ctx, r) {
     const b = requireBucket(ctx, r);
     let garbage: string[] = [];
-    const res = ctx.buckets.delete(b.id, () => {
-      garbage = ctx.uploads.removeAllIn(b.id, ctx.clock());
-    });
+    const res = await ctx.commits.run(() =>
+      ctx.buckets.delete(b.id, () => {
+        garbage = ctx.uploads.removeAllIn(b.id, ctx.clock());
+      }),
+    );
     for (const g of garbage) ctx.garbage.collect(g);
     if (res === 'not-empty') throw new S3Error('BucketNotEmpty', undefined, { BucketName: b.name });
     if (res === 'missing') throw new S3Error('NoSuchBucket', undefined, { BucketName: b.name });

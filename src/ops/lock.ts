@@ -129,7 +129,7 @@ export const PutObjectLockConfiguration: Operation = {
       if (!Number.isInteger(n) || n <= 0) throw new S3Error('InvalidArgument', 'Default retention period must be a positive integer value', { ArgumentName: days !== undefined ? 'Days' : 'Years' });
       rule = { mode, ...(days !== undefined ? { days } : { years }) };
     }
-    ctx.buckets.setObjectLock(bucket.id, rule);
+    await ctx.commits.run(() => ctx.buckets.setObjectLock(bucket.id, rule));
     return {};
   },
 };
@@ -167,7 +167,7 @@ export const PutObjectRetention: Operation = {
       if (v.lockMode === 'COMPLIANCE' && weakens) throw new S3Error('AccessDenied', LOCKED_MESSAGE);
       if (v.lockMode === 'GOVERNANCE' && weakens && !mayBypassGovernance(r)) throw new S3Error('AccessDenied', LOCKED_MESSAGE);
     }
-    ctx.objects.setRetention(v, mode, until);
+    await ctx.commits.run(() => ctx.objects.setRetention(v, mode, until));
     return { headers: { 'x-amz-version-id': bucket.versioning ? v.versionId : undefined } };
   },
 };
@@ -190,7 +190,7 @@ export const PutObjectLegalHold: Operation = {
     const body = await requiredBody(r);
     const doc = parseXml(body.toString('utf8'), 'LegalHold');
     if (doc.Status !== 'ON' && doc.Status !== 'OFF') throw new S3Error('MalformedXML');
-    ctx.objects.setLegalHold(v, doc.Status === 'ON');
+    await ctx.commits.run(() => ctx.objects.setLegalHold(v, doc.Status === 'ON'));
     return { headers: { 'x-amz-version-id': bucket.versioning ? v.versionId : undefined } };
   },
 };

@@ -125,7 +125,7 @@ export const UploadPart: Operation = {
     if (len === undefined) throw new S3Error('MissingContentLength');
     if (len > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = plan.algorithm ?? uploadAlgo;
-    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: MAX_PART_SIZE, checksum: algo });
+    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: len });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(plan, staged, r.auth.trailers()) ?? staged.checksum?.toString('base64');

@@ -34,7 +34,7 @@ export const PutObject: Operation = {
     if (lock && plan.md5 === undefined && plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
-    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm });
+    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm, expectedSize: len });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(plan, staged, r.auth.trailers());

@@ -21,7 +21,7 @@ export const PutBucketVersioning: Operation = {
     if (status === 'Suspended' && bucket.objectLock) {
       throw new S3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
     }
-    ctx.buckets.setVersioning(bucket.id, status);
+    await ctx.commits.run(() => ctx.buckets.setVersioning(bucket.id, status));
     return {};
   },
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3Error } from '../errors/s3error.js';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.js';
+import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
 
 /**
  * Object bytes: one immutable file per blob, named by a generated id
@@ -15,7 +16,7 @@ import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.j
 
 export interface BlobStoreOptions {
   fsync: boolean;
-  /** Test hook: called before each write with the bytes written so far; may throw (e.g. an ENOSPC error). */
+  /** Test hook: called before each write with the file size it would reach; may throw (e.g. an ENOSPC error). */
   beforeWrite?: (written: number) => void;
 }
 
@@ -26,7 +27,14 @@ export interface StageOptions {
   checksum?: ChecksumAlgorithm;
   /** Compute MD5 (default true). */
   md5?: boolean;
+  /** The size the body announced, when known: large bodies are hashed on a worker thread. */
+  expectedSize?: number;
 }
+
+/** Bodies at least this large hash MD5 on a worker thread, overlapped with receiving and writing. */
+const WORKER_HASH_MIN = 8 * 1024 * 1024;
+/** Received chunks are written in batches of about this many bytes (one writev). */
+const WRITE_BATCH = 1024 * 1024;
 
 const ID_RE = /^[0-9a-f]{32}$/;
 
@@ -158,31 +166,49 @@ export class BlobStore {
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const blobId = newBlobId();
     const tempPath = join(this.tmpDir, `${blobId}.part`);
-    const md5: Hasher | undefined = opts.md5 === false ? undefined : createHasher('MD5');
+    const md5: AsyncHasher | undefined =
+      opts.md5 === false ? undefined : ((opts.expectedSize ?? 0) >= WORKER_HASH_MIN ? workerMd5() : undefined) ?? inlineHasher(createHasher('MD5'));
     const sum: Hasher | undefined = opts.checksum ? createHasher(opts.checksum) : undefined;
     let fh: FileHandle | undefined;
     let size = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let written = 0;
+    const flush = async () => {
+      this.beforeWrite?.(written + pendingBytes);
+      let bufs = pending;
+      pending = [];
+      pendingBytes = 0;
+      while (bufs.length) {
+        const { bytesWritten } = await fh!.writev(bufs);
+        written += bytesWritten;
+        // A short write: drop what was written and go on with the rest.
+        let skip = bytesWritten;
+        while (bufs.length && skip >= bufs[0]!.length) skip -= bufs.shift()!.length;
+        if (bufs.length && skip > 0) bufs = [bufs[0]!.subarray(skip), ...bufs.slice(1)];
+      }
+    };
     try {
       fh = await open(tempPath, 'wx', 0o600);
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > opts.maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(opts.maxSize) });
-        md5?.update(chunk);
+        const taken = md5?.update(chunk);
+        if (taken) await taken;
         sum?.update(chunk);
-        this.beforeWrite?.(size - chunk.length);
-        let off = 0;
-        while (off < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-          off += bytesWritten;
-        }
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= WRITE_BATCH) await flush();
       }
+      if (pendingBytes > 0) await flush();
     } catch (e) {
+      md5?.release();
       if (fh) await fh.close().catch(() => undefined);
       await unlink(tempPath).catch(() => undefined);
       source.destroy();
       throw storageError(e);
     }
-    return new StagedBlob(this, fh, tempPath, blobId, size, md5?.digest(), sum?.digest());
+    return new StagedBlob(this, fh, tempPath, blobId, size, await md5?.digest(), sum?.digest());
   }
 
   /** Copies a blob (reflink where the filesystem can) into a new staged blob; hashes are not computed. */

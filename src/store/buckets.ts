@@ -62,9 +62,21 @@ export class BucketsRepo {
     this.anyObject = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM objects WHERE bucket_id = ? LIMIT 1');
   }
 
+  /**
+   * Buckets by name, cached: every request looks its bucket up (often more
+   * than once), and only this process changes buckets. Every write below
+   * drops the cache.
+   */
+  private readonly cache = new Map<string, Bucket | null>();
+
   get(name: string): Bucket | undefined {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit ?? undefined;
     const r = this.byName.get(name);
-    return r ? toBucket(r) : undefined;
+    const b = r ? toBucket(r) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(name, b ?? null);
+    return b;
   }
 
   /** All buckets, or those of one owner, by name. */
@@ -74,6 +86,7 @@ export class BucketsRepo {
 
   /** Creates a bucket; if the name is taken, returns the existing bucket with created=false. Object Lock turns versioning on. */
   create(name: string, ownerId: number, region: string, now: number, objectLock = false): { bucket: Bucket; created: boolean } {
+    this.cache.clear();
     return this.db.transaction(() => {
       const existing = this.byName.get(name);
       if (existing) return { bucket: toBucket(existing), created: false };
@@ -83,11 +96,13 @@ export class BucketsRepo {
   }
 
   setVersioning(id: number, status: 'Enabled' | 'Suspended'): void {
+    this.cache.clear();
     this.setVersioningStmt.run(status, id);
   }
 
   /** Turns Object Lock on (it cannot be turned off) and sets or clears the default retention rule. */
   setObjectLock(id: number, rule: LockDefault | undefined): void {
+    this.cache.clear();
     this.setLockStmt.run(rule ? JSON.stringify(rule) : null, id);
   }
 
@@ -96,6 +111,7 @@ export class BucketsRepo {
    * once the bucket is known to be empty (e.g. to drop its open uploads).
    */
   delete(id: number, beforeDelete?: () => void): 'deleted' | 'not-empty' | 'missing' {
+    this.cache.clear();
     return this.db.transaction(() => {
       if (this.anyObject.get(id)) return 'not-empty' as const;
       beforeDelete?.();

@@ -13,13 +13,15 @@ function migrationsDir(): string {
 
 /**
  * Opens (creating if needed) the metadata database in WAL mode and applies
- * the numbered migrations forward-only. `durable` keeps synchronous=FULL
- * (every commit is on disk when it returns); otherwise NORMAL.
+ * the numbered migrations forward-only. `synchronous`: FULL makes every
+ * commit fsync the WAL itself (the admin CLI); NORMAL leaves that to the
+ * caller (the server's GroupCommit fsyncs the WAL off the event loop before
+ * it answers), or, with durability off, to the next checkpoint.
  */
-export function openDb(path: string, durable: boolean): Db {
+export function openDb(path: string, synchronous: 'FULL' | 'NORMAL'): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

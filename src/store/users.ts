@@ -56,6 +56,7 @@ export class UsersRepo {
   private readonly delUser;
   private readonly root;
   private readonly bucketsOf;
+  private readonly dataVersion;
 
   constructor(private readonly db: Db) {
     this.byAccessKey = db.prepare<[string], UserRow & { secret_key: string }>(
@@ -73,12 +74,31 @@ export class UsersRepo {
     this.delUser = db.prepare('DELETE FROM users WHERE id = ?');
     this.root = db.prepare<[], UserRow>('SELECT * FROM users WHERE is_root = 1 ORDER BY id LIMIT 1');
     this.bucketsOf = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM buckets WHERE owner_id = ?');
+    this.dataVersion = db.prepare('PRAGMA data_version');
   }
+
+  /**
+   * Access keys are looked up on every request: they are cached, and the
+   * cache is dropped when this connection changes users or keys, or when
+   * PRAGMA data_version says another connection (the cairn CLI) committed.
+   */
+  private readonly keyCache = new Map<string, { user: User; secretKey: string } | null>();
+  private lastDataVersion = -1;
 
   /** The user owning an access key, with the key's secret; undefined if unknown. */
   findByAccessKey(accessKey: string): { user: User; secretKey: string } | undefined {
+    const v = this.dataVersion.pluck().get() as number;
+    if (v !== this.lastDataVersion) {
+      this.keyCache.clear();
+      this.lastDataVersion = v;
+    }
+    const hit = this.keyCache.get(accessKey);
+    if (hit !== undefined) return hit ?? undefined;
     const r = this.byAccessKey.get(accessKey);
-    return r ? { user: toUser(r), secretKey: r.secret_key } : undefined;
+    const found = r ? { user: toUser(r), secretKey: r.secret_key } : undefined;
+    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    this.keyCache.set(accessKey, found ?? null);
+    return found;
   }
 
   get(id: number): User | undefined {
@@ -106,6 +126,7 @@ export class UsersRepo {
 
   /** Creates a user with one access key; returns undefined if the name or key is taken. */
   create(name: string, accessKey: string, secretKey: string, isRoot = false): { user: User; key: AccessKey } | undefined {
+    this.keyCache.clear();
     return this.db.transaction(() => {
       if (this.byName.get(name) || this.byAccessKey.get(accessKey)) return undefined;
       const now = Date.now();
@@ -118,6 +139,7 @@ export class UsersRepo {
 
   /** Adds an access key to a user; false if the key id is taken. */
   addKey(userId: number, accessKey: string, secretKey: string): boolean {
+    this.keyCache.clear();
     return this.db.transaction(() => {
       if (this.byAccessKey.get(accessKey)) return false;
       this.insertKey.run(accessKey, secretKey, userId, Date.now());
@@ -126,11 +148,13 @@ export class UsersRepo {
   }
 
   deleteKey(accessKey: string): boolean {
+    this.keyCache.clear();
     return this.delKey.run(accessKey).changes > 0;
   }
 
   /** Deletes a user and its keys. Refuses ('owns-buckets') while it owns buckets, and refuses the root user. */
   delete(name: string): 'deleted' | 'missing' | 'owns-buckets' | 'root' {
+    this.keyCache.clear();
     return this.db.transaction(() => {
       const u = this.byName.get(name);
       if (!u) return 'missing' as const;
