@@ -128,7 +128,10 @@ for (const n of sizes) {
   const mid = `data/d50/k${String(Math.floor(n / 2)).padStart(8, '0')}`;
   const list = await timed(4, () => call(ep, 'GET', '/scale', [['list-type', '2'], ['max-keys', '1000'], ['start-after', mid]]));
   const listDelim = await timed(4, () => call(ep, 'GET', '/scale', [['list-type', '2'], ['max-keys', '1000'], ['prefix', 'data/'], ['delimiter', '/']]));
-  const head = await timed(8, (i) => call(ep, 'HEAD', `/scale/data/d${i % 100}/k${String((i * 7919) % n).padStart(8, '0')}`));
+  const head = await timed(8, (i) => {
+    const j = (i * 7919) % n;
+    return call(ep, 'HEAD', `/scale/data/d${j % 100}/k${String(j).padStart(8, '0')}`);
+  });
   const body = randomBytes(4096);
   let written = 0;
   const put = await timed(8, (i) => call(ep, 'PUT', `/scale/new/${i}`, [], body).then(() => written++));

@@ -5,7 +5,7 @@ import { uriEncode } from '../auth/sigv4.js';
 import { newBlobId } from '../store/blobs.js';
 import { CHECKSUM_HEADER, createHasher, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../store/checksums.js';
 import { combineBase64 } from '../store/crcCombine.js';
-import { prefixEnd } from '../store/listing.js';
+import { DELIMITED_BATCH, prefixEnd } from '../store/listing.js';
 import type { ObjectRecord, Segment } from '../store/objects.js';
 import type { Part, Upload } from '../store/uploads.js';
 import { isoDate, parseXml, toXml, type XmlObject } from '../xml/xml.js';
@@ -453,7 +453,8 @@ export const ListMultipartUploads: Operation = {
     let nextId: string | undefined;
     let count = 0;
     outer: while (maxUploads > 0 && Buffer.compare(from, end) < 0) {
-      const rows = ctx.uploads.scan(bucket.id, from, end, after, maxUploads - count + 1);
+      const want = Math.min(maxUploads - count + 1, delimiter === '' ? 1001 : DELIMITED_BATCH);
+      const rows = ctx.uploads.scan(bucket.id, from, end, after, want);
       if (rows.length === 0) break;
       for (const row of rows) {
         if (count >= maxUploads) {
@@ -489,7 +490,7 @@ export const ListMultipartUploads: Operation = {
         nextId = row.id;
         after = { key: row.key, initiated: row.initiated, id: row.id };
       }
-      if (rows.length < maxUploads - count + 1 && count < maxUploads) break;
+      if (rows.length < want && count < maxUploads) break;
     }
     return {
       xml: toXml('ListMultipartUploadsResult', {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
-import { prefixEnd } from '../store/listing.js';
+import { DELIMITED_BATCH, prefixEnd } from '../store/listing.js';
 import { isoDate, parseXml, toXml, type XmlObject, type XmlValue } from '../xml/xml.js';
 import { quoteEtag, readSmallBody, requireBucket } from './common.js';
 import { urlEncodeKey } from './list.js';
@@ -103,7 +103,7 @@ export const ListObjectVersions: Operation = {
     let nextKey: string | undefined;
     let nextVersion: string | undefined;
     outer: while (maxKeys > 0 && Buffer.compare(from, end) < 0) {
-      const want = maxKeys - count + 1;
+      const want = Math.min(maxKeys - count + 1, delimiter === '' ? 1001 : DELIMITED_BATCH);
       const rows = ctx.objects.scanVersions(bucket.id, from, end, after.key, after.seq < 0 ? -1 : after.seq, want);
       if (rows.length === 0) break;
       for (const row of rows) {

@@ -30,6 +30,9 @@ export interface Page<T> {
 
 const ZERO = Buffer.from([0]);
 
+/** Rows read per scan when a delimiter may cut the batch short. */
+export const DELIMITED_BATCH = 32;
+
 /** The smallest key strictly greater than `k`. */
 export function successor(k: Buffer): Buffer {
   return Buffer.concat([k, ZERO]);
@@ -71,7 +74,9 @@ export function listPage<T extends Scannable>(scan: ScanFn<T>, req: PageRequest)
   if (maxKeys <= 0) return page;
   let count = 0;
   while (cursor !== undefined && (end === undefined || Buffer.compare(cursor, end) < 0)) {
-    const want = Math.min(Math.max(maxKeys - count, 0) + 1, 1001);
+    // With a delimiter a scan may stop at its first row (a common prefix, then a seek past it):
+    // read in small batches so skipping a large prefix never materialises its keys.
+    const want = Math.min(Math.max(maxKeys - count, 0) + 1, delimiter === '' ? 1001 : DELIMITED_BATCH);
     const rows = scan(cursor, end, want);
     if (rows.length === 0) break;
     let reseek = false;
