@@ -43,7 +43,8 @@ function scanner(ctx: AppContext, bucketId: number) {
   return (from: Buffer, to: Buffer | undefined, limit: number) => ctx.objects.scan(bucketId, from, to, limit);
 }
 
-function ownerXml(ctx: AppContext, cache: Map<number, XmlObject>, id: number): XmlObject {
+/** A listing's Owner element, looked up once per user per response. */
+export function ownerXml(ctx: AppContext, cache: Map<number, XmlObject>, id: number): XmlObject {
   let o = cache.get(id);
   if (!o) {
     const u = ctx.users.get(id);

@@ -1,9 +1,8 @@
-import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
 import { DELIMITED_BATCH, prefixEnd } from '../store/listing.js';
 import { isoDate, parseXml, toXml, type XmlObject, type XmlValue } from '../xml/xml.js';
 import { quoteEtag, readSmallBody, requireBucket } from './common.js';
-import { urlEncodeKey } from './list.js';
+import { ownerXml, urlEncodeKey } from './list.js';
 import { VERSION_ID_RE } from './objects.js';
 import type { Operation } from './types.js';
 
@@ -33,16 +32,6 @@ export const GetBucketVersioning: Operation = {
     return { xml: toXml('VersioningConfiguration', { Status: bucket.versioning }) };
   },
 };
-
-function owner(ctx: AppContext, cache: Map<number, XmlObject>, id: number): XmlObject {
-  let o = cache.get(id);
-  if (!o) {
-    const u = ctx.users.get(id);
-    o = { ID: u?.canonicalId ?? '', DisplayName: u?.name ?? '' };
-    cache.set(id, o);
-  }
-  return o;
-}
 
 const MAX_KEY = Buffer.alloc(1100, 0xff);
 
@@ -126,7 +115,7 @@ export const ListObjectVersions: Operation = {
           continue outer;
         }
         const common = { Key: encode(k), VersionId: row.versionId, IsLatest: row.isLatest, LastModified: isoDate(row.lastModified) };
-        if (row.deleteMarker) children.push(['DeleteMarker', { ...common, Owner: owner(ctx, owners, row.ownerId) }]);
+        if (row.deleteMarker) children.push(['DeleteMarker', { ...common, Owner: ownerXml(ctx, owners, row.ownerId) }]);
         else {
           children.push([
             'Version',
@@ -136,7 +125,7 @@ export const ListObjectVersions: Operation = {
               ChecksumAlgorithm: row.checksumAlgorithm,
               Size: row.size,
               StorageClass: row.storageClass,
-              Owner: owner(ctx, owners, row.ownerId),
+              Owner: ownerXml(ctx, owners, row.ownerId),
             },
           ]);
         }

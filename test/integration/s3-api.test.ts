@@ -1,4 +1,4 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import {
   CopyObjectCommand,
@@ -24,20 +24,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-
-/** The hash constructor @smithy/signature-v4 wants, on node:crypto. */
-class Sha256 {
-  private readonly h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret ? createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as ArrayBuffer)) : createHash('sha256');
-  }
-  update(d: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(typeof d === 'string' ? d : Buffer.from(d as ArrayBuffer));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
+import { rawRequest, Sha256, type RawOptions } from '../helpers/signing.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -498,21 +485,7 @@ describe('listings', () => {
 });
 
 /** A raw request signed by the SDK's signer (so only what the test changes is wrong). */
-async function raw(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; host?: string; secret?: string; date?: Date; anonymous?: boolean } = {}) {
-  const url = new URL(ts.url + path);
-  const host = opts.host ?? url.host;
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
-  const headers: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...opts.headers };
-  if (!opts.anonymous) {
-    const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: opts.secret ?? SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign({ method, protocol: 'http:', hostname: host, path: decodeURIComponent(url.pathname), query, headers, body: opts.body }, { signingDate: opts.date });
-    Object.assign(headers, signed.headers);
-  } else delete headers['x-amz-content-sha256'];
-  const res = await request(`${ts.url}${path}`, { method: method as 'GET', headers, body: opts.body });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text };
-}
+const raw = (method: string, path: string, opts: RawOptions = {}) => rawRequest(ts.url, method, path, opts);
 
 describe('authentication and errors', () => {
   let b: string;
