@@ -11,17 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import {
-  canonicalHeaderBlock,
-  canonicalQueryString,
-  canonicalRequest,
-  canonicalUri,
-  credentialScope,
-  formatAmzDate,
-  sign,
-  signingKey,
-  stringToSign,
-} from '../dist/auth/sigv4.js';
+import { signRequest } from '../dist/auth/presign.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -95,18 +85,7 @@ async function startCairn() {
 const agent = new Agent({ connections: concurrency * 2, pipelining: 1, keepAliveTimeout: 30_000 });
 
 function signed(method, path, query = [], headers = {}) {
-  const url = new URL(endpoint);
-  const amzDate = formatAmzDate(new Date());
-  const date = amzDate.slice(0, 8);
-  const scope = credentialScope(date, region, 's3');
-  const h = { ...headers, host: url.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
-  const names = Object.keys(h).filter((n) => n !== 'content-length').sort();
-  const cq = canonicalQueryString(query);
-  const uri = canonicalUri(path);
-  const creq = canonicalRequest({ method, canonicalUri: uri, canonicalQuery: cq, canonicalHeaders: canonicalHeaderBlock(h, names), signedHeaders: names, payloadHash: 'UNSIGNED-PAYLOAD' });
-  const sig = sign(signingKey(secretKey, date, region, 's3'), stringToSign(amzDate, scope, creq));
-  h.authorization = `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${names.join(';')}, Signature=${sig}`;
-  return { url: `${endpoint}${uri}${cq ? `?${cq}` : ''}`, headers: h };
+  return signRequest({ endpoint, method, path, query, headers, accessKey, secretKey, region, now: new Date() });
 }
 
 async function call(method, path, { query, headers, body, sink = 'dump' } = {}) {

@@ -15,17 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../dist/config.js';
 import { createLogger, ensureRoot, openContext } from '../dist/main.js';
-import {
-  canonicalHeaderBlock,
-  canonicalQueryString,
-  canonicalRequest,
-  canonicalUri,
-  credentialScope,
-  formatAmzDate,
-  sign,
-  signingKey,
-  stringToSign,
-} from '../dist/auth/sigv4.js';
+import { signRequest } from '../dist/auth/presign.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -46,16 +36,7 @@ function du(dir) {
 }
 
 function signed(endpoint, method, path, query = []) {
-  const url = new URL(endpoint);
-  const amzDate = formatAmzDate(new Date());
-  const date = amzDate.slice(0, 8);
-  const h = { host: url.host, 'x-amz-date': amzDate, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
-  const names = Object.keys(h).sort();
-  const cq = canonicalQueryString(query);
-  const creq = canonicalRequest({ method, canonicalUri: canonicalUri(path), canonicalQuery: cq, canonicalHeaders: canonicalHeaderBlock(h, names), signedHeaders: names, payloadHash: 'UNSIGNED-PAYLOAD' });
-  const scope = credentialScope(date, 'us-east-1', 's3');
-  h.authorization = `AWS4-HMAC-SHA256 Credential=${AK}/${scope}, SignedHeaders=${names.join(';')}, Signature=${sign(signingKey(SK, date, 'us-east-1', 's3'), stringToSign(amzDate, scope, creq))}`;
-  return { url: `${endpoint}${canonicalUri(path)}${cq ? `?${cq}` : ''}`, headers: h };
+  return signRequest({ endpoint, method, path, query, accessKey: AK, secretKey: SK, region: 'us-east-1', now: new Date() });
 }
 
 async function call(endpoint, method, path, query, body) {
