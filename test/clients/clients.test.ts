@@ -18,18 +18,16 @@
  * (one JSON line per request, with its `op`) shows that the upload really
  * went through CreateMultipartUpload / UploadPart / CompleteMultipartUpload.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CairnProcess } from './harness.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 
 const REQUIRE = process.env.CAIRN_REQUIRE_CLIENTS === '1';
 const ACCESS_KEY = 'AKIACAIRNCLIENTS0001';
@@ -67,112 +65,26 @@ function expectInstalled(tool: keyof typeof has): void {
 // Each client block gets its own server (and data dir), so a server crash in
 // one block does not fail the others. Blocks run one after another, so these
 // describe the server of the block that is running.
-let server: ChildProcess | undefined;
+const proc = new CairnProcess(ACCESS_KEY, SECRET_KEY, 'info');
 let endpoint = '';
 let port = 0;
-let serverExit = '';
 let work = '';
-const serverLog: string[] = [];
 /** Every request the running server logged: its operation, key and status. */
-const requests: Array<{ op: string; key?: string; status?: number }> = [];
+const requests = proc.requests;
 
 function logTail(n = 40): string {
-  return [serverExit && `!! ${serverExit}`, ...serverLog.slice(-n)].filter(Boolean).join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
-
-function collect(stream: NodeJS.ReadableStream | null): void {
-  let partial = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    serverLog.push(...lines);
-    for (const l of lines) {
-      if (!l.startsWith('{')) continue;
-      try {
-        const j = JSON.parse(l) as { op?: string; key?: string; status?: number };
-        if (typeof j.op === 'string') requests.push({ op: j.op, key: j.key, status: j.status });
-      } catch {
-        // not a log record
-      }
-    }
-    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
-  });
+  return proc.tail(n);
 }
 
 async function startServer(name: string): Promise<void> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  serverLog.length = 0;
-  requests.length = 0;
-  serverExit = '';
-  port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
   const dataDir = join(work, `data-${name}`);
   mkdirSync(dataDir);
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      CAIRN_HOST: '127.0.0.1',
-      CAIRN_PORT: String(port),
-      CAIRN_DATA_DIR: dataDir,
-      CAIRN_REGION: 'us-east-1',
-      CAIRN_ACCESS_KEY: ACCESS_KEY,
-      CAIRN_SECRET_KEY: SECRET_KEY,
-      CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? 'info',
-      CAIRN_FSYNC: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  collect(child.stdout);
-  collect(child.stderr);
-  child.on('exit', (code, sig) => {
-    serverExit = `server exited (code ${code}, signal ${sig})`;
-  });
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (serverExit) throw new Error(logTail());
-    if (Date.now() > deadline) throw new Error(`server not healthy after 30 s\n${logTail()}`);
-    if (serverLog.some((l) => l.startsWith('Cairn listening on'))) {
-      try {
-        const r = await fetch(`${endpoint}/-/health`);
-        if (r.status === 200 && ((await r.json()) as { status?: string }).status === 'ok') return;
-      } catch {
-        // not yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await proc.start(dataDir);
+  endpoint = proc.endpoint;
+  port = proc.port;
 }
 
-async function stopServer(): Promise<void> {
-  const child = server;
-  server = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => {
-    console.warn(`cairn server (pid ${child.pid}) still running 5 s after SIGTERM: killing it\n${logTail(10)}`);
-    child.kill('SIGKILL');
-  }, 5_000);
-  await gone;
-  clearTimeout(t);
-}
+const stopServer = () => proc.stop();
 
 /** A fresh server for the enclosing describe block. Call it first in the block. */
 function withServer(name: string): void {

@@ -14,18 +14,14 @@
  * The server runs on the real clock, so retention here is only ever checked
  * while it is in force; expiry is covered by test/integration/object-lock.test.ts.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CairnProcess } from './harness.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 
 const REQUIRE = process.env.CAIRN_REQUIRE_CLIENTS === '1';
 const ACCESS_KEY = 'AKIACAIRNVERSIONS001';
@@ -48,95 +44,22 @@ function expectInstalled(tool: keyof typeof has): void {
 
 // ---------------------------------------------------------------- server
 
-let server: ChildProcess | undefined;
+const proc = new CairnProcess(ACCESS_KEY, SECRET_KEY, 'warn');
 let endpoint = '';
-let serverExit = '';
 let work = '';
-const serverLog: string[] = [];
 
 function logTail(n = 40): string {
-  return [serverExit && `!! ${serverExit}`, ...serverLog.slice(-n)].filter(Boolean).join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
-
-function collect(stream: NodeJS.ReadableStream | null): void {
-  let partial = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    serverLog.push(...lines);
-    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
-  });
+  return proc.tail(n);
 }
 
 async function startServer(name: string): Promise<void> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  serverLog.length = 0;
-  serverExit = '';
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
   const dataDir = join(work, `data-${name}`);
   mkdirSync(dataDir);
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      CAIRN_HOST: '127.0.0.1',
-      CAIRN_PORT: String(port),
-      CAIRN_DATA_DIR: dataDir,
-      CAIRN_REGION: 'us-east-1',
-      CAIRN_ACCESS_KEY: ACCESS_KEY,
-      CAIRN_SECRET_KEY: SECRET_KEY,
-      CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? 'warn',
-      CAIRN_FSYNC: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = child;
-  collect(child.stdout);
-  collect(child.stderr);
-  child.on('exit', (code, sig) => {
-    serverExit = `server exited (code ${code}, signal ${sig})`;
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (serverExit) throw new Error(logTail());
-    if (Date.now() > deadline) throw new Error(`server not healthy after 30 s\n${logTail()}`);
-    if (serverLog.some((l) => l.startsWith('Cairn listening on'))) {
-      try {
-        const r = await fetch(`${endpoint}/-/health`);
-        if (r.status === 200 && ((await r.json()) as { status?: string }).status === 'ok') return;
-      } catch {
-        // not yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await proc.start(dataDir);
+  endpoint = proc.endpoint;
 }
 
-async function stopServer(): Promise<void> {
-  const child = server;
-  server = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(t);
-}
+const stopServer = () => proc.stop();
 
 /** A fresh server for the enclosing describe block. */
 function withServer(name: string): void {
