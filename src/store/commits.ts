@@ -1,6 +1,9 @@
 import { openSync, closeSync, fsync } from 'node:fs';
 import type { Db } from './db.js';
 
+/** How long a deferred change waits for a batch to ride along with before committing alone. */
+const DEFER_MS = 20;
+
 interface Pending {
   fn: () => unknown;
   resolve: (v: unknown) => void;
@@ -9,9 +12,10 @@ interface Pending {
 
 /**
  * Group commit. Metadata changes queued in the same turn of the event loop
- * run in one SQLite transaction, and every change made while a WAL fsync is
- * in flight waits for the next one, so concurrent requests share one fsync
- * instead of paying one each. Each change runs in its own savepoint (the
+ * run in one SQLite transaction, committed at once; WAL fsyncs are
+ * coalesced: one is in flight at a time, and every commit made while it runs
+ * waits for the next one, so concurrent requests share one fsync instead of
+ * paying one each. Each change runs in its own savepoint (the
  * repositories' transactions nest), so one that throws rolls back alone.
  *
  * Durability: SQLite runs with synchronous=NORMAL (its commit does not fsync
@@ -23,12 +27,35 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
   private walFd: number | undefined;
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
+  private deferred: Array<() => unknown> = [];
+  private deferTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly walPath: string,
     private readonly durable: boolean,
+    /** The fsync to use (tests count and delay them). */
+    private readonly fsyncFd: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void = fsync,
   ) {}
+
+  /**
+   * A change nobody waits for and that may be lost in a crash (it is redone
+   * then, e.g. forgetting a garbage blob already unlinked): it rides along
+   * with the next batch, or commits on its own shortly after, without an
+   * fsync of its own. Errors are ignored.
+   */
+  defer(fn: () => unknown): void {
+    this.deferred.push(fn);
+    if (!this.scheduled && this.deferTimer === undefined) {
+      this.deferTimer = setTimeout(() => {
+        this.deferTimer = undefined;
+        if (!this.scheduled) this.commitDeferred();
+      }, DEFER_MS);
+      this.deferTimer.unref();
+    }
+  }
 
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -40,9 +67,33 @@ export class GroupCommit {
     });
   }
 
-  /** Makes every change committed so far durable (for writes made outside run(), e.g. at start-up). */
-  async sync(): Promise<void> {
-    if (!this.durable) return;
+  /**
+   * Makes every change committed so far durable (also for writes made
+   * outside run(), e.g. at start-up). One WAL fsync is in flight at a time:
+   * a caller arriving while one runs (it may have started before the
+   * caller's commit) waits for the next, which every such caller shares.
+   */
+  sync(): Promise<void> {
+    if (!this.durable) return Promise.resolve();
+    if (this.syncing === undefined) {
+      const p = this.fsyncWal();
+      this.syncing = p;
+      const clear = () => {
+        if (this.syncing === p) this.syncing = undefined;
+      };
+      p.then(clear, clear);
+      return p;
+    }
+    this.nextSync ??= this.syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextSync = undefined;
+        return this.sync();
+      });
+    return this.nextSync;
+  }
+
+  private async fsyncWal(): Promise<void> {
     if (this.walFd === undefined) {
       try {
         this.walFd = openSync(this.walPath, 'r');
@@ -51,12 +102,36 @@ export class GroupCommit {
       }
     }
     const fd = this.walFd;
-    await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => this.fsyncFd(fd, (e) => (e ? reject(e) : resolve())));
   }
 
   close(): void {
+    if (this.deferTimer !== undefined) clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    this.commitDeferred();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.walFd = undefined;
+  }
+
+  private runDeferred(list: Array<() => unknown>): void {
+    for (const fn of list) {
+      try {
+        this.db.transaction(fn)();
+      } catch {
+        // redone later (see defer())
+      }
+    }
+  }
+
+  private commitDeferred(): void {
+    const list = this.deferred;
+    this.deferred = [];
+    if (list.length === 0) return;
+    try {
+      this.db.transaction(() => this.runDeferred(list)).immediate();
+    } catch {
+      // redone later (see defer())
+    }
   }
 
   private async flush(): Promise<void> {
@@ -64,10 +139,13 @@ export class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const deferred = this.deferred;
+    this.deferred = [];
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
     try {
       this.db
         .transaction(() => {
+          this.runDeferred(deferred);
           for (const p of batch) {
             try {
               outcomes.push({ ok: true, value: this.db.transaction(p.fn)() });

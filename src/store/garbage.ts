@@ -36,8 +36,8 @@ export class Garbage {
     const segs = this.objects.segments(id);
     for (const g of segs) await this.blobs.remove(g.blobId);
     await this.blobs.remove(id);
-    // Forgetting rides along with the next group commit (no fsync of its own).
-    await this.commits.run(() => {
+    // Forgetting rides along with the next group commit (no fsync of its own): if a crash loses it, the sweeper forgets again.
+    this.commits.defer(() => {
       if (segs.length) this.objects.dropSegments(id);
       this.forget.run(id);
     });
