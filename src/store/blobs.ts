@@ -11,7 +11,7 @@ import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
  * Object bytes: one immutable file per blob, named by a generated id
  * (`blobs/<2 hex>/<32 hex>`), never by anything a user sent. Writes go to
  * `tmp/` in the same filesystem, are hashed on the way, and only become a
- * blob by publish(): fsync, rename, fsync(dir).
+ * blob by publish(): rename, then fsync of the file and of its directory.
  */
 
 export interface BlobStoreOptions {
@@ -35,6 +35,8 @@ export interface StageOptions {
 const WORKER_HASH_MIN = 8 * 1024 * 1024;
 /** Received chunks are written in batches of about this many bytes (one writev). */
 const WRITE_BATCH = 1024 * 1024;
+/** Bodies being received are fdatasynced every this many bytes (when fsync is on). */
+const SYNC_EVERY = 32 * 1024 * 1024;
 
 const ID_RE = /^[0-9a-f]{32}$/;
 
@@ -62,18 +64,30 @@ export class StagedBlob {
     readonly checksum: Buffer | undefined,
   ) {}
 
-  /** fsync, rename into place, fsync the directory. The blob is durable (but unreferenced) when this resolves. */
+  /**
+   * Rename into place, then fsync the file and its directory (together).
+   * The blob is durable (but unreferenced) when this resolves. Renaming
+   * before the fsyncs lets one journal commit carry the data, the inode and
+   * the new directory entry (fsync then rename would need a second commit
+   * for the directory); a crash in between leaves an unreferenced file in
+   * blobs/, which the start-up sweep removes like any orphan.
+   */
   async publish(): Promise<void> {
     if (this.published || this.discarded) throw new Error('blob already published or discarded');
     try {
-      if (this.fh) {
-        if (this.store.fsync) await this.fh.sync();
-        await this.fh.close();
-        this.fh = undefined;
-      }
       await rename(this.tempPath, this.store.pathOf(this.blobId));
       this.published = true;
-      if (this.store.fsync) await this.store.syncDir(this.blobId);
+      if (this.fh) {
+        const fh = this.fh;
+        this.fh = undefined;
+        try {
+          if (this.store.fsync) {
+            for (const r of await Promise.allSettled([fh.sync(), this.store.syncDir(this.blobId)])) if (r.status === 'rejected') throw r.reason;
+          }
+        } finally {
+          await fh.close();
+        }
+      } else if (this.store.fsync) await this.store.syncDir(this.blobId);
     } catch (e) {
       await this.discard();
       throw storageError(e);
@@ -188,6 +202,24 @@ export class BlobStore {
         if (bufs.length && skip > 0) bufs = [bufs[0]!.subarray(skip), ...bufs.slice(1)];
       }
     };
+    // Large bodies are flushed to disk while they arrive (fdatasync every SYNC_EVERY bytes, one at a time), so the
+    // fsync that publishes the blob only has the tail left to write instead of the whole body.
+    let syncedTo = 0;
+    let syncing: Promise<void> | undefined;
+    let syncErr: unknown;
+    const syncAhead = () => {
+      if (!this.fsync || syncing || written - syncedTo < SYNC_EVERY) return;
+      syncedTo = written;
+      syncing = fh!.datasync().then(
+        () => {
+          syncing = undefined;
+        },
+        (e: unknown) => {
+          syncErr ??= e;
+          syncing = undefined;
+        },
+      );
+    };
     try {
       fh = await open(tempPath, 'wx', 0o600);
       for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -198,10 +230,17 @@ export class BlobStore {
         sum?.update(chunk);
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes >= WRITE_BATCH) await flush();
+        if (pendingBytes >= WRITE_BATCH) {
+          await flush();
+          if (syncErr) throw syncErr;
+          syncAhead();
+        }
       }
       if (pendingBytes > 0) await flush();
+      await syncing;
+      if (syncErr) throw syncErr;
     } catch (e) {
+      await syncing;
       md5?.release();
       if (fh) await fh.close().catch(() => undefined);
       await unlink(tempPath).catch(() => undefined);
@@ -259,7 +298,9 @@ export class BlobStore {
       throw e;
     }
     // The stream owns the handle and closes it once (closing fh.fd again could hit a reused descriptor).
-    return fh.createReadStream({ start, end, autoClose: true, highWaterMark: 256 * 1024 });
+    // Large reads go in 1 MiB chunks (fewer reads and socket writes); a small range needs no more than its size.
+    const span = end === undefined ? Infinity : end - (start ?? 0) + 1;
+    return fh.createReadStream({ start, end, autoClose: true, highWaterMark: span > 1024 * 1024 ? 1024 * 1024 : 256 * 1024 });
   }
 
   async remove(blobId: string): Promise<void> {
