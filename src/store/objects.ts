@@ -37,6 +37,9 @@ export interface ObjectRecord {
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
 export type Versioning = 'Enabled' | 'Suspended' | undefined;
 
+/** How many keys' latest versions ObjectsRepo keeps in memory. */
+const RECENT_MAX = 10_000;
+
 const COUNTER_SPACE = 36 ** 4;
 const VERSION_ID_FORM = /^[0-9a-z]{22}$/;
 /** The (time, counter) of the last id this process issued: ids only grow, even when writes commit out of clock order. */
@@ -174,7 +177,6 @@ export type VersionGuard = (v: ObjectRecord) => void;
  */
 export class ObjectsRepo {
   private readonly latestStmt;
-  private readonly currentStmt;
   private readonly byVersion;
   private readonly newestId;
   private readonly newerSeq;
@@ -196,7 +198,6 @@ export class ObjectsRepo {
 
   constructor(private readonly db: Db) {
     this.latestStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1');
-    this.currentStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1 AND delete_marker = 0');
     this.byVersion = db.prepare<[number, Buffer, string], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?');
     this.newerSeq = db.prepare<[number, Buffer, string], { s: number | null }>(
       "SELECT min(seq) AS s FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null' AND version_id > ?",
@@ -241,16 +242,44 @@ export class ObjectsRepo {
     return this.refByBlob.get(blobId) !== undefined || this.refBySegment.get(blobId) !== undefined;
   }
 
+  /**
+   * The latest version of recently read keys (GET/HEAD read it on every
+   * request; the SQLite lookup was ~7% of a small GET). Only this process
+   * writes objects, and every method below that changes a key's versions
+   * drops its entry first (inside the write transaction, so no reader can
+   * see the old row cached after the commit); rows read inside a write
+   * transaction are never kept. Records are frozen: callers share them.
+   * Only found keys are kept; FIFO-bounded.
+   */
+  private readonly recent = new Map<string, ObjectRecord>();
+
+  private forgetRecent(bucketId: number, key: string): void {
+    this.recent.delete(`${bucketId}/${key}`);
+  }
+
   /** The current object of a key: its latest version, unless that is a delete marker. */
   get(bucketId: number, key: string): ObjectRecord | undefined {
-    const r = this.currentStmt.get(bucketId, Buffer.from(key, 'utf8'));
-    return r ? toRecord(r) : undefined;
+    const o = this.latest(bucketId, key);
+    return o && !o.deleteMarker ? o : undefined;
   }
 
   /** The latest version of a key, delete markers included. */
   latest(bucketId: number, key: string): ObjectRecord | undefined {
+    const ck = `${bucketId}/${key}`;
+    const hit = this.recent.get(ck);
+    if (hit) return hit;
     const r = this.latestStmt.get(bucketId, Buffer.from(key, 'utf8'));
-    return r ? toRecord(r) : undefined;
+    if (!r) return undefined;
+    const rec = toRecord(r);
+    // Inside a write transaction the row may not be committed yet (and may roll back): not kept.
+    if (this.db.inTransaction) return rec;
+    Object.freeze(rec.headers);
+    for (const pair of rec.meta) Object.freeze(pair);
+    Object.freeze(rec.meta);
+    Object.freeze(rec);
+    if (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(ck, rec);
+    return rec;
   }
 
   /** The ordering seq of a version (for paging), or undefined. */
@@ -325,6 +354,7 @@ export class ObjectsRepo {
    */
   put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void, versioning?: Versioning): { replacedBlobId?: string; versionId: string } {
     return this.db.transaction(() => {
+      this.forgetRecent(rec.bucketId, rec.key);
       const keyBuf = Buffer.from(rec.key, 'utf8');
       const latest = this.latestStmt.get(rec.bucketId, keyBuf);
       if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
@@ -340,6 +370,7 @@ export class ObjectsRepo {
    */
   delete(bucketId: number, key: string, now: number, versioning?: Versioning, ownerId = 0): { deletedBlobId?: string; deleteMarkerVersionId?: string } {
     return this.db.transaction(() => {
+      this.forgetRecent(bucketId, key);
       const keyBuf = Buffer.from(key, 'utf8');
       const latest = this.latestStmt.get(bucketId, keyBuf);
       if (versioning === undefined) {
@@ -375,6 +406,7 @@ export class ObjectsRepo {
    */
   deleteVersion(bucketId: number, key: string, versionId: string, now: number, guard?: VersionGuard): { found: boolean; deletedBlobId?: string; wasDeleteMarker?: boolean } {
     return this.db.transaction(() => {
+      this.forgetRecent(bucketId, key);
       const keyBuf = Buffer.from(key, 'utf8');
       const row = this.byVersion.get(bucketId, keyBuf, versionId);
       if (!row) return { found: false };
@@ -388,11 +420,13 @@ export class ObjectsRepo {
 
   /** Sets or clears a version's retention. */
   setRetention(v: ObjectRecord, mode: ObjectRecord['lockMode'], until: number | undefined): void {
+    this.forgetRecent(v.bucketId, v.key);
     const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
     if (row) this.setRetentionStmt.run(mode ?? null, until ?? null, v.bucketId, row.key, row.seq);
   }
 
   setLegalHold(v: ObjectRecord, on: boolean): void {
+    this.forgetRecent(v.bucketId, v.key);
     const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
     if (row) this.setHoldStmt.run(on ? 1 : 2, v.bucketId, row.key, row.seq);
   }
