@@ -204,6 +204,8 @@ export class BlobStore {
     };
     // Large bodies are flushed to disk while they arrive (fdatasync every SYNC_EVERY bytes, one at a time), so the
     // fsync that publishes the blob only has the tail left to write instead of the whole body.
+    let writing: Promise<void> | undefined;
+    let writeErr: unknown;
     let syncedTo = 0;
     let syncing: Promise<void> | undefined;
     let syncErr: unknown;
@@ -231,15 +233,23 @@ export class BlobStore {
         pending.push(chunk);
         pendingBytes += chunk.length;
         if (pendingBytes >= WRITE_BATCH) {
-          await flush();
+          // One batch is written while the next is received (at most two batches held).
+          await writing;
+          if (writeErr) throw writeErr;
           if (syncErr) throw syncErr;
           syncAhead();
+          writing = flush().then(undefined, (e: unknown) => {
+            writeErr ??= e;
+          });
         }
       }
+      await writing;
+      if (writeErr) throw writeErr;
       if (pendingBytes > 0) await flush();
       await syncing;
       if (syncErr) throw syncErr;
     } catch (e) {
+      await writing;
       await syncing;
       md5?.release();
       if (fh) await fh.close().catch(() => undefined);
@@ -284,7 +294,8 @@ export class BlobStore {
       }
       return buf;
     } finally {
-      await fh.close();
+      // Not waited for: the reply need not wait for a close.
+      fh.close().catch(() => undefined);
     }
   }
 
