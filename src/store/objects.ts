@@ -372,15 +372,15 @@ export class ObjectsRepo {
     return this.db.transaction(() => {
       this.forgetRecent(bucketId, key);
       const keyBuf = Buffer.from(key, 'utf8');
-      const latest = this.latestStmt.get(bucketId, keyBuf);
       if (versioning === undefined) {
+        // Versioning never enabled: the null version is the key's only row, so nothing is left to promote.
         const old = this.byVersion.get(bucketId, keyBuf, 'null');
         if (!old) return {};
         this.delRow.run(bucketId, keyBuf, old.seq);
-        if (old.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
         if (old.blob_id) this.addGarbage.run(old.blob_id, now);
         return { deletedBlobId: old.blob_id ?? undefined };
       }
+      const latest = this.latestStmt.get(bucketId, keyBuf);
       const marker: ObjectRecord = {
         bucketId,
         key,
