@@ -2,7 +2,8 @@
 // npm run bench: starts Cairn on a temp data dir (or uses --endpoint) and
 // measures small-object PUT/GET/HEAD/DELETE, LIST (with and without a
 // delimiter), large PUT/GET and multipart, printing ops/s, MiB/s, p50/p99
-// latency and the server's CPU time per operation. Numbers depend on the
+// latency, the server's CPU time per operation and its peak RSS ("mixed":
+// one 1 GiB PUT while 8 clients PUT and GET small objects). Numbers depend on the
 // machine and on whatever else runs on it: compare runs side by side.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,13 +28,13 @@ const size = (s) => {
   return Math.round(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]);
 };
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-get,multipart]
+  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-get,multipart,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
   [--fsync on|off] [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]`);
   process.exit(0);
 }
-const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart').split(',');
+const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart,mixed').split(',');
 const duration = Number(opt('duration', '10')) * 1000;
 const concurrency = Number(opt('concurrency', '8'));
 const objSize = size(opt('size', '4KiB'));
@@ -119,7 +120,7 @@ function rssMiB(pid) {
 const pct = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
 
 const results = [];
-async function phase(name, conc, n, op, bytesPerOp = 0) {
+async function phase(name, conc, n, op, bytesPerOp = 0, stop = undefined) {
   const lat = [];
   let done = 0;
   let errors = 0;
@@ -130,7 +131,7 @@ async function phase(name, conc, n, op, bytesPerOp = 0) {
   const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, rssMiB(serverPid))), 100);
   await Promise.all(
     Array.from({ length: conc }, async () => {
-      while (next < n && performance.now() - t0 < duration) {
+      while (next < n && (stop ? !stop() : performance.now() - t0 < duration)) {
         const i = next++;
         const s = performance.now();
         try {
@@ -220,6 +221,25 @@ async function main() {
       r['keys/s'] = Math.round(seen / (r.ops / r['ops/s'] || 1));
     } else if (w === 'large-put') {
       await phase('large-put', 1, 1, () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }), largeSize);
+    } else if (w === 'mixed') {
+      // Memory under load: one large PUT while `concurrency` clients PUT and GET small objects until it ends;
+      // the row's RSS is the server's peak meanwhile.
+      await ensureSmall();
+      let largeDone = false;
+      const t0 = performance.now();
+      const large = call('PUT', `/${bucket}/large/mixed`, { body: generate(largeSize, 'mixed'), headers: { 'content-length': String(largeSize) } }).finally(() => {
+        largeDone = true;
+      });
+      const r = await phase(
+        'mixed',
+        concurrency,
+        Infinity,
+        (i) => (i % 2 ? call('GET', `/${bucket}/obj/${i % written}`) : call('PUT', `/${bucket}/obj/${i % written}`, { body, headers: { 'content-length': String(objSize) } })),
+        objSize,
+        () => largeDone,
+      );
+      await large;
+      r['large MiB/s'] = +(largeSize / ((performance.now() - t0) / 1000) / 1024 ** 2).toFixed(1);
     } else if (w === 'large-get') {
       await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`), largeSize);
     } else if (w === 'multipart') {
