@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import pino from 'pino';
 import { authenticate, type Authenticated } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
 import type { AppContext } from './context.js';
@@ -52,6 +53,32 @@ interface RequestLog {
   status?: number;
   code?: string;
   bytes?: number;
+}
+
+/**
+ * The request's log line, in pino's format, written straight to the logger's
+ * destination: pino's serializer and redaction cost ~8% of a small request,
+ * and this line holds only fields Cairn chose (no headers, no secrets).
+ */
+function writeAccessLine(ctx: AppContext, l: RequestLog, status: number, ms: number, aborted: boolean): void {
+  const dest = (ctx.log as unknown as Record<symbol, { write(s: string): unknown } | undefined>)[pino.symbols.streamSym];
+  const line = {
+    level: 30,
+    time: Date.now(),
+    reqId: l.reqId,
+    method: l.method,
+    bucket: l.bucket,
+    key: l.key,
+    user: l.user,
+    op: l.op,
+    status,
+    code: l.code,
+    bytes: l.bytes,
+    ms,
+    aborted: aborted || undefined,
+  };
+  if (dest) dest.write(`${JSON.stringify(line)}\n`);
+  else ctx.log.info(line);
 }
 
 export function buildApp(ctx: AppContext): FastifyInstance {
@@ -116,8 +143,9 @@ async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   const method = raw.method ?? 'GET';
   const log: RequestLog = { reqId: requestId, method };
   res.once('close', () => {
+    if (!ctx.log.isLevelEnabled('info')) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    ctx.log.info({ ...log, status: log.status ?? res.statusCode, ms: Math.round(ms * 100) / 100, aborted: !res.writableFinished || undefined });
+    writeAccessLine(ctx, log, log.status ?? res.statusCode, Math.round(ms * 100) / 100, !res.writableFinished);
   });
   let target: Target | undefined;
   try {

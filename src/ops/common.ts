@@ -28,9 +28,18 @@ export function quoteEtag(etag: string): string {
   return `"${etag}"`;
 }
 
-/** HTTP date (RFC 7231 IMF-fixdate). */
+const httpDates = new Map<number, string>();
+
+/** HTTP date (RFC 7231 IMF-fixdate); recent seconds are remembered (formatting was ~2% of a HEAD). */
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+  const sec = Math.floor(ms / 1000);
+  let s = httpDates.get(sec);
+  if (s === undefined) {
+    s = new Date(sec * 1000).toUTCString();
+    if (httpDates.size >= 4096) httpDates.clear();
+    httpDates.set(sec, s);
+  }
+  return s;
 }
 
 /** Parses an HTTP or ISO date header; undefined when unparseable (callers then ignore the header, as S3 does). */
