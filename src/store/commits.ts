@@ -11,11 +11,13 @@ interface Pending {
 }
 
 /**
- * Group commit. Metadata changes queued in the same turn of the event loop
- * run in one SQLite transaction, committed at once; WAL fsyncs are
- * coalesced: one is in flight at a time, and every commit made while it runs
- * waits for the next one, so concurrent requests share one fsync instead of
- * paying one each. Each change runs in its own savepoint (the
+ * Group commit. Changes are committed in batches, one SQLite transaction
+ * and one WAL fsync each, one batch at a time: changes queued while a batch
+ * waits for its fsync form the next batch, committed as soon as that fsync
+ * returns. They would have waited for it anyway (their own fsync must start
+ * after their commit), so concurrent requests share one transaction and one
+ * fsync instead of paying one each (a transaction of 8 deletes costs half as
+ * much per delete as 8 transactions). Each change runs in its own savepoint (the
  * repositories' transactions nest), so one that throws rolls back alone.
  *
  * Durability: SQLite runs with synchronous=NORMAL (its commit does not fsync
@@ -26,6 +28,8 @@ interface Pending {
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** A batch is committing or waiting for its fsync. */
+  private flushing = false;
   private walFd: number | undefined;
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
@@ -60,11 +64,15 @@ export class GroupCommit {
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /** A batch runs on the next turn of the event loop, unless one is committing: the queue then waits for its fsync. */
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   /**
@@ -142,6 +150,7 @@ export class GroupCommit {
     const deferred = this.deferred;
     this.deferred = [];
     const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    this.flushing = true;
     try {
       this.db
         .transaction(() => {
@@ -159,6 +168,9 @@ export class GroupCommit {
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
     }
     batch.forEach((p, i) => (outcomes[i]!.ok ? p.resolve(outcomes[i]!.value) : p.reject(outcomes[i]!.value)));
   }

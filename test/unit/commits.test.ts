@@ -32,7 +32,7 @@ describe('GroupCommit', () => {
 
   const rows = () => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
 
-  it('keeps one WAL fsync in flight; commits made meanwhile share the next, and nobody is answered before an fsync that began after its commit', async () => {
+  it('commits one batch at a time: changes queued while a batch waits for its fsync form the next batch (one transaction, one fsync), and nobody is answered before an fsync that began after its commit', async () => {
     const f = controlledFsync();
     f.setRows(rows);
     const gc = new GroupCommit(db, join(dir, 'cairn.db-wal'), true, f.fn);
@@ -43,20 +43,21 @@ describe('GroupCommit', () => {
     await tick();
     expect(f.calls.length).toBe(1);
     expect(f.calls[0]!.startedAfterRows).toBe(1);
-    // Three more writes in later turns while the first fsync is still running: committed at once, not yet durable.
+    // Three more writes in later turns while the first fsync is still running: queued, not yet committed.
     for (const v of [2, 3, 4]) {
       void write(v);
       await tick();
       await tick();
     }
-    expect(rows()).toBe(4);
+    expect(rows()).toBe(1);
     expect(f.calls.length).toBe(1);
     expect(answered).toEqual([]);
     f.calls[0]!.done();
     await tick();
     await tick();
     expect(answered).toEqual([1]);
-    // One more fsync for the three, started after all of them committed.
+    // The three committed together once the first fsync returned, and share one more fsync.
+    expect(rows()).toBe(4);
     expect(f.calls.length).toBe(2);
     expect(f.calls[1]!.startedAfterRows).toBe(4);
     f.calls[1]!.done();
@@ -77,6 +78,26 @@ describe('GroupCommit', () => {
     await expect(ok).resolves.toBeDefined();
     await expect(bad).rejects.toThrow('refused');
     expect(db.prepare('SELECT v FROM t').pluck().all()).toEqual([1]);
+    gc.close();
+  });
+
+  it('sync() from outside shares the fsync in flight only if it began after the call, else waits for the next', async () => {
+    const f = controlledFsync();
+    const gc = new GroupCommit(db, join(dir, 'cairn.db-wal'), true, f.fn);
+    db.prepare('INSERT INTO t VALUES (1)').run();
+    let first = false;
+    let second = false;
+    void gc.sync().then(() => (first = true));
+    void gc.sync().then(() => (second = true));
+    expect(f.calls.length).toBe(1);
+    f.calls[0]!.done();
+    await tick();
+    expect(first).toBe(true);
+    expect(second).toBe(false);
+    expect(f.calls.length).toBe(2);
+    f.calls[1]!.done();
+    await tick();
+    expect(second).toBe(true);
     gc.close();
   });
 
