@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { S3Error } from '../errors/s3error.js';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.js';
 import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
+import { Unlinker } from './unlinker.js';
 
 /**
  * Object bytes: one immutable file per blob, named by a generated id
@@ -128,6 +129,7 @@ export class BlobStore {
   private readonly beforeWrite?: (written: number) => void;
   private readonly dirFds = new Map<string, number>();
   private readonly pins = new Map<string, number>();
+  private readonly unlinker = new Unlinker();
 
   constructor(dataDir: string, opts: BlobStoreOptions) {
     this.blobsDir = join(dataDir, 'blobs');
@@ -183,6 +185,7 @@ export class BlobStore {
   }
 
   close(): void {
+    this.unlinker.close();
     for (const fd of this.dirFds.values()) closeSync(fd);
     this.dirFds.clear();
   }
@@ -330,10 +333,9 @@ export class BlobStore {
     return fh.createReadStream({ start, end, autoClose: true, highWaterMark: span > 1024 * 1024 ? 1024 * 1024 : 256 * 1024 });
   }
 
+  /** Unlinks a blob (already gone counts as removed); removals of one turn of the event loop go to a worker thread together. */
   async remove(blobId: string): Promise<void> {
-    await unlink(this.pathOf(blobId)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
+    await this.unlinker.unlink(this.pathOf(blobId));
   }
 
   /** Temp files older than `maxAgeMs` (all of them when 0). */

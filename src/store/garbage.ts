@@ -34,7 +34,7 @@ export class Garbage {
   private async remove(id: string): Promise<boolean> {
     if (this.blobs.isPinned(id)) return false;
     const segs = this.objects.segments(id);
-    for (const g of segs) await this.blobs.remove(g.blobId);
+    await Promise.all(segs.map((g) => this.blobs.remove(g.blobId)));
     await this.blobs.remove(id);
     // Forgetting rides along with the next group commit (no fsync of its own): if a crash loses it, the sweeper forgets again.
     this.commits.defer(() => {
