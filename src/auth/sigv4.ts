@@ -142,8 +142,11 @@ export function canonicalQueryString(pairs: Array<[string, string]>, omit?: stri
   return out;
 }
 
+const NEEDS_CANONICAL_SPACE = /[\t\r\n]| {2}|^ | $/;
+
 /** Trim and collapse runs of spaces, tabs and line breaks to one space. */
 function canonicalHeaderValue(v: string): string {
+  if (!NEEDS_CANONICAL_SPACE.test(v)) return v;
   return v.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, '');
 }
 
@@ -317,6 +320,18 @@ type CredentialResult =
  * before the last four parts (split from the right).
  */
 function parseCredential(cred: string): CredentialResult {
+  // A client sends the same credential scope all day: the parse is remembered.
+  const hit = credentialCache.get(cred);
+  if (hit) return hit;
+  const r = parseCredentialUncached(cred);
+  if (credentialCache.size >= 256) credentialCache.clear();
+  credentialCache.set(cred, r);
+  return r;
+}
+
+const credentialCache = new Map<string, CredentialResult>();
+
+function parseCredentialUncached(cred: string): CredentialResult {
   const malformed = 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
   const parts = cred.split('/');
   if (parts.length < 5) return { ok: false, reason: malformed };

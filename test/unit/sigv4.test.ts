@@ -154,6 +154,11 @@ describe('canonicalHeaderBlock', () => {
     expect(block).toBe('host:h\nx-amz-meta-a:a b c\nx-amz-meta-b:1,2 3\nx-amz-meta-c:"a b"\n');
   });
 
+  it('rewrites a value with a single tab, line break, leading or trailing space, and leaves a clean one as it is', () => {
+    const block = canonicalHeaderBlock({ a: 'x\ty', b: 'x\ny', c: ' x', d: 'x ', e: 'x y z' }, ['a', 'b', 'c', 'd', 'e']);
+    expect(block).toBe('a:x y\nb:x y\nc:x\nd:x\ne:x y z\n');
+  });
+
   it('finds headers whatever their case and gives an absent one an empty value', () => {
     expect(canonicalHeaderBlock({ Host: 'h', 'X-Amz-Date': 'd' }, ['host', 'x-amz-date', 'range'])).toBe(
       'host:h\nx-amz-date:d\nrange:\n',
