@@ -222,6 +222,7 @@ export class BlobStore {
     };
     // Large bodies are flushed to disk while they arrive (fdatasync every SYNC_EVERY bytes, one at a time), so the
     // fsync that publishes the blob only has the tail left to write instead of the whole body.
+    let md5sum: Buffer | undefined;
     let writing: Promise<void> | undefined;
     let writeErr: unknown;
     let syncedTo = 0;
@@ -266,6 +267,7 @@ export class BlobStore {
       if (pendingBytes > 0) await flush();
       await syncing;
       if (syncErr) throw syncErr;
+      md5sum = await md5?.digest();
     } catch (e) {
       await writing;
       await syncing;
@@ -275,7 +277,7 @@ export class BlobStore {
       source.destroy();
       throw storageError(e);
     }
-    return new StagedBlob(this, fd, tempPath, blobId, size, await md5?.digest(), sum?.digest());
+    return new StagedBlob(this, fd, tempPath, blobId, size, md5sum, sum?.digest());
   }
 
   /** Copies a blob (reflink where the filesystem can) into a new staged blob; hashes are not computed. */
