@@ -40,6 +40,18 @@ export type Versioning = 'Enabled' | 'Suspended' | undefined;
 /** How many keys' latest versions ObjectsRepo keeps in memory. */
 const RECENT_MAX = 10_000;
 
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * The cache key of an object key: keys are stored as UTF-8, which turns a
+ * lone surrogate (possible from an XML character reference) into U+FFFD, so
+ * two strings can name one row; the key is normalised the same way.
+ */
+function recentKey(bucketId: number, key: string): string {
+  const k = key as unknown as WellFormed;
+  return `${bucketId}/${k.isWellFormed() ? key : k.toWellFormed()}`;
+}
+
 const COUNTER_SPACE = 36 ** 4;
 const VERSION_ID_FORM = /^[0-9a-z]{22}$/;
 /** The (time, counter) of the last id this process issued: ids only grow, even when writes commit out of clock order. */
@@ -254,7 +266,7 @@ export class ObjectsRepo {
   private readonly recent = new Map<string, ObjectRecord>();
 
   private forgetRecent(bucketId: number, key: string): void {
-    this.recent.delete(`${bucketId}/${key}`);
+    this.recent.delete(recentKey(bucketId, key));
   }
 
   /** The current object of a key: its latest version, unless that is a delete marker. */
@@ -265,7 +277,7 @@ export class ObjectsRepo {
 
   /** The latest version of a key, delete markers included. */
   latest(bucketId: number, key: string): ObjectRecord | undefined {
-    const ck = `${bucketId}/${key}`;
+    const ck = recentKey(bucketId, key);
     const hit = this.recent.get(ck);
     if (hit) return hit;
     const r = this.latestStmt.get(bucketId, Buffer.from(key, 'utf8'));

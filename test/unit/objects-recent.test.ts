@@ -80,6 +80,13 @@ describe('ObjectsRepo recent-version cache', () => {
     expect(repo.get(B, 'r')?.etag).toBe('ee');
   });
 
+  it('a key with a lone surrogate names the same row as its U+FFFD form, for the cache too', () => {
+    repo.put(rec('s\uFFFD', 'aa'));
+    expect(repo.get(B, 's\uFFFD')?.etag).toBe('aa');
+    repo.delete(B, 's\uD800', Date.now());
+    expect(repo.get(B, 's\uFFFD')).toBeUndefined();
+  });
+
   it('returns frozen records (callers share them)', () => {
     repo.put(rec('f', 'aa'));
     const o = repo.get(B, 'f')!;
