@@ -45,6 +45,8 @@ const ID_RE = /^[0-9a-f]{32}$/;
 // for a regular file), which saves a thread-pool round trip per request; FileHandle.close() cannot be inline.
 const openFd = (path: string, flags: string, mode?: number) =>
   new Promise<number>((resolve, reject) => openCb(path, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
+const readFd = (fd: number, buf: Buffer, off: number, len: number, pos: number) =>
+  new Promise<number>((resolve, reject) => readCb(fd, buf, off, len, pos, (e, n) => (e ? reject(e) : resolve(n))));
 const writevFd = (fd: number, bufs: Buffer[]) => new Promise<number>((resolve, reject) => writevCb(fd, bufs, (e, n) => (e ? reject(e) : resolve(n))));
 const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 const fdatasyncFd = (fd: number) => new Promise<void>((resolve, reject) => fdatasyncCb(fd, (e) => (e ? reject(e) : resolve())));
@@ -180,8 +182,7 @@ export class BlobStore {
       fd = openSync(join(this.blobsDir, shard), constants.O_RDONLY | constants.O_DIRECTORY);
       this.dirFds.set(shard, fd);
     }
-    const h = fd;
-    await new Promise<void>((resolve, reject) => fsync(h, (err) => (err ? reject(err) : resolve())));
+    await fsyncFd(fd);
   }
 
   close(): void {
@@ -308,9 +309,7 @@ export class BlobStore {
       const buf = Buffer.allocUnsafe(end - start + 1);
       let off = 0;
       while (off < buf.length) {
-        const bytesRead = await new Promise<number>((resolve, reject) =>
-          readCb(fd, buf, off, buf.length - off, start + off, (e, n) => (e ? reject(e) : resolve(n))),
-        );
+        const bytesRead = await readFd(fd, buf, off, buf.length - off, start + off);
         if (bytesRead === 0) throw new Error(`blob ${blobId} is shorter than its metadata says`);
         off += bytesRead;
       }
