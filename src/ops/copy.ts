@@ -4,7 +4,7 @@ import { decodePath } from '../http/request.js';
 import type { ObjectRecord } from '../store/objects.js';
 import { isoDate, toXml } from '../xml/xml.js';
 import { evaluateConditions, header, requireBucket, requireKey } from './common.js';
-import { commitObject, metadataOf, storageClassOf } from './write.js';
+import { commitObject, metadataOf, refuseEncryption, storageClassOf } from './write.js';
 import type { AppContext } from '../context.js';
 import { openObject } from './read.js';
 import { lockForWrite } from './lock.js';
@@ -84,6 +84,7 @@ export const CopyObject: Operation = {
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
     const key = requireKey(r);
+    refuseEncryption(r.headers);
     const directive = (header(r.headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE') {
       throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });

@@ -16,7 +16,7 @@ import { lockForWrite } from './lock.js';
 import { openObject } from './read.js';
 import { checkWriteConditions, writeConditions } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
-import { integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import { integrityPlan, metadataOf, refuseEncryption, storageClassOf, verifyIntegrity } from './write.js';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -54,6 +54,7 @@ export const CreateMultipartUpload: Operation = {
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
     const key = requireKey(r);
+    refuseEncryption(r.headers);
     const { headers, meta } = metadataOf(r.headers);
     const storageClass = storageClassOf(r.headers);
     const algoRaw = header(r.headers, 'x-amz-checksum-algorithm');
@@ -116,6 +117,7 @@ export const UploadPart: Operation = {
     const key = requireKey(r);
     const partNumber = partNumberOf(r);
     const u = requireUpload(ctx, r, bucket.id, key);
+    refuseEncryption(r.headers);
     const plan = integrityPlan(r);
     const uploadAlgo = u.checksumAlgorithm as ChecksumAlgorithm | undefined;
     if (uploadAlgo && plan.algorithm && plan.algorithm !== uploadAlgo) {
@@ -159,6 +161,7 @@ export const UploadPartCopy: Operation = {
     const key = requireKey(r);
     const partNumber = partNumberOf(r);
     const u = requireUpload(ctx, r, bucket.id, key);
+    refuseEncryption(r.headers);
     const { src, obj } = resolveCopySource(ctx, r);
     let start = 0;
     let end = obj.size - 1;

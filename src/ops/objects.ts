@@ -10,7 +10,7 @@ import {
   requireBucket,
   requireKey,
 } from './common.js';
-import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import { commitObject, integrityPlan, metadataOf, refuseEncryption, storageClassOf, verifyIntegrity } from './write.js';
 import { guardVersionRemoval, lockForWrite, lockHeaders } from './lock.js';
 import { readObject } from './read.js';
 import type { Operation, OpRequest, OpResult } from './types.js';
@@ -20,6 +20,7 @@ export const PutObject: Operation = {
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
     const key = requireKey(r);
+    refuseEncryption(r.headers);
     const plan = integrityPlan(r);
     const { headers, meta } = metadataOf(r.headers);
     const storageClass = storageClassOf(r.headers);

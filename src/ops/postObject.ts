@@ -21,7 +21,7 @@ import { MAX_KEY_BYTES } from '../http/request.js';
 import type { StagedBlob } from '../store/blobs.js';
 import { toXml } from '../xml/xml.js';
 import { header, quoteEtag, requireBucket } from './common.js';
-import { commitObject, integrityPlan, metadataOf, storageClassOf, verifyIntegrity } from './write.js';
+import { commitObject, integrityPlan, metadataOf, refuseEncryption, storageClassOf, verifyIntegrity } from './write.js';
 import type { Operation, OpRequest } from './types.js';
 
 /** The most bytes of field names and values the form may send before its file. */
@@ -225,6 +225,7 @@ export const PostObject: Operation = {
 
       // The fields PutObject reads from headers, read from the form.
       const h: IncomingHttpHeaders = Object.fromEntries(values);
+      refuseEncryption(h);
       const { headers, meta } = metadataOf(h);
       const storageClass = storageClassOf(h);
       const plan = integrityPlan({ ...r, headers: h, auth: { ...r.auth, trailerNames: [] } });

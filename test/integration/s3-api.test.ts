@@ -98,7 +98,7 @@ describe('buckets', () => {
     await s3.send(new PutObjectCommand({ Bucket: ab, Key: 'from-root', Body: 'x' }));
   });
 
-  it.each(['ab', 'Upper-Case', 'under_score', '192.168.1.1', 'xn--punycode', 'a..b', 'bucket-s3alias'])('InvalidBucketName for %s', async (name) => {
+  it.each(['ab', 'Upper-Case', 'under_score', '192.168.1.1', 'xn--punycode', 'a..b', 'bucket-s3alias', 'foo.-bar', 'foo-.bar'])('InvalidBucketName for %s', async (name) => {
     const e = await s3Error(s3.send(new CreateBucketCommand({ Bucket: name })));
     expect(e.name).toBe('InvalidBucketName');
     expect(e.$metadata.httpStatusCode).toBe(400);

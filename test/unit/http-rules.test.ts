@@ -17,7 +17,7 @@ function code(f: () => unknown): string | undefined {
 }
 
 describe('bucket naming rules (AWS general purpose buckets)', () => {
-  it.each(['abc', 'my-bucket', 'my.bucket.name', 'a1b', '123', 'x'.repeat(63), 'docexamplebucket1'])('accepts %s', (n) => {
+  it.each(['abc', 'my-bucket', 'my.bucket.name', 'a1b', '123', 'x'.repeat(63), 'docexamplebucket1', 'a-b.c-d', '1.2.3', '1.2.3.4.5', 'a.1.2.3', 'xn-abc', 'my-s3alias-bucket'])('accepts %s', (n) => {
     expect(bucketNameProblem(n)).toBeUndefined();
   });
   it.each([
@@ -40,6 +40,16 @@ describe('bucket naming rules (AWS general purpose buckets)', () => {
     'abc--table-s3',
     'ab c',
     '',
+    'foo.-bar',
+    'foo-.bar',
+    'a.-b',
+    '10.0.0.1',
+    '0.0.0.0',
+    '999.999.999.999',
+    'sthree-configurator',
+    'xn--p1ai',
+    'my\u00e9bucket',
+    'ABC',
   ])('rejects %j', (n) => {
     expect(bucketNameProblem(n)).toBeTypeOf('string');
   });
