@@ -8,7 +8,7 @@ import { commitObject, metadataOf, refuseEncryption, storageClassOf } from './wr
 import type { AppContext } from '../context.js';
 import { openObject } from './read.js';
 import { lockForWrite } from './lock.js';
-import { VERSION_ID_RE } from './objects.js';
+import { VERSION_ID_RE, checkWriteConditions, writeConditions } from './objects.js';
 import type { Operation, OpRequest } from './types.js';
 
 export interface CopySource {
@@ -89,7 +89,9 @@ export const CopyObject: Operation = {
     if (directive !== 'COPY' && directive !== 'REPLACE') {
       throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
     }
+    const conditional = writeConditions(r);
     const { src, obj } = resolveCopySource(ctx, r);
+    if (conditional) checkWriteConditions(conditional, ctx.objects.get(bucket.id, key), key);
     const storageClassHeader = header(r.headers, 'x-amz-storage-class');
     const storageClass = storageClassOf(r.headers);
     if (src.bucket === bucket.name && src.key === key && directive !== 'REPLACE' && storageClassHeader === undefined) {
@@ -131,7 +133,7 @@ export const CopyObject: Operation = {
       lockMode: lock?.mode,
       lockUntil: lock?.until,
       legalHold: lock?.legalHold,
-    }, undefined, bucket.versioning);
+    }, conditional ? (cur) => checkWriteConditions(conditional, cur, key) : undefined, bucket.versioning);
     const srcBucket = ctx.buckets.get(src.bucket);
     const result: Record<string, string | undefined> = { ETag: `"${etag}"`, LastModified: isoDate(now) };
     if (obj.checksumAlgorithm && obj.checksum && !obj.checksum.includes('-')) result[`Checksum${obj.checksumAlgorithm}`] = obj.checksum;

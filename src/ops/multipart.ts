@@ -274,7 +274,7 @@ export const CompleteMultipartUpload: Operation = {
     const now = ctx.clock();
     const manifestId = newBlobId();
     const done = await ctx.commits.run(() => ctx.uploads.complete(uploadId, (upload, parts, current) => {
-      if (conditional) checkWriteConditions(conditional, current);
+      if (conditional) checkWriteConditions(conditional, current, key);
       if (typeRaw !== undefined && upload.checksumType && typeRaw !== upload.checksumType) {
         throw new S3Error('InvalidRequest', `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`);
       }

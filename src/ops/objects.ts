@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
 import type { ObjectRecord } from '../store/objects.js';
 import {
+  etagMatches,
   evaluateConditions,
   header,
   objectHeaders,
@@ -30,7 +31,7 @@ export const PutObject: Operation = {
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(ctx.config.maxPutObjectSize) });
     }
     const conditional = writeConditions(r);
-    if (conditional) checkWriteConditions(conditional, ctx.objects.get(bucket.id, key));
+    if (conditional) checkWriteConditions(conditional, ctx.objects.get(bucket.id, key), key);
     const lock = lockForWrite(ctx, bucket, r.headers);
     if (lock && plan.md5 === undefined && plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
@@ -63,7 +64,7 @@ export const PutObject: Operation = {
         lockUntil: lock?.until,
         legalHold: lock?.legalHold,
       },
-      conditional ? (cur) => checkWriteConditions(conditional, cur) : undefined,
+      conditional ? (cur) => checkWriteConditions(conditional, cur, key) : undefined,
       bucket.versioning,
     );
     const out: Record<string, string> = { etag: quoteEtag(etag) };
@@ -86,19 +87,24 @@ export function writeConditions(r: OpRequest): WriteConditions | undefined {
   const ifMatch = header(r.headers, 'if-match');
   const ifNoneMatch = header(r.headers, 'if-none-match');
   if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new S3Error('NotImplemented', 'If-None-Match on writes only supports "*"', { Header: 'If-None-Match' });
-  }
   return { ifMatch, ifNoneMatch };
 }
 
-/** Conditional writes: If-None-Match: * (must not exist) and If-Match: etag (must exist with that ETag). */
-export function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined): void {
-  if (c.ifNoneMatch !== undefined && cur) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
+/**
+ * Conditional writes, judged inside the commit's transaction against the
+ * current object (the latest version unless it is a delete marker):
+ * If-Match: an ETag list or `*` — the object must exist (404 NoSuchKey) and
+ * match (412); If-None-Match: `*` — the key must not exist (412); an ETag
+ * list — the current object's ETag must not be among them (412). The
+ * compare-and-swap that table formats (Iceberg, Delta) build on.
+ */
+export function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined, key: string): void {
   if (c.ifMatch !== undefined) {
-    if (!cur) throw new S3Error('NoSuchKey');
-    const want = c.ifMatch.trim().replace(/^"|"$/g, '');
-    if (want !== '*' && want !== cur.etag) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+    if (!cur) throw new S3Error('NoSuchKey', undefined, { Key: key });
+    if (!etagMatches(c.ifMatch, cur.etag)) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  }
+  if (c.ifNoneMatch !== undefined && cur && etagMatches(c.ifNoneMatch, cur.etag)) {
+    throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
   }
 }
 
