@@ -174,9 +174,9 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
       o.lastModified,
     );
     if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: header(r.headers, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
-    const ranged = r.headers.range !== undefined || q.has('partNumber');
-    // A checksum describes the whole object: it is not sent with a byte range or a part (as S3 does).
-    const h = objectHeaders(o, !ranged && header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+    const wantChecksum = header(r.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
+    // The object's checksum describes the whole object: it is not sent with a byte range; a part gets its own (below).
+    const h = objectHeaders(o, wantChecksum && r.headers.range === undefined);
     if (ctx.buckets.get(r.target.bucket!)?.versioning) h['x-amz-version-id'] = o.versionId;
     Object.assign(h, lockHeaders(o));
     if (cond === 'not-modified') {
@@ -192,6 +192,12 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
         range = seg.size > 0 ? { start: seg.offset, end: seg.offset + seg.size - 1 } : undefined;
         partRange = true;
         h['x-amz-mp-parts-count'] = o.partsCount;
+        if (wantChecksum && o.checksumAlgorithm && o.checksum) {
+          // That part's own checksum (the object's type says how the parts' checksums combine).
+          delete h[`x-amz-checksum-${o.checksumAlgorithm.toLowerCase()}`];
+          if (seg.checksum) h[`x-amz-checksum-${o.checksumAlgorithm.toLowerCase()}`] = seg.checksum;
+          else delete h['x-amz-checksum-type'];
+        }
       } else {
         // A single-part object has exactly one part: the whole object.
         if (pn !== 1) throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: String(pn), ActualPartCount: '1' });
