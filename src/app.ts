@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { authenticate, type Authenticated } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
 import type { AppContext } from './context.js';
 import { S3Error, isS3Error } from './errors/s3error.js';
+import { watchBody } from './http/body.js';
 import { ACTIONS, dispatch, type OperationName } from './http/dispatch.js';
+import { decodeHeaderTexts } from './http/headerText.js';
 import { parseTarget, type Target } from './http/request.js';
 import { SERVED } from './ops/index.js';
 import type { OpRequest, OpResult } from './ops/types.js';
@@ -81,11 +84,46 @@ function writeAccessLine(ctx: AppContext, l: RequestLog, status: number, ms: num
   else ctx.log.info(line);
 }
 
+/**
+ * Errors Node's HTTP parser meets before a request exists (a header section
+ * too large, headers that never finish, broken framing) are answered in S3
+ * XML too, then the connection is closed.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const e =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new S3Error('RequestHeaderSectionTooLarge')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new S3Error('RequestTimeout')
+        : new S3Error('InvalidRequest', 'The HTTP request could not be parsed.');
+  const requestId = newRequestId();
+  const body = errorBody(e, '/', requestId);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `x-amz-request-id: ${requestId}\r\nServer: Cairn\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export function buildApp(ctx: AppContext): FastifyInstance {
+  const { config } = ctx;
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    http: {
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.headerTimeoutSeconds * 1000,
+      // How often Node checks header timeouts (its default, 30 s, would let a slow client hold a socket that long).
+      connectionsCheckingInterval: Math.min(1000, config.headerTimeoutSeconds * 500),
+    },
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    // No limit on a whole request (a large upload takes as long as it takes); stalled bodies are caught by watchBody.
+    requestTimeout: 0,
+    clientErrorHandler: clientError,
     routerOptions: { maxParamLength: 1 << 16, ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
     // Framework-level failures (a URL the router cannot decode, ...) still answer in S3 XML.
     frameworkErrors: (err, req, reply) => {
@@ -102,6 +140,23 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   // Expect: 100-continue is answered by the pipeline only once the request is authenticated and accepted.
   app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     app.server.emit('request', req, res);
+  });
+  // An empty Expect asks for nothing (Node would answer 417); any other expectation is refused as Node would.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    if (String(req.headers.expect ?? '').trim() === '') {
+      delete req.headers.expect;
+      app.server.emit('request', req, res);
+      return;
+    }
+    res.writeHead(417, { connection: 'close' });
+    res.end();
+  });
+  // An empty Content-Type is no content type (Fastify would answer 415 before the route runs).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.raw.headers['content-type'] !== undefined && String(request.raw.headers['content-type']).trim() === '') {
+      delete request.raw.headers['content-type'];
+    }
+    done();
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, request, reply);
@@ -120,7 +175,11 @@ async function sendError(reply: FastifyReply, raw: IncomingMessage, e: S3Error, 
     // A body that was never asked for (Expect: 100-continue) or is large is not drained: the connection closes.
     const len = Number(raw.headers['content-length'] ?? NaN);
     const waiting = typeof raw.headers.expect === 'string' && raw.headers.expect.toLowerCase() === '100-continue' && !reply.raw.headersSent;
-    if (waiting || !(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
+    if (e.code === 'RequestTimeout') {
+      // The client stopped sending: the rest of its body will not come; close once answered.
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => raw.socket?.destroy());
+    } else if (waiting || !(len <= DRAIN_LIMIT)) reply.header('connection', 'close');
     else {
       // The reader gave up part-way (e.g. InsufficientStorage): discard the rest so the connection can carry the next request.
       raw.unpipe();
@@ -158,6 +217,7 @@ async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
       await reply.send('{"status":"ok"}');
       return;
     }
+    decodeHeaderTexts(raw.headers);
     const auth: Authenticated = authenticate(ctx, method, target, raw.headers);
     log.user = auth.identity?.user.name;
     const name = dispatch({ method, bucket: target.bucket, key: target.key, query: target.query, headers: raw.headers });
@@ -165,7 +225,7 @@ async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
     log.op = name;
     const op = SERVED[name];
     if (!op) throw new S3Error('NotImplemented', `${name} is not implemented by Cairn.`);
-    const r: OpRequest = { id: requestId, method, target, headers: raw.headers, raw, auth: continueOnRead(auth, raw, res) };
+    const r: OpRequest = { id: requestId, method, target, headers: raw.headers, raw, auth: bodyReader(auth, raw, res, ctx.config.bodyTimeoutSeconds * 1000) };
     if (!op.authenticatesItself) {
       authorize(ctx, auth.identity, op.checks ? op.checks(r) : [{ action: ACTIONS[name], bucket: target.bucket, key: target.key }]);
     }
@@ -185,15 +245,19 @@ async function handle(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   }
 }
 
-/** Sends `100 Continue` the first time an operation reads the body (never for a request that fails before). */
-function continueOnRead(auth: Authenticated, raw: IncomingMessage, res: ServerResponse): Authenticated {
+/**
+ * The body as operations read it: `100 Continue` is sent the first time an
+ * operation reads it (never for a request that fails before), and a body
+ * that stalls fails with RequestTimeout.
+ */
+function bodyReader(auth: Authenticated, raw: IncomingMessage, res: ServerResponse, timeoutMs: number): Authenticated {
   const expect = raw.headers.expect;
-  if (typeof expect !== 'string' || expect.toLowerCase() !== '100-continue') return auth;
+  const continues = typeof expect === 'string' && expect.toLowerCase() === '100-continue';
   return {
     ...auth,
     body: (stream) => {
-      if (!res.headersSent) res.writeContinue();
-      return auth.body(stream);
+      if (continues && !res.headersSent) res.writeContinue();
+      return watchBody(raw, auth.body(stream), timeoutMs);
     },
   };
 }

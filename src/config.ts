@@ -20,6 +20,14 @@ export interface Config {
   readonly tempMaxAgeSeconds: number;
   /** Multipart uploads left open longer than this are aborted by the background worker. */
   readonly multipartExpirySeconds: number;
+  /** A request body that sends nothing for this long is answered 400 RequestTimeout (0: never). */
+  readonly bodyTimeoutSeconds: number;
+  /** A client must send its whole request header within this time. */
+  readonly headerTimeoutSeconds: number;
+  /** An idle keep-alive connection is closed after this time. */
+  readonly keepAliveTimeoutSeconds: number;
+  /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
+  readonly maxHeaderBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +48,9 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_PUBLIC_URL: 'publicUrl',
   CAIRN_SWEEP_INTERVAL_SECONDS: 'sweepIntervalSeconds',
   CAIRN_MULTIPART_EXPIRY_SECONDS: 'multipartExpirySeconds',
+  CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
+  CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
+  CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
 };
 
 function packageRoot(): string {
@@ -114,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   Object.assign(raw, overrides);
-  const known = new Set<string>([...Object.values(ENV), 'maxObjectSize', 'maxPutObjectSize', 'tempMaxAgeSeconds']);
+  const known = new Set<string>([...Object.values(ENV), 'maxObjectSize', 'maxPutObjectSize', 'tempMaxAgeSeconds', 'maxHeaderBytes']);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) throw new ConfigError(`${whereOf[k] ?? k}: unknown setting`);
   }
@@ -170,6 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sweepIntervalSeconds: int(w('sweepIntervalSeconds'), raw.sweepIntervalSeconds ?? 600, 1, 86400 * 7),
     tempMaxAgeSeconds: int(w('tempMaxAgeSeconds'), raw.tempMaxAgeSeconds ?? 3600, 1, 86400 * 30),
     multipartExpirySeconds: int(w('multipartExpirySeconds'), raw.multipartExpirySeconds ?? 7 * 86400, 60, 86400 * 3650),
+    bodyTimeoutSeconds: int(w('bodyTimeoutSeconds'), raw.bodyTimeoutSeconds ?? 20, 0, 3600),
+    headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
+    keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
+    maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
+import { metaHeaderValue, wireHeaderValue } from '../http/headerText.js';
 import type { Bucket } from '../store/buckets.js';
 import type { ObjectRecord } from '../store/objects.js';
 import type { OpRequest } from './types.js';
@@ -145,10 +146,10 @@ export function objectHeaders(o: ObjectRecord, withChecksum: boolean): Record<st
     etag: quoteEtag(o.etag),
     'last-modified': httpDate(o.lastModified),
     'accept-ranges': 'bytes',
-    'content-type': o.headers['content-type'] ?? 'binary/octet-stream',
+    'content-type': wireHeaderValue(o.headers['content-type'] ?? 'binary/octet-stream'),
   };
-  for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') h[k] = v;
-  for (const [k, v] of o.meta) h[`x-amz-meta-${k}`] = v;
+  for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') h[k] = wireHeaderValue(v);
+  for (const [k, v] of o.meta) h[`x-amz-meta-${k}`] = metaHeaderValue(v);
   if (o.storageClass !== 'STANDARD') h['x-amz-storage-class'] = o.storageClass;
   if (withChecksum && o.checksumAlgorithm && o.checksum) {
     h[`x-amz-checksum-${o.checksumAlgorithm.toLowerCase()}`] = o.checksum;

@@ -124,10 +124,10 @@ export const UploadPart: Operation = {
       throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${uploadAlgo.toLowerCase()}, actual checksum Type: ${plan.algorithm.toLowerCase()}`);
     }
     const len = r.auth.contentLength;
-    if (len === undefined) throw new S3Error('MissingContentLength');
-    if (len > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(MAX_PART_SIZE) });
+    if (len === undefined && r.headers['transfer-encoding'] === undefined) throw new S3Error('MissingContentLength');
+    if (len !== undefined && len > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = plan.algorithm ?? uploadAlgo;
-    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: len });
+    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: len ?? Infinity });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(plan, staged, r.auth.trailers()) ?? staged.checksum?.toString('base64');

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
+import { wireHeaderValue } from '../http/headerText.js';
 import type { ObjectRecord } from '../store/objects.js';
 import {
   etagMatches,
@@ -26,8 +27,9 @@ export const PutObject: Operation = {
     const { headers, meta } = metadataOf(r.headers);
     const storageClass = storageClassOf(r.headers);
     const len = r.auth.contentLength;
-    if (len === undefined) throw new S3Error('MissingContentLength');
-    if (len > ctx.config.maxPutObjectSize) {
+    // A body without Content-Length must be chunked (Transfer-Encoding): its size is learnt as it streams.
+    if (len === undefined && r.headers['transfer-encoding'] === undefined) throw new S3Error('MissingContentLength');
+    if (len !== undefined && len > ctx.config.maxPutObjectSize) {
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(len), MaxSizeAllowed: String(ctx.config.maxPutObjectSize) });
     }
     const conditional = writeConditions(r);
@@ -36,7 +38,7 @@ export const PutObject: Operation = {
     if (lock && plan.md5 === undefined && plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
-    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm, expectedSize: len });
+    const staged = await ctx.blobs.stage(r.auth.body(r.raw), { maxSize: ctx.config.maxPutObjectSize, checksum: plan.algorithm, expectedSize: len ?? Infinity });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(plan, staged, r.auth.trailers());
@@ -206,7 +208,7 @@ async function getOrHead(ctx: AppContext, r: OpRequest, withBody: boolean): Prom
     }
     for (const [p, name] of Object.entries(RESPONSE_OVERRIDES)) {
       const v = q.get(p);
-      if (v !== undefined) h[name] = v;
+      if (v !== undefined) h[name] = wireHeaderValue(v);
     }
     let status = 200;
     if (range) {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
+import { decodeEncodedWords } from '../http/headerText.js';
 import type { StagedBlob } from '../store/blobs.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -126,7 +127,7 @@ export function metadataOf(h: IncomingHttpHeaders): Pick<ObjectRecord, 'headers'
   for (const [k, v] of Object.entries(h)) {
     if (!k.startsWith('x-amz-meta-') || v === undefined) continue;
     const name = k.slice('x-amz-meta-'.length);
-    const value = Array.isArray(v) ? v.join(',') : v;
+    const value = decodeEncodedWords(Array.isArray(v) ? v.join(',') : v);
     size += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
     meta.push([name, value]);
   }

@@ -118,3 +118,61 @@ export async function signedChunkedUpload(
   headers['content-length'] = String(body.length);
   return { headers, body };
 }
+
+/** SigV4 Authorization-header signing of a request's headers (UNSIGNED-PAYLOAD unless set), for raw-socket tests. */
+export async function signHeaders(host: string, method: string, path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): Promise<Record<string, string>> {
+  const h: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers };
+  const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signed = await signer.sign({ method, protocol: 'http:', hostname: host, path, query, headers: h });
+  return signed.headers as Record<string, string>;
+}
+
+export interface RawExchange {
+  /** Everything the server sent before closing (or before `waitMs` passed). */
+  text: string;
+  status?: number;
+  /** The connection was closed by the server. */
+  closed: boolean;
+  /** Milliseconds from the first byte sent until the server closed (or the wait ended). */
+  ms: number;
+}
+
+/**
+ * Writes `parts` to a fresh TCP connection (a number is a pause in ms) and
+ * collects what the server answers until it closes or `waitMs` passes.
+ */
+export async function rawSocket(port: number, parts: Array<string | Buffer | number>, waitMs = 3000): Promise<RawExchange> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const s = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      s.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ text, status: m ? Number(m[1]) : undefined, closed, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    s.on('data', (d) => chunks.push(d));
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', async () => {
+      for (const p of parts) {
+        if (typeof p === 'number') await new Promise((r) => setTimeout(r, p));
+        else if (!s.destroyed) s.write(p);
+      }
+    });
+  });
+}
+
+/** The request head for rawSocket: request line and headers, then the blank line. */
+export function requestHead(method: string, path: string, headers: Record<string, string>): string {
+  return `${method} ${path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
+}
