@@ -20,6 +20,7 @@ import {
   sign,
   signingKey,
   stringToSign,
+  unsignedHeaders,
   type ParsedAuthorization,
 } from './sigv4.js';
 
@@ -172,10 +173,29 @@ function verifySigV4(
     const creq = canonicalRequest({ method, canonicalUri: uri, canonicalQuery: cq, canonicalHeaders: ch, signedHeaders: a.signedHeaders, payloadHash });
     const sts = stringToSign(amzDate, a.scope, creq);
     const sig = sign(key, sts);
-    if (safeEqual(sig, a.signature)) return { user, key, signature: a.signature };
+    if (safeEqual(sig, a.signature)) {
+      checkAllSigned(headers, a.signedHeaders);
+      return { user, key, signature: a.signature };
+    }
     first ??= { sts, creq };
   }
   throw mismatch(a.accessKey, first!.sts, a.signature, first!.creq);
+}
+
+/**
+ * A verified signature covers only the headers it names: an operation must
+ * never act on one it does not. S3 refuses a SigV4 request (header, chunked
+ * or presigned) that carries an x-amz-* header or Content-MD5 left out of
+ * SignedHeaders, so a presigned PUT cannot be turned into a CopyObject, an
+ * Object Lock or a governance bypass by adding headers to it, and a captured
+ * request cannot be replayed with new ones. (SigV2 needs no such check: its
+ * string to sign holds Content-MD5 and every x-amz-* header present.)
+ */
+function checkAllSigned(headers: IncomingHttpHeaders, signedHeaders: readonly string[]): void {
+  const unsigned = unsignedHeaders(headers as Record<string, string | string[] | undefined>, signedHeaders);
+  if (unsigned) {
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+  }
 }
 
 /**

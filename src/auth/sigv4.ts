@@ -181,6 +181,50 @@ export function canonicalHeaderBlock(
   return out;
 }
 
+/**
+ * Whether S3 requires a header to be signed whenever a SigV4 request
+ * (Authorization header, aws-chunked or presigned URL alike) carries it:
+ * every `x-amz-*` header and Content-MD5. `name` is lower-case.
+ *
+ * x-amz-content-sha256 is the one exception, in both modes: its value is
+ * the canonical request's last line, so it is bound by the signature whether
+ * named or not. AWS accepts it unsigned (a header-signed request with it
+ * left out of SignedHeaders verifies; on a presigned URL it is used as the
+ * payload hash, so anything but the UNSIGNED-PAYLOAD the URL was signed with
+ * is SignatureDoesNotMatch). Every other x-amz-* header, x-amz-date and
+ * x-amz-security-token included, is refused unsigned. Content-MD5 is not
+ * x-amz-* but S3 refuses it unsigned too (HeadersNotSigned: content-md5).
+ * Other standard headers (Content-Type, Range, ...) may go unsigned.
+ * `x-amzn-trace-id` is not `x-amz-` and is never signed by the SDKs.
+ */
+export function mustBeSigned(name: string): boolean {
+  const c = name.charCodeAt(0);
+  if (c === 0x78 /* x */) return name.startsWith('x-amz-') && name !== 'x-amz-content-sha256';
+  if (c === 0x63 /* c */) return name === 'content-md5';
+  return false;
+}
+
+/**
+ * The headers present in the request that S3 requires signed
+ * (`mustBeSigned`) and that `signedHeaders` does not name, in the order they
+ * arrived; undefined when there are none. `headers` is Node's
+ * IncomingHttpHeaders (names lower-case, in arrival order). This runs on
+ * every signed request: when every header is signed it allocates nothing.
+ */
+export function unsignedHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  signedHeaders: readonly string[],
+): string[] | undefined {
+  let out: string[] | undefined;
+  for (const name in headers) {
+    if (!mustBeSigned(name) || headers[name] === undefined || signedHeaders.includes(name)) continue;
+    // A client that named the header in another case still signed it (the canonical block looks it up case-insensitively).
+    if (signedHeaders.some((s) => s.toLowerCase() === name)) continue;
+    (out ??= []).push(name);
+  }
+  return out;
+}
+
 export interface CanonicalRequestParts {
   method: string;
   canonicalUri: string;

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { FormData, fetch, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;
@@ -237,6 +237,34 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
     expect((await post(url, { ...fields, 'x-ignore-note': 'free' }, { data: 'x' })).status).toBe(204);
   });
 
+  it('every field the operation reads must be named by the policy: injected storage class, Object Lock, Content-Type and metadata fields store nothing', async () => {
+    const b = await newBucket();
+    const { url, fields } = await presign({ Bucket: b, Key: 'injected' });
+    const stage = vi.spyOn(ts.ctx.blobs, 'stage');
+    try {
+      const injections: Array<[Record<string, string>, string]> = [
+        [{ 'x-amz-storage-class': 'GLACIER' }, 'x-amz-storage-class'],
+        [{ 'x-amz-object-lock-mode': 'COMPLIANCE', 'x-amz-object-lock-retain-until-date': '2099-01-01T00:00:00Z' }, 'x-amz-object-lock-mode, x-amz-object-lock-retain-until-date'],
+        [{ 'Content-Type': 'text/html' }, 'Content-Type'],
+        [{ 'X-Amz-Meta-Owner': 'mallory', 'x-amz-checksum-crc32': 'AAAAAA==' }, 'X-Amz-Meta-Owner, x-amz-checksum-crc32'],
+        [{ success_action_redirect: 'https://evil.example/' }, 'success_action_redirect'],
+      ];
+      for (const [extra, names] of injections) {
+        const res = await post(url, { ...fields, ...extra }, { data: 'x' });
+        expect([res.status, res.code], res.text).toEqual([403, 'AccessDenied']);
+        expect(res.message).toBe(`Invalid according to Policy: Extra input fields: ${names}`);
+      }
+      expect(stage).not.toHaveBeenCalled();
+    } finally {
+      stage.mockRestore();
+    }
+    expect(await missing(b, 'injected')).toBe(true);
+    // The same form without them is the upload it was signed for.
+    expect((await post(url, fields, { data: 'x' })).status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'injected' }));
+    expect([head.StorageClass, head.ContentType, head.Metadata]).toEqual([undefined, 'binary/octet-stream', {}]);
+  });
+
   it('fields after the file are ignored', async () => {
     const b = await newBucket();
     const { url, fields } = await presign({ Bucket: b, Key: 'after' });
@@ -347,6 +375,14 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
     expect(res.status).toBe(403);
     expect(res.code).toBe('AccessDenied');
     expect(await missing(b, 'anon')).toBe(true);
+  });
+
+  it('an unsigned form is anonymous whatever policy it carries: AccessDenied, nothing stored', async () => {
+    const b = await newBucket();
+    const policy = policyOf([{ bucket: b }, ['starts-with', '$key', ''], ['starts-with', '$x-amz-meta-note', '']]);
+    const res = await post(`${ts.url}/${b}`, { key: 'anon-policy', policy, 'x-amz-meta-note': 'hi' }, { data: 'x' });
+    expect([res.status, res.code, res.message]).toEqual([403, 'AccessDenied', 'Access Denied']);
+    expect(await missing(b, 'anon-policy')).toBe(true);
   });
 
   it('a signed form without a file is InvalidArgument; without a key too', async () => {

@@ -120,6 +120,14 @@ describe('checkPostPolicy', () => {
     );
   });
 
+  it('only the signature, policy, file and x-ignore-* fields are exempt: the SigV4 signing fields and every field the upload reads need a condition', () => {
+    const p = policy([{ key: 'k' }]);
+    for (const name of ['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-amz-storage-class', 'x-amz-object-lock-mode', 'x-amz-checksum-sha256', 'Content-MD5', 'Cache-Control', 'success_action_status', 'acl', 'tagging']) {
+      expect(err(() => check(p, [['key', 'k'], [name, 'v']])).message, name).toBe(`Invalid according to Policy: Extra input fields: ${name}`);
+    }
+    expect(check(p, [['key', 'k'], ['X-Amz-Signature', 's'], ['file', 'f'], ['X-Ignore-Anything', 'x']])).toBeUndefined();
+  });
+
   it('SigV2 form fields need no condition', () => {
     expect(check(policy([{ key: 'k' }]), [['key', 'k'], ['AWSAccessKeyId', 'AK'], ['signature', 's'], ['Policy', 'p']])).toBeUndefined();
   });

@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -30,7 +34,9 @@ import {
   sign,
   signingKey,
   stringToSign,
+  mustBeSigned,
   trailerStringToSign,
+  unsignedHeaders,
   uriEncode,
 } from '../../src/auth/sigv4.js';
 
@@ -163,6 +169,36 @@ describe('canonicalHeaderBlock', () => {
     expect(canonicalHeaderBlock({ Host: 'h', 'X-Amz-Date': 'd' }, ['host', 'x-amz-date', 'range'])).toBe(
       'host:h\nx-amz-date:d\nrange:\n',
     );
+  });
+});
+
+describe('mustBeSigned / unsignedHeaders', () => {
+  it('every x-amz-* header and Content-MD5 must be signed, x-amz-content-sha256 excepted', () => {
+    for (const n of ['x-amz-copy-source', 'x-amz-meta-a', 'x-amz-storage-class', 'x-amz-object-lock-mode', 'x-amz-bypass-governance-retention', 'x-amz-date', 'x-amz-security-token', 'x-amz-decoded-content-length', 'x-amz-trailer', 'x-amz-user-agent', 'content-md5']) {
+      expect(mustBeSigned(n), n).toBe(true);
+    }
+    for (const n of ['x-amz-content-sha256', 'x-amzn-trace-id', 'x-amz', 'host', 'content-type', 'content-length', 'content-encoding', 'range', 'user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request', 'expect', 'authorization', 'x-forwarded-for']) {
+      expect(mustBeSigned(n), n).toBe(false);
+    }
+  });
+
+  it('is undefined when every such header is signed, or none is present', () => {
+    const headers = { host: 'h', 'x-amz-date': 'd', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-a': '1', 'content-md5': 'm', 'content-type': 't', 'user-agent': 'u', 'x-amzn-trace-id': 'r' };
+    expect(unsignedHeaders(headers, ['content-md5', 'host', 'x-amz-date', 'x-amz-meta-a'])).toBeUndefined();
+    expect(unsignedHeaders({ host: 'h', 'content-type': 't', range: 'bytes=0-1' }, ['host'])).toBeUndefined();
+    // x-amz-content-sha256 may be signed or not
+    expect(unsignedHeaders(headers, ['content-md5', 'host', 'x-amz-content-sha256', 'x-amz-date', 'x-amz-meta-a'])).toBeUndefined();
+  });
+
+  it('names the unsigned ones in the order they arrived, each once', () => {
+    const headers = { host: 'h', 'x-amz-meta-z': '1', 'x-amz-date': 'd', 'content-md5': 'm', 'x-amz-copy-source': '/b/k', 'x-amz-meta-a': ['1', '2'] };
+    expect(unsignedHeaders(headers, ['host', 'x-amz-date'])).toEqual(['x-amz-meta-z', 'content-md5', 'x-amz-copy-source', 'x-amz-meta-a']);
+    expect(unsignedHeaders(headers, ['host'])).toEqual(['x-amz-meta-z', 'x-amz-date', 'content-md5', 'x-amz-copy-source', 'x-amz-meta-a']);
+  });
+
+  it('a header listed in SignedHeaders in another case counts as signed; an absent (undefined) one is not present', () => {
+    expect(unsignedHeaders({ host: 'h', 'x-amz-meta-a': '1' }, ['Host', 'X-Amz-Meta-A'])).toBeUndefined();
+    expect(unsignedHeaders({ host: 'h', 'x-amz-meta-a': undefined }, ['host'])).toBeUndefined();
   });
 });
 
@@ -707,6 +743,29 @@ describe('cross-check with @aws-sdk/client-s3 (real signer, real wire)', () => {
     } finally {
       withToken.destroy();
     }
+  });
+
+  it('the SDK at defaults signs every header S3 requires signed (header-signed, aws-chunked and presigned)', async () => {
+    const sent = async (send: () => Promise<unknown>) => lastFor(() => send().catch(() => undefined));
+    const requests: Recorded[] = [
+      await sent(() => client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'k', Body: 'hello', Metadata: { a: '1', b: '2' }, StorageClass: 'STANDARD_IA', ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==', ContentType: 'text/plain', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 3600_000), Tagging: 'a=b', ACL: 'private' }))),
+      await sent(() => client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'stream', Body: Readable.from([Buffer.from('hello ')], { objectMode: false }), ContentLength: 6, Metadata: { s: '1' } }))),
+      await sent(() => client.send(new CopyObjectCommand({ Bucket: 'bucket', Key: 'copy', CopySource: 'other/private.txt', MetadataDirective: 'REPLACE', Metadata: { c: '1' }, CopySourceIfMatch: '"x"' }))),
+      await sent(() => client.send(new DeleteObjectCommand({ Bucket: 'bucket', Key: 'k', VersionId: 'v1', BypassGovernanceRetention: true }))),
+      await sent(() => client.send(new DeleteObjectsCommand({ Bucket: 'bucket', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }] }, BypassGovernanceRetention: true }))),
+      await sent(() => client.send(new CreateMultipartUploadCommand({ Bucket: 'bucket', Key: 'mp', ChecksumAlgorithm: 'SHA256', Metadata: { m: '1' } }))),
+    ];
+    for (const r of requests) {
+      expect(verify(r, SECRET).ok, r.url).toBe(true);
+      const signed = parseAuthorizationHeader(String(r.headers.authorization)).signedHeaders;
+      expect(unsignedHeaders(r.headers, signed), `${r.method} ${r.url}: ${signed.join(';')}`).toBeUndefined();
+      // the SDK's own headers that are not x-amz-* need no signature
+      expect(Object.keys(r.headers).some((h) => h.startsWith('amz-sdk-'))).toBe(true);
+    }
+    // A presigned PutObject hoists its x-amz-* parameters into the (signed) query: a plain PUT of the URL carries none.
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'bucket', Key: 'p', Metadata: { a: '1' }, StorageClass: 'STANDARD_IA' }), { expiresIn: 600 });
+    const p = parsePresignedQuery(new Map(parseQuery(new URL(url).search.slice(1))));
+    expect(unsignedHeaders({ host: new URL(url).host, 'content-type': 'text/plain', 'content-length': '5' }, p.signedHeaders)).toBeUndefined();
   });
 
   it("a client that sends '+' for a space (aws4, aws4fetch, URLSearchParams) verifies too", () => {
