@@ -14,7 +14,9 @@ export interface XmlObject {
   [element: string]: XmlValue;
 }
 
-const ESC_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g;
+/** Characters that need work: the markup five, controls XML 1.0 cannot carry, U+FFFE/U+FFFF, and any UTF-16 surrogate. */
+const ESC_TEST = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+const ESC_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
 function escapeChar(c: string): string {
   switch (c) {
@@ -29,13 +31,27 @@ function escapeChar(c: string): string {
     case "'":
       return '&apos;';
     default:
-      // Control characters have no XML 1.0 form; S3 sends them as character references.
+      // Control characters have no XML 1.0 form; S3 sends them as character references (`&#x1;`).
       return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
   }
 }
 
+/** String.prototype.isWellFormed / toWellFormed (ES2024, Node 20+). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * Escapes text for an XML element. Characters outside the BMP (a surrogate
+ * pair in the JS string) are written as themselves, so the response carries
+ * them as UTF-8, as S3 does. A lone surrogate has no UTF-8 form: it becomes
+ * U+FFFD, as it does when the string is stored (Buffer.from(s, 'utf8')).
+ */
 export function escapeXml(s: string): string {
-  return s.replace(ESC_RE, escapeChar);
+  if (!ESC_TEST.test(s)) return s;
+  const w = s as unknown as WellFormed;
+  return (w.isWellFormed() ? s : w.toWellFormed()).replace(ESC_RE, escapeChar);
 }
 
 function write(out: string[], name: string, v: XmlValue): void {
