@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { S3Error } from '../errors/s3error.js';
 import { MAX_KEY_BYTES } from '../http/request.js';
 import { CHECKSUM_ALGORITHMS, CHECKSUM_HEADER, checksumBase64 } from '../store/checksums.js';
-import { parseXml, toXml, type XmlObject } from '../xml/xml.js';
+import { parseXml, parseXmlBoolean, toXml, type XmlObject } from '../xml/xml.js';
 import { header, readSmallBody, requireBucket } from './common.js';
 import { guardVersionRemoval } from './lock.js';
 import { VERSION_ID_RE } from './objects.js';
@@ -47,20 +47,24 @@ export const DeleteObjects: Operation = {
     const bucket = requireBucket(ctx, r);
     const body = await readSmallBody(r.auth.body(r.raw), MAX_DELETE_BODY);
     verifyRequiredIntegrity(r, body, true);
-    const doc = parseXml(body.toString('utf8'), 'Delete', ['Delete.Object']);
-    const objects = (doc.Object ?? []) as Array<Record<string, unknown>>;
+    const doc = parseXml(body, 'Delete', ['Delete.Object']);
+    const objects = doc.Object;
     if (!Array.isArray(objects) || objects.length === 0 || objects.length > 1000) throw new S3Error('MalformedXML');
-    const quiet = String(doc.Quiet ?? 'false').trim().toLowerCase() === 'true';
+    const quiet = doc.Quiet === undefined ? false : parseXmlBoolean(doc.Quiet);
+    // Every entry is checked before anything is deleted: a malformed one fails the whole request.
+    const targets = objects.map((o: unknown) => {
+      if (typeof o !== 'object' || o === null) throw new S3Error('MalformedXML');
+      const { Key: key, VersionId: versionId } = o as Record<string, unknown>;
+      if (typeof key !== 'string' || (versionId !== undefined && typeof versionId !== 'string')) throw new S3Error('MalformedXML');
+      return { key, versionId };
+    });
     const deleted: XmlObject[] = [];
     const errors: XmlObject[] = [];
     const now = ctx.clock();
     const garbage: Array<string | undefined> = [];
     // One commit for the whole batch; blobs are unlinked only once it is durable.
     await ctx.commits.run(() => {
-      for (const o of objects) {
-        if (typeof o !== 'object' || o === null || typeof o.Key !== 'string') throw new S3Error('MalformedXML');
-        const key = o.Key;
-        const versionId = typeof o.VersionId === 'string' ? o.VersionId : undefined;
+      for (const { key, versionId } of targets) {
         if (key === '') {
           errors.push({ Key: key, Code: 'UserKeyMustBeSpecified', Message: 'The key must be specified' });
           continue;
