@@ -95,6 +95,15 @@ function malformed(message: string): S3Error {
   return new S3Error('InvalidRequest', message);
 }
 
+/**
+ * The trailing headers are not well formed or do not match x-amz-trailer (one
+ * announced and not sent, one sent and not announced, trailing data where no
+ * trailer was announced): S3 answers MalformedTrailerError.
+ */
+function badTrailer(message: string): S3Error {
+  return new S3Error('MalformedTrailerError', message);
+}
+
 export class ChunkedDecoder extends Transform {
   /** Trailing headers; complete and verified once 'end'/'finish' has been emitted without error. */
   readonly trailers = new Map<string, string>();
@@ -199,7 +208,7 @@ export class ChunkedDecoder extends Transform {
           this.state = HEADER;
           break;
         case END_CR:
-          if (chunk[pos++] !== CR) throw malformed('Unexpected data after the final chunk.');
+          if (chunk[pos++] !== CR) throw badTrailer('Unexpected data after the final chunk (a trailer that x-amz-trailer did not announce?).');
           this.state = END_LF;
           break;
         case END_LF:
@@ -210,7 +219,7 @@ export class ChunkedDecoder extends Transform {
           const before = pos;
           pos = this.takeLine(chunk, pos, 'trailer');
           this.trailerBytes += pos - before;
-          if (this.trailerBytes > MAX_TRAILER_BYTES) throw malformed('The trailing headers are too large.');
+          if (this.trailerBytes > MAX_TRAILER_BYTES) throw badTrailer('The trailing headers are too large.');
           if (this.line) this.onTrailerLine(this.line);
           break;
         }
@@ -230,7 +239,8 @@ export class ChunkedDecoder extends Transform {
     const end = lf === -1 ? chunk.length : lf;
     const len = end - pos;
     if (this.lineLen + len > MAX_LINE_LENGTH + 1) {
-      throw malformed(`The aws-chunked ${what} line is longer than ${MAX_LINE_LENGTH} bytes.`);
+      const message = `The aws-chunked ${what} line is longer than ${MAX_LINE_LENGTH} bytes.`;
+      throw what === 'trailer' ? badTrailer(message) : malformed(message);
     }
     if (lf === -1) {
       chunk.copy(this.lineBuf, this.lineLen, pos, end);
@@ -246,7 +256,8 @@ export class ChunkedDecoder extends Transform {
       this.lineLen = 0;
     }
     if (line.length === 0 || line[line.length - 1] !== CR) {
-      throw malformed(`The aws-chunked ${what} line is not terminated by CRLF.`);
+      const message = `The aws-chunked ${what} line is not terminated by CRLF.`;
+      throw what === 'trailer' ? badTrailer(message) : malformed(message);
     }
     this.line = line.subarray(0, line.length - 1);
     return lf + 1;
@@ -323,22 +334,22 @@ export class ChunkedDecoder extends Transform {
       this.finishTrailers(false);
       return;
     }
-    if (this.trailerLines.length >= MAX_TRAILER_LINES) throw malformed('Too many trailing headers.');
+    if (this.trailerLines.length >= MAX_TRAILER_LINES) throw badTrailer('Too many trailing headers.');
     const line = lineBytes.toString('latin1');
     const colon = line.indexOf(':');
-    if (colon <= 0) throw malformed('A trailing header is malformed (expected name:value).');
+    if (colon <= 0) throw badTrailer('A trailing header is malformed (expected name:value).');
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === TRAILER_SIGNATURE) {
       if (!this.signed) return; // nothing to check it against in the unsigned variant
-      if (this.trailerSignature !== undefined) throw malformed('x-amz-trailer-signature was sent twice.');
+      if (this.trailerSignature !== undefined) throw badTrailer('x-amz-trailer-signature was sent twice.');
       this.trailerSignature = value;
       return;
     }
     if (!this.expected.has(name)) {
-      throw malformed(`The trailing header ${name} was not announced in x-amz-trailer.`);
+      throw badTrailer(`The trailing header ${name} was not announced in x-amz-trailer.`);
     }
-    if (this.trailers.has(name)) throw malformed(`The trailing header ${name} was sent twice.`);
+    if (this.trailers.has(name)) throw badTrailer(`The trailing header ${name} was sent twice.`);
     this.trailers.set(name, value);
     this.trailerLines.push(line);
   }
@@ -348,7 +359,9 @@ export class ChunkedDecoder extends Transform {
     for (const name of this.expected) {
       if (!this.trailers.has(name)) {
         const msg = `The trailing header ${name} announced in x-amz-trailer was not sent.`;
-        throw atEof ? incomplete(msg) : malformed(msg);
+        // A body cut inside the trailer section is incomplete; one whose trailer section ended (a blank line
+        // seen) without the announced header is S3's MalformedTrailerError.
+        throw atEof && !this.skippedBlank ? incomplete(msg) : badTrailer(msg);
       }
     }
     if (this.signed && (this.trailers.size > 0 || this.trailerSignature !== undefined)) {

@@ -63,9 +63,13 @@ export const CreateBucket: Operation = {
     const body = await readSmallBody(r.auth.body(r.raw), 64 * 1024);
     const region = ctx.config.region;
     if (body.length > 0) {
-      const doc = parseXml(body.toString('utf8'), 'CreateBucketConfiguration');
+      const doc = parseXml(body, 'CreateBucketConfiguration');
       const lc = doc.LocationConstraint;
       if (lc !== undefined && typeof lc !== 'string') throw new S3Error('MalformedXML');
+      // A value that is no region name at all (S3 also knows the legacy 'EU').
+      if (lc !== undefined && lc !== '' && lc !== 'EU' && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(lc)) {
+        throw new S3Error('InvalidLocationConstraint', undefined, { LocationConstraint: lc });
+      }
       if (lc !== undefined && lc !== '' && lc !== region && region !== 'us-east-1') {
         throw new S3Error('IllegalLocationConstraintException', `The ${lc} location constraint is incompatible for the region specific endpoint this request was sent to.`);
       }

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { S3Error } from '../errors/s3error.js';
 import type { Bucket, LockDefault } from '../store/buckets.js';
 import type { ObjectRecord } from '../store/objects.js';
-import { parseXml, toXml } from '../xml/xml.js';
+import { parseXml, parseXmlInt, toXml } from '../xml/xml.js';
 import { header, readSmallBody, requireBucket, requireKey } from './common.js';
 import { verifyRequiredIntegrity } from './deleteObjects.js';
 import type { Operation, OpRequest } from './types.js';
@@ -17,6 +17,27 @@ export interface LockSettings {
 }
 
 const DAY = 86_400_000;
+const MAX_RETENTION_DAYS = 36_500;
+const MAX_RETENTION_YEARS = 100;
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * An xs:dateTime (RetainUntilDate): YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]; without a zone it is UTC (as S3
+ * reads it). Anything else, or a field out of range, is MalformedXML.
+ */
+function parseIsoDateTime(v: unknown): number {
+  if (typeof v !== 'string') throw new S3Error('MalformedXML');
+  const m = ISO_DATE_TIME.exec(v.trim());
+  if (!m) throw new S3Error('MalformedXML');
+  const [, y, mo, d, h, mi, sec, frac, zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string | undefined];
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac ? frac.slice(0, 4) : ''}${zone ?? 'Z'}`);
+  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (Number.isNaN(t) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) {
+    throw new S3Error('MalformedXML');
+  }
+  return t;
+}
 const LOCKED_MESSAGE = 'Access Denied because object protected by object lock.';
 
 function parseMode(v: string | undefined, what: string): LockMode {
@@ -111,7 +132,7 @@ export const PutObjectLockConfiguration: Operation = {
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
     const body = await requiredBody(r);
-    const doc = parseXml(body.toString('utf8'), 'ObjectLockConfiguration');
+    const doc = parseXml(body, 'ObjectLockConfiguration');
     if (doc.ObjectLockEnabled !== 'Enabled') throw new S3Error('MalformedXML');
     if (!bucket.objectLock && bucket.versioning !== 'Enabled') {
       throw new S3Error('InvalidBucketState', 'Versioning must be \'Enabled\' on the bucket to apply a Object Lock configuration');
@@ -119,15 +140,19 @@ export const PutObjectLockConfiguration: Operation = {
     let rule: LockDefault | undefined;
     if (doc.Rule !== undefined) {
       const dr = (doc.Rule as Record<string, unknown>)?.DefaultRetention as Record<string, unknown> | undefined;
-      if (!dr || typeof dr !== 'object') throw new S3Error('MalformedXML');
+      if (!dr || typeof dr !== 'object' || Array.isArray(dr)) throw new S3Error('MalformedXML');
       const mode = dr.Mode;
       if (mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') throw new S3Error('MalformedXML');
-      const days = dr.Days === undefined ? undefined : Number(dr.Days);
-      const years = dr.Years === undefined ? undefined : Number(dr.Years);
-      if ((days === undefined) === (years === undefined)) throw new S3Error('MalformedXML');
-      const n = (days ?? years)!;
-      if (!Number.isInteger(n) || n <= 0) throw new S3Error('InvalidArgument', 'Default retention period must be a positive integer value', { ArgumentName: days !== undefined ? 'Days' : 'Years' });
-      rule = { mode, ...(days !== undefined ? { days } : { years }) };
+      if ((dr.Days === undefined) === (dr.Years === undefined)) throw new S3Error('MalformedXML');
+      const unit = dr.Days !== undefined ? 'Days' : 'Years';
+      // xs:int: a fraction, garbage or more than 32 bits is MalformedXML (parseXmlInt).
+      const n = parseXmlInt(dr[unit]);
+      if (n <= 0) throw new S3Error('InvalidArgument', 'Default retention period must be a positive integer value', { ArgumentName: unit });
+      // At most 100 years (S3's limit for Object Lock retention); it also keeps retain-until dates representable.
+      if (n > (unit === 'Days' ? MAX_RETENTION_DAYS : MAX_RETENTION_YEARS)) {
+        throw new S3Error('InvalidArgument', 'Default retention period is too large', { ArgumentName: unit });
+      }
+      rule = { mode, ...(unit === 'Days' ? { days: n } : { years: n }) };
     }
     await ctx.commits.run(() => ctx.buckets.setObjectLock(bucket.id, rule));
     return {};
@@ -155,9 +180,12 @@ export const PutObjectRetention: Operation = {
     const bucket = requireLockBucket(ctx, r);
     const v = targetVersion(ctx, r, bucket);
     const body = await requiredBody(r);
-    const doc = parseXml(body.toString('utf8'), 'Retention');
-    const mode = doc.Mode === undefined ? undefined : parseMode(String(doc.Mode), 'Mode');
-    const until = doc.RetainUntilDate === undefined ? undefined : parseDate(String(doc.RetainUntilDate), 'RetainUntilDate');
+    const doc = parseXml(body, 'Retention');
+    // In the document (unlike the x-amz-object-lock-* headers) an unknown Mode or a date that is not
+    // ISO 8601 does not validate against S3's schema: MalformedXML.
+    if (doc.Mode !== undefined && doc.Mode !== 'GOVERNANCE' && doc.Mode !== 'COMPLIANCE') throw new S3Error('MalformedXML');
+    const mode = doc.Mode as LockMode | undefined;
+    const until = doc.RetainUntilDate === undefined ? undefined : parseIsoDateTime(doc.RetainUntilDate);
     if ((mode === undefined) !== (until === undefined)) throw new S3Error('MalformedXML');
     const now = ctx.clock();
     if (until !== undefined && until <= now) throw new S3Error('InvalidArgument', 'The retain until date must be in the future!', { ArgumentName: 'RetainUntilDate' });
@@ -188,7 +216,7 @@ export const PutObjectLegalHold: Operation = {
     const bucket = requireLockBucket(ctx, r);
     const v = targetVersion(ctx, r, bucket);
     const body = await requiredBody(r);
-    const doc = parseXml(body.toString('utf8'), 'LegalHold');
+    const doc = parseXml(body, 'LegalHold');
     if (doc.Status !== 'ON' && doc.Status !== 'OFF') throw new S3Error('MalformedXML');
     await ctx.commits.run(() => ctx.objects.setLegalHold(v, doc.Status === 'ON'));
     return { headers: { 'x-amz-version-id': bucket.versioning ? v.versionId : undefined } };

@@ -8,7 +8,7 @@ import { combineBase64 } from '../store/crcCombine.js';
 import { DELIMITED_BATCH, prefixEnd } from '../store/listing.js';
 import type { ObjectRecord, Segment } from '../store/objects.js';
 import type { Part, Upload } from '../store/uploads.js';
-import { isoDate, parseXml, toXml, type XmlObject } from '../xml/xml.js';
+import { isoDate, parseXml, parseXmlInt, toXml, type XmlObject } from '../xml/xml.js';
 import { header, quoteEtag, readSmallBody, requireBucket, requireKey } from './common.js';
 import { parseCopySource, resolveCopySource, type CopySource } from './copy.js';
 import { urlEncodeKey } from './list.js';
@@ -210,23 +210,28 @@ function decodeCharRefs(s: string): string {
   });
 }
 
-function parseCompleteBody(text: string): RequestedPart[] {
-  const doc = parseXml(text, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']);
+function parseCompleteBody(body: Buffer): RequestedPart[] {
+  const doc = parseXml(body, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']);
   const parts = doc.Part;
   if (!Array.isArray(parts) || parts.length === 0) throw new S3Error('MalformedXML');
   if (parts.length > MAX_PARTS) throw new S3Error('InvalidArgument', 'Part count exceeds the maximum of 10000', { ArgumentName: 'Part' });
   return parts.map((p: unknown) => {
     if (!p || typeof p !== 'object') throw new S3Error('MalformedXML');
     const o = p as Record<string, unknown>;
-    const pn = String(o.PartNumber ?? '').trim();
-    if (!/^\d+$/.test(pn)) throw new S3Error('MalformedXML');
+    // PartNumber is an xs:int: garbage, a fraction or a number beyond 32 bits is MalformedXML; below 1 is
+    // InvalidArgument (as S3 answers); above 10000 names no part that can exist (InvalidPart, below).
+    const partNumber = parseXmlInt(o.PartNumber);
+    if (partNumber < 1) throw new S3Error('InvalidArgument', 'PartNumber must be >= 1', { ArgumentName: 'PartNumber', ArgumentValue: String(o.PartNumber).trim() });
+    if (o.ETag !== undefined && typeof o.ETag !== 'string') throw new S3Error('MalformedXML');
     const checksums: RequestedPart['checksums'] = {};
     for (const a of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
       const v = o[checksumField(a)];
-      if (typeof v === 'string') checksums[a] = decodeCharRefs(v).trim();
+      if (v === undefined) continue;
+      if (typeof v !== 'string') throw new S3Error('MalformedXML');
+      checksums[a] = decodeCharRefs(v).trim();
     }
     const etag = decodeCharRefs(String(o.ETag ?? '')).trim();
-    return { partNumber: Number(pn), etag: etag.replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, ''), checksums };
+    return { partNumber, etag: etag.replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, ''), checksums };
   });
 }
 
@@ -263,7 +268,7 @@ export const CompleteMultipartUpload: Operation = {
       // A repeated Complete (a client retry) answers as the first one did.
       return completedAnswer(existing.result, bucket.versioning !== undefined);
     }
-    const requested = parseCompleteBody(body.toString('utf8'));
+    const requested = parseCompleteBody(body);
     for (let i = 1; i < requested.length; i++) {
       if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw new S3Error('InvalidPartOrder', undefined, { UploadId: uploadId });
     }

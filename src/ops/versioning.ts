@@ -11,10 +11,12 @@ export const PutBucketVersioning: Operation = {
   async run(ctx, r) {
     const bucket = requireBucket(ctx, r);
     const body = await readSmallBody(r.auth.body(r.raw), 64 * 1024);
-    const doc = parseXml(body.toString('utf8'), 'VersioningConfiguration');
+    const doc = parseXml(body, 'VersioningConfiguration');
     const status = doc.Status;
     if (status !== 'Enabled' && status !== 'Suspended') throw new S3Error('MalformedXML');
-    if (doc.MfaDelete !== undefined && doc.MfaDelete !== 'Disabled') {
+    // MfaDelete is Enabled or Disabled; any other value does not validate against S3's schema.
+    if (doc.MfaDelete !== undefined && doc.MfaDelete !== 'Enabled' && doc.MfaDelete !== 'Disabled') throw new S3Error('MalformedXML');
+    if (doc.MfaDelete === 'Enabled') {
       throw new S3Error('InvalidArgument', 'MFA Delete is not supported by Cairn', { ArgumentName: 'MfaDelete', ArgumentValue: String(doc.MfaDelete) });
     }
     if (status === 'Suspended' && bucket.objectLock) {

@@ -214,12 +214,19 @@ export function checksumBase64(algorithm: ChecksumAlgorithm, data: Buffer): stri
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * True when `b64` is canonical, padded base64 of exactly the digest length of
- * `algorithm` (e.g. 8 characters ending '==' for CRC32).
+ * True when `b64` is padded base64 of exactly the digest length of
+ * `algorithm` (e.g. 8 characters ending '==' for CRC32). The unused bits of
+ * the last character are not checked: like S3's decoder, 'i9aeUh==' reads as
+ * the same 4 bytes as 'i9aeUg==', so a value with a mistyped last character
+ * is a checksum that does not match (BadDigest), not a malformed one.
  */
 export function isValidChecksumValue(algorithm: ChecksumAlgorithm, b64: string): boolean {
   const len = CHECKSUM_LENGTH[algorithm];
   if (b64.length !== Math.ceil(len / 3) * 4 || !BASE64.test(b64)) return false;
-  const raw = Buffer.from(b64, 'base64');
-  return raw.length === len && raw.toString('base64') === b64;
+  return Buffer.from(b64, 'base64').length === len;
+}
+
+/** Does a base64 checksum value (already checked with isValidChecksumValue) name these digest bytes? */
+export function checksumMatches(b64: string, digest: Buffer): boolean {
+  return Buffer.from(b64, 'base64').equals(digest);
 }

@@ -14,7 +14,9 @@ export interface XmlObject {
   [element: string]: XmlValue;
 }
 
-const ESC_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g;
+/** Characters that need work: the markup five, controls XML 1.0 cannot carry, U+FFFE/U+FFFF, and any UTF-16 surrogate. */
+const ESC_TEST = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+const ESC_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
 function escapeChar(c: string): string {
   switch (c) {
@@ -29,13 +31,27 @@ function escapeChar(c: string): string {
     case "'":
       return '&apos;';
     default:
-      // Control characters have no XML 1.0 form; S3 sends them as character references.
+      // Control characters have no XML 1.0 form; S3 sends them as character references (`&#x1;`).
       return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
   }
 }
 
+/** String.prototype.isWellFormed / toWellFormed (ES2024, Node 20+). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * Escapes text for an XML element. Characters outside the BMP (a surrogate
+ * pair in the JS string) are written as themselves, so the response carries
+ * them as UTF-8, as S3 does. A lone surrogate has no UTF-8 form: it becomes
+ * U+FFFD, as it does when the string is stored (Buffer.from(s, 'utf8')).
+ */
 export function escapeXml(s: string): string {
-  return s.replace(ESC_RE, escapeChar);
+  if (!ESC_TEST.test(s)) return s;
+  const w = s as unknown as WellFormed;
+  return (w.isWellFormed() ? s : w.toWellFormed()).replace(ESC_RE, escapeChar);
 }
 
 function write(out: string[], name: string, v: XmlValue): void {
@@ -70,13 +86,71 @@ export function toXml(root: string, body: XmlObject, xmlns: string | null = S3_X
   return out.join('');
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A character XML 1.0 does not allow (Char production), literally or through a character reference. */
+const ILLEGAL_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,8})|#x([0-9a-fA-F]{1,8}));/y;
+const MARKUP = /<!\[CDATA\[|<!--|<\?|<!|&/g;
+
+function legalChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
 /**
- * Parses an XML request body. `lists` names the element paths that are
- * lists (e.g. 'Delete.Object'), so that one element still gives an array.
- * Malformed XML, or a document element other than `root`, is MalformedXML.
+ * What a request document may hold beyond elements and text, checked before
+ * it is parsed: no DOCTYPE or other declaration (fast-xml-parser would expand
+ * internal entities; S3 refuses DTDs), and only the five predefined entities
+ * and character references to characters XML allows (S3 answers MalformedXML
+ * for `&#x1;`; the parser would drop it silently, naming another key).
  */
-export function parseXml(text: string, root: string, lists: readonly string[] = []): Record<string, unknown> {
+function checkMarkup(text: string): void {
+  if (ILLEGAL_CHAR.test(text)) throw new S3Error('MalformedXML');
+  if (!text.includes('&') && !text.includes('<!')) return;
+  MARKUP.lastIndex = 0;
+  for (let m = MARKUP.exec(text); m !== null; m = MARKUP.exec(text)) {
+    const at = m.index;
+    switch (m[0]) {
+      case '<![CDATA[':
+      case '<!--':
+      case '<?': {
+        const close = m[0] === '<![CDATA[' ? ']]>' : m[0] === '<!--' ? '-->' : '?>';
+        const end = text.indexOf(close, at + m[0].length);
+        if (end === -1) throw new S3Error('MalformedXML');
+        MARKUP.lastIndex = end + close.length;
+        break;
+      }
+      case '<!':
+        throw new S3Error('MalformedXML');
+      default: {
+        REFERENCE.lastIndex = at;
+        const r = REFERENCE.exec(text);
+        if (!r) throw new S3Error('MalformedXML');
+        if (r[1] === undefined && !legalChar(r[2] !== undefined ? Number(r[2]) : parseInt(r[3]!, 16))) throw new S3Error('MalformedXML');
+        MARKUP.lastIndex = REFERENCE.lastIndex;
+      }
+    }
+  }
+}
+
+/**
+ * Parses an XML request body (bytes, which must be UTF-8, or text). `lists`
+ * names the element paths that are lists (e.g. 'Delete.Object'), so that one
+ * element still gives an array. Malformed XML, invalid UTF-8, a DOCTYPE, an
+ * undefined entity or a document element other than `root` is MalformedXML.
+ */
+export function parseXml(input: string | Buffer, root: string, lists: readonly string[] = []): Record<string, unknown> {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    try {
+      text = UTF8.decode(input);
+    } catch {
+      throw new S3Error('MalformedXML');
+    }
+  }
   if (text.trim() === '') throw new S3Error('MalformedXML');
+  checkMarkup(text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new S3Error('MalformedXML');
   const listSet = new Set(lists);
@@ -85,6 +159,7 @@ export function parseXml(text: string, root: string, lists: readonly string[] = 
     removeNSPrefix: true,
     parseTagValue: false,
     trimValues: false,
+    // Only the five predefined entities and character references can be left here (checkMarkup).
     processEntities: true,
     // Numeric character references (&#39; &#34; ...), which Go clients write for quotes in keys and ETags.
     htmlEntities: true,
@@ -96,10 +171,43 @@ export function parseXml(text: string, root: string, lists: readonly string[] = 
   } catch {
     throw new S3Error('MalformedXML');
   }
+  // One document element (a '?xml' entry is the declaration).
+  const elements = Object.keys(doc).filter((k) => k !== '?xml');
+  if (elements.length !== 1 || elements[0] !== root) throw new S3Error('MalformedXML');
   const top = doc[root];
-  if (top === undefined) throw new S3Error('MalformedXML');
+  if (Array.isArray(top)) throw new S3Error('MalformedXML');
   if (top === '' || typeof top !== 'object') return {};
   return top as Record<string, unknown>;
+}
+
+/**
+ * An xs:boolean element (e.g. DeleteObjects' Quiet): true / false (in any
+ * case) or 1 / 0, surrounding whitespace allowed. Anything else, an empty or
+ * a nested element included, is MalformedXML, not a silent false.
+ */
+export function parseXmlBoolean(v: unknown): boolean {
+  if (typeof v !== 'string') throw new S3Error('MalformedXML');
+  const t = v.trim().toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0') return false;
+  throw new S3Error('MalformedXML');
+}
+
+const INT_RE = /^[+-]?[0-9]+$/;
+
+/**
+ * An xs:int element (PartNumber, Days, Years): an optionally signed decimal
+ * integer within 32 bits, surrounding whitespace allowed. A fraction, an
+ * exponent, garbage or a number beyond 32 bits does not validate against
+ * S3's schema: MalformedXML. Range checks beyond that are the caller's.
+ */
+export function parseXmlInt(v: unknown): number {
+  if (typeof v !== 'string') throw new S3Error('MalformedXML');
+  const t = v.trim();
+  if (!INT_RE.test(t)) throw new S3Error('MalformedXML');
+  const n = Number(t);
+  if (n < -2147483648 || n > 2147483647) throw new S3Error('MalformedXML');
+  return n;
 }
 
 /** ISO 8601 with milliseconds, as S3 writes dates in XML. */

@@ -56,8 +56,9 @@ export async function rawRequest(baseUrl: string, method: string, path: string, 
     Object.assign(headers, signed.headers);
   }
   const res = await request(`${baseUrl}${path}`, { method: method as 'GET', headers, body: opts.body });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text };
+  // The body as received (`text` would hide invalid UTF-8 behind U+FFFD).
+  const bytes = Buffer.from(await res.body.arrayBuffer());
+  return { status: res.statusCode, headers: res.headers, text: bytes.toString('utf8'), bytes };
 }
 
 export interface ChunkedUpload {

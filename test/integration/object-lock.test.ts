@@ -512,13 +512,13 @@ describe('retention', () => {
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'copy', LegalHold: { Status: 'OFF' } }));
   });
 
-  it('PutObjectRetention: MalformedXML for a mode without a date; InvalidArgument for a date in the past; NoSuchKey, NoSuchVersion, delete markers', async () => {
+  it('PutObjectRetention: MalformedXML for a mode without a date or an unknown mode; InvalidArgument for a date in the past; NoSuchKey, NoSuchVersion, delete markers', async () => {
     const b = await lockBucket();
     const v = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }))).VersionId!;
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE' } })), 'MalformedXML', 400);
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { RetainUntilDate: fromNow(HOUR) } })), 'MalformedXML', 400);
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: fromNow(-1000) } })), 'InvalidArgument', 400);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'SOMETIMES' as never, RetainUntilDate: fromNow(HOUR) } })), 'InvalidArgument', 400);
+    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'SOMETIMES' as never, RetainUntilDate: fromNow(HOUR) } })), 'MalformedXML', 400);
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' })), 'NoSuchObjectLockConfiguration', 404);
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404);
     const other = v.slice(0, -1) + (v.endsWith('0') ? '1' : '0');

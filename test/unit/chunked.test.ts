@@ -351,18 +351,18 @@ describe('AWS example: signed chunks with a signed trailer', () => {
     expect((await decodeError(cut, TRAILER_OPTS)).code).toBe('IncompleteBody');
   });
 
-  test('trailer not announced -> InvalidRequest', async () => {
+  test('trailer not announced -> MalformedTrailerError (as S3 answers)', async () => {
     const err = await decodeError(docTrailerBody(), { ...TRAILER_OPTS, expectedTrailers: ['x-amz-checksum-crc32'] });
-    expect(err.code).toBe('InvalidRequest');
+    expect(err.code).toBe('MalformedTrailerError');
     expect(err.message).toMatch(/x-amz-checksum-crc32c.*not announced/);
   });
 
-  test('announced trailer missing -> InvalidRequest', async () => {
+  test('announced trailer missing -> MalformedTrailerError', async () => {
     const err = await decodeError(docTrailerBody(), {
       ...TRAILER_OPTS,
       expectedTrailers: ['x-amz-checksum-crc32c', 'x-amz-checksum-sha256'],
     });
-    expect(err.code).toBe('InvalidRequest');
+    expect(err.code).toBe('MalformedTrailerError');
     expect(err.message).toMatch(/x-amz-checksum-sha256/);
   });
 
@@ -401,9 +401,9 @@ describe('aws-crt vector: several signed trailers', () => {
     }
   });
 
-  test('duplicate trailer -> InvalidRequest', async () => {
+  test('duplicate trailer -> MalformedTrailerError', async () => {
     const err = await decodeError(body('first:1st\r\nfirst:1st\r\nsecond:2nd\r\nthird:3rd\r\n'), opts);
-    expect(err.code).toBe('InvalidRequest');
+    expect(err.code).toBe('MalformedTrailerError');
   });
 });
 
@@ -467,20 +467,20 @@ describe('unsigned bodies as the SDKs send them (STREAMING-UNSIGNED-PAYLOAD-TRAI
     }
   });
 
-  test('trailer not announced -> InvalidRequest', async () => {
+  test('trailer not announced -> MalformedTrailerError', async () => {
     const body = encodeUnsigned(data, () => 8192, ['x-amz-checksum-crc32c', checksumBase64('CRC32C', data)]);
-    expect((await decodeError(body, opts)).code).toBe('InvalidRequest');
-    expect((await decodeError(body, { ...opts, expectedTrailers: [] })).code).toBe('InvalidRequest');
+    expect((await decodeError(body, opts)).code).toBe('MalformedTrailerError');
+    expect((await decodeError(body, { ...opts, expectedTrailers: [] })).code).toBe('MalformedTrailerError');
   });
 
-  test('announced trailer never sent -> IncompleteBody at end of body, InvalidRequest after a blank line', async () => {
+  test('announced trailer never sent -> IncompleteBody at end of body, MalformedTrailerError after a blank line', async () => {
     expect((await decodeError(Buffer.from('3\r\nabc\r\n0\r\n'), { ...opts, decodedContentLength: 3 })).code).toBe('IncompleteBody');
-    expect((await decodeError(Buffer.from('3\r\nabc\r\n0\r\n\r\n\r\n'), { ...opts, decodedContentLength: 3 })).code).toBe('InvalidRequest');
+    expect((await decodeError(Buffer.from('3\r\nabc\r\n0\r\n\r\n\r\n'), { ...opts, decodedContentLength: 3 })).code).toBe('MalformedTrailerError');
   });
 
-  test('trailers when none are expected (non-TRAILER variant) -> InvalidRequest', async () => {
+  test('trailers when none are expected (non-TRAILER variant) -> MalformedTrailerError', async () => {
     const body = Buffer.from('3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n');
-    expect((await decodeError(body, { trailer: false, expectedTrailers: [] })).code).toBe('InvalidRequest');
+    expect((await decodeError(body, { trailer: false, expectedTrailers: [] })).code).toBe('MalformedTrailerError');
   });
 
   test('decoded length mismatch -> IncompleteBody', async () => {
@@ -490,7 +490,7 @@ describe('unsigned bodies as the SDKs send them (STREAMING-UNSIGNED-PAYLOAD-TRAI
   });
 });
 
-describe('malformed framing -> InvalidRequest', () => {
+describe('malformed framing -> InvalidRequest (MalformedTrailerError in the trailer section)', () => {
   const opts: ChunkedDecoderOptions = { trailer: true, expectedTrailers: ['x-amz-checksum-crc32'] };
   const cases: [string, string][] = [
     ['bad hex', 'zz\r\nabc\r\n0\r\n\r\n'],
@@ -504,15 +504,25 @@ describe('malformed framing -> InvalidRequest', () => {
     ['data longer than its size', '3\r\nabcd\r\n0\r\n\r\n'],
     ['data shorter than its size', '4\r\nabc\r\n0\r\n\r\n'],
     ['CR without LF after data', '3\r\nabc\rx0\r\n\r\n'],
-    ['trailer without colon', '3\r\nabc\r\n0\r\nx-amz-checksum-crc32\r\n\r\n'],
-    ['trailer with empty name', '3\r\nabc\r\n0\r\n:NSRBwg==\r\n\r\n'],
-    ['trailer with LF only', '3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\n\r\n'],
     ['data after the end', '3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\nextra'],
   ];
   test.each(cases)('%s', async (_name, text) => {
     for (const split of ['whole', 'bytes'] as const) {
       const err = await decodeError(Buffer.from(text), opts, split);
       expect(err.code).toBe('InvalidRequest');
+    }
+  });
+
+  // A trailer section that is not well formed is S3's MalformedTrailerError.
+  const badTrailers: [string, string][] = [
+    ['trailer without colon', '3\r\nabc\r\n0\r\nx-amz-checksum-crc32\r\n\r\n'],
+    ['trailer with empty name', '3\r\nabc\r\n0\r\n:NSRBwg==\r\n\r\n'],
+    ['trailer with LF only', '3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\n\r\n'],
+  ];
+  test.each(badTrailers)('%s -> MalformedTrailerError', async (_name, text) => {
+    for (const split of ['whole', 'bytes'] as const) {
+      const err = await decodeError(Buffer.from(text), opts, split);
+      expect(err.code).toBe('MalformedTrailerError');
     }
   });
 
@@ -538,7 +548,7 @@ describe('malformed framing -> InvalidRequest', () => {
     const names = Array.from({ length: 10 }, (_, i) => `x-amz-meta-t${i}`);
     const lines = names.map((n) => `${n}:${'v'.repeat(3000)}\r\n`).join('');
     const err = await decodeError(Buffer.from(`3\r\nabc\r\n0\r\n${lines}\r\n`), { trailer: true, expectedTrailers: names });
-    expect(err.code).toBe('InvalidRequest');
+    expect(err.code).toBe('MalformedTrailerError');
     expect(err.message).toMatch(/too large/);
   });
 });
