@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listPage, prefixEnd, successor, type ScanFn } from '../../src/store/listing.js';
+import { listPage, prefixEnd, successor, type ScanFn } from '../../src/core/listing.js';
 
 interface Row {
   key: Buffer;
