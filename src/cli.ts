@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import pino from 'pino';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger, openContext, startServer } from './main.js';
+import { openContext, startServer } from './main.js';
 import { presignUrl } from './auth/presign.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
 
@@ -48,7 +49,8 @@ async function serve(): Promise<void> {
 
 function admin(args: string[]): void {
   const config = loadConfig();
-  const ctx = openContext(config, createLogger('silent'), {}, 'admin');
+  // Warnings (file modes repaired at open) go to stderr.
+  const ctx = openContext(config, pino({ level: 'warn', base: undefined }, pino.destination({ fd: 2, sync: true })), {}, 'admin');
   try {
     const [noun, verb, ...rest] = args;
     const out = (l: string) => process.stdout.write(`${l}\n`);

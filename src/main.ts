@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -8,6 +7,7 @@ import { BlobStore, type BlobStoreOptions } from './store/blobs.js';
 import { BucketsRepo } from './store/buckets.js';
 import { GroupCommit } from './store/commits.js';
 import { openDb } from './store/db.js';
+import { DB_FILE, makePrivateDir, repairModes } from './store/modes.js';
 import { Garbage } from './store/garbage.js';
 import { ObjectsRepo } from './store/objects.js';
 import { UploadsRepo } from './store/uploads.js';
@@ -41,10 +41,14 @@ export function createLogger(level: string): Logger {
   );
 }
 
-/** Opens the data directory: database (migrated), repositories, blob store. */
+/**
+ * Opens the data directory: database (migrated), repositories, blob store.
+ * The directory is created 0700 (its files 0600, see store/modes.ts); the
+ * modes of an existing one are repaired first, each change logged.
+ */
 export function openContext(config: Config, log: Logger, opts: StartOptions = {}, role: 'server' | 'admin' = 'server'): AppContext {
-  mkdirSync(config.dataDir, { recursive: true });
-  const dbPath = join(config.dataDir, 'cairn.db');
+  if (!makePrivateDir(config.dataDir, true)) repairModes(config.dataDir, log);
+  const dbPath = join(config.dataDir, DB_FILE);
   // The server fsyncs the WAL itself, off the event loop (GroupCommit); the admin CLI lets SQLite do it.
   const db = openDb(dbPath, role === 'admin' && config.fsync ? 'FULL' : 'NORMAL');
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
