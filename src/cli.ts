@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, accessKeyProblem, loadConfig, secretKeyProblem } from './config.js';
 import { openContext, startServer } from './main.js';
 import { presignUrl } from './auth/presign.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
@@ -10,7 +10,8 @@ const USAGE = `usage:
   cairn user create NAME [--access-key K --secret-key S]
   cairn user list
   cairn user delete NAME
-  cairn key create NAME                         add an access key to user NAME
+  cairn key create NAME                         add an access key to user NAME (prints its secret)
+  cairn key list [NAME]                         access keys (of user NAME), without secrets
   cairn key delete ACCESS_KEY
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
                                                 a presigned URL on CAIRN_PUBLIC_URL (default http://127.0.0.1:PORT)
@@ -19,6 +20,16 @@ Settings: config/default.json, CAIRN_CONFIG, CAIRN_* environment variables (see 
 function fail(msg: string): never {
   process.stderr.write(`cairn: ${msg}\n`);
   process.exit(1);
+}
+
+/** Why `cairn user create` refuses these keys (the rules CAIRN_ACCESS_KEY/CAIRN_SECRET_KEY follow); undefined when fine. */
+function userKeysProblem(accessKey: string | undefined, secretKey: string | undefined): string | undefined {
+  if ((accessKey === undefined) !== (secretKey === undefined)) return 'give both --access-key and --secret-key, or neither';
+  const ak = accessKey === undefined ? undefined : accessKeyProblem(accessKey);
+  if (ak) return `--access-key: ${ak}`;
+  const sk = secretKey === undefined ? undefined : secretKeyProblem(secretKey);
+  if (sk) return `--secret-key: ${sk}`;
+  return undefined;
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -49,6 +60,12 @@ async function serve(): Promise<void> {
 
 function admin(args: string[]): void {
   const config = loadConfig();
+  if (args[0] === 'user' && args[1] === 'create') {
+    // Refused before the data directory is opened (or created).
+    const rest = args.slice(2);
+    const problem = userKeysProblem(flag(rest, '--access-key'), flag(rest, '--secret-key'));
+    if (problem) fail(problem);
+  }
   // Warnings (file modes repaired at open) go to stderr.
   const ctx = openContext(config, pino({ level: 'warn', base: undefined }, pino.destination({ fd: 2, sync: true })), {}, 'admin');
   try {
@@ -60,8 +77,6 @@ function admin(args: string[]): void {
       const name = rest[0];
       if (!name || rest.length !== 1) fail('usage: cairn user create NAME [--access-key K --secret-key S]');
       if (!USER_NAME_RE.test(name)) fail(`invalid user name "${name}" (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);
-      if ((ak === undefined) !== (sk === undefined)) fail('give both --access-key and --secret-key, or neither');
-      if (sk !== undefined && sk.length < 8) fail('--secret-key must be at least 8 characters');
       const accessKey = ak ?? generateAccessKey();
       const secretKey = sk ?? generateSecretKey();
       const made = ctx.users.create(name, accessKey, secretKey);
@@ -93,6 +108,13 @@ function admin(args: string[]): void {
       out(`user: ${name}`);
       out(`AWS_ACCESS_KEY_ID=${accessKey}`);
       out(`AWS_SECRET_ACCESS_KEY=${secretKey}`);
+    } else if (noun === 'key' && verb === 'list') {
+      const name = rest[0];
+      if (rest.length > 1) fail('usage: cairn key list [NAME]');
+      const users = name === undefined ? ctx.users.list() : [ctx.users.getByName(name) ?? fail(`no user "${name}"`)];
+      for (const u of users) {
+        for (const k of ctx.users.keys(u.id)) out(`${k.accessKey}\t${u.name}${u.isRoot ? ' (root)' : ''}\t${new Date(k.createdAt).toISOString()}`);
+      }
     } else if (noun === 'key' && verb === 'delete') {
       const key = rest[0];
       if (!key || rest.length !== 1) fail('usage: cairn key delete ACCESS_KEY');
