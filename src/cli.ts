@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import pino from 'pino';
 import { ConfigError, accessKeyProblem, loadConfig, secretKeyProblem } from './config.js';
-import { openContext, startServer } from './main.js';
+import { openContext, presignBase, startServer } from './main.js';
 import { presignUrl } from './auth/presign.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
 
@@ -14,7 +14,8 @@ const USAGE = `usage:
   cairn key list [NAME]                         access keys (of user NAME), without secrets
   cairn key delete ACCESS_KEY
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
-                                                a presigned URL on CAIRN_PUBLIC_URL (default http://127.0.0.1:PORT)
+                                                a presigned URL on CAIRN_PUBLIC_URL, else the running
+                                                server's address, else http://127.0.0.1:PORT
 Settings: config/default.json, CAIRN_CONFIG, CAIRN_* environment variables (see README).`;
 
 function fail(msg: string): never {
@@ -140,9 +141,11 @@ function admin(args: string[]): void {
         if (k) cred = { accessKey: k.accessKey, secretKey: k.secretKey };
       }
       if (!cred) fail(ak ? `no access key ${ak}` : 'no root access key: start the server once, or pass --access-key');
+      const base = presignBase(config);
+      process.stderr.write(`cairn: URL on ${base.url} (${base.source}${base.source === 'CAIRN_PUBLIC_URL' ? '' : '; set CAIRN_PUBLIC_URL to choose another'})\n`);
       out(
         presignUrl({
-          baseUrl: config.publicUrl || `http://127.0.0.1:${config.port}`,
+          baseUrl: base.url,
           method: method as 'GET',
           bucket: target.slice(0, slash),
           key: target.slice(slash + 1),

@@ -126,6 +126,7 @@ describe.each([0o022, 0o000])('with umask %o', (umask) => {
       await writeEverything(srv);
       expect(statSync(join(dataDir, 'cairn.db-wal')).isFile()).toBe(true);
       expect(statSync(join(dataDir, 'cairn.db-shm')).isFile()).toBe(true);
+      expect(statSync(join(dataDir, 'server.json')).isFile()).toBe(true);
       expect(blobFiles().length).toBeGreaterThanOrEqual(5);
       expect(srv.tempModes.length).toBeGreaterThan(0);
       expect(srv.tempModes.filter((m) => m !== 0o600)).toEqual([]);
