@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger, openContext, startServer } from './main.js';
+import pino from 'pino';
+import { ConfigError, accessKeyProblem, loadConfig, secretKeyProblem } from './config.js';
+import { openContext, presignBase, startServer } from './main.js';
 import { presignUrl } from './auth/presign.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
 
@@ -9,15 +10,27 @@ const USAGE = `usage:
   cairn user create NAME [--access-key K --secret-key S]
   cairn user list
   cairn user delete NAME
-  cairn key create NAME                         add an access key to user NAME
+  cairn key create NAME                         add an access key to user NAME (prints its secret)
+  cairn key list [NAME]                         access keys (of user NAME), without secrets
   cairn key delete ACCESS_KEY
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
-                                                a presigned URL on CAIRN_PUBLIC_URL (default http://127.0.0.1:PORT)
+                                                a presigned URL on CAIRN_PUBLIC_URL, else the running
+                                                server's address, else http://127.0.0.1:PORT
 Settings: config/default.json, CAIRN_CONFIG, CAIRN_* environment variables (see README).`;
 
 function fail(msg: string): never {
   process.stderr.write(`cairn: ${msg}\n`);
   process.exit(1);
+}
+
+/** Why `cairn user create` refuses these keys (the rules CAIRN_ACCESS_KEY/CAIRN_SECRET_KEY follow); undefined when fine. */
+function userKeysProblem(accessKey: string | undefined, secretKey: string | undefined): string | undefined {
+  if ((accessKey === undefined) !== (secretKey === undefined)) return 'give both --access-key and --secret-key, or neither';
+  const ak = accessKey === undefined ? undefined : accessKeyProblem(accessKey);
+  if (ak) return `--access-key: ${ak}`;
+  const sk = secretKey === undefined ? undefined : secretKeyProblem(secretKey);
+  if (sk) return `--secret-key: ${sk}`;
+  return undefined;
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -48,7 +61,14 @@ async function serve(): Promise<void> {
 
 function admin(args: string[]): void {
   const config = loadConfig();
-  const ctx = openContext(config, createLogger('silent'), {}, 'admin');
+  if (args[0] === 'user' && args[1] === 'create') {
+    // Refused before the data directory is opened (or created).
+    const rest = args.slice(2);
+    const problem = userKeysProblem(flag(rest, '--access-key'), flag(rest, '--secret-key'));
+    if (problem) fail(problem);
+  }
+  // Warnings (file modes repaired at open) go to stderr.
+  const ctx = openContext(config, pino({ level: 'warn', base: undefined }, pino.destination({ fd: 2, sync: true })), {}, 'admin');
   try {
     const [noun, verb, ...rest] = args;
     const out = (l: string) => process.stdout.write(`${l}\n`);
@@ -58,8 +78,6 @@ function admin(args: string[]): void {
       const name = rest[0];
       if (!name || rest.length !== 1) fail('usage: cairn user create NAME [--access-key K --secret-key S]');
       if (!USER_NAME_RE.test(name)) fail(`invalid user name "${name}" (1-64 of A-Z a-z 0-9 + = , . @ _ -)`);
-      if ((ak === undefined) !== (sk === undefined)) fail('give both --access-key and --secret-key, or neither');
-      if (sk !== undefined && sk.length < 8) fail('--secret-key must be at least 8 characters');
       const accessKey = ak ?? generateAccessKey();
       const secretKey = sk ?? generateSecretKey();
       const made = ctx.users.create(name, accessKey, secretKey);
@@ -91,6 +109,13 @@ function admin(args: string[]): void {
       out(`user: ${name}`);
       out(`AWS_ACCESS_KEY_ID=${accessKey}`);
       out(`AWS_SECRET_ACCESS_KEY=${secretKey}`);
+    } else if (noun === 'key' && verb === 'list') {
+      const name = rest[0];
+      if (rest.length > 1) fail('usage: cairn key list [NAME]');
+      const users = name === undefined ? ctx.users.list() : [ctx.users.getByName(name) ?? fail(`no user "${name}"`)];
+      for (const u of users) {
+        for (const k of ctx.users.keys(u.id)) out(`${k.accessKey}\t${u.name}${u.isRoot ? ' (root)' : ''}\t${new Date(k.createdAt).toISOString()}`);
+      }
     } else if (noun === 'key' && verb === 'delete') {
       const key = rest[0];
       if (!key || rest.length !== 1) fail('usage: cairn key delete ACCESS_KEY');
@@ -116,9 +141,11 @@ function admin(args: string[]): void {
         if (k) cred = { accessKey: k.accessKey, secretKey: k.secretKey };
       }
       if (!cred) fail(ak ? `no access key ${ak}` : 'no root access key: start the server once, or pass --access-key');
+      const base = presignBase(config);
+      process.stderr.write(`cairn: URL on ${base.url} (${base.source}${base.source === 'CAIRN_PUBLIC_URL' ? '' : '; set CAIRN_PUBLIC_URL to choose another'})\n`);
       out(
         presignUrl({
-          baseUrl: config.publicUrl || `http://127.0.0.1:${config.port}`,
+          baseUrl: base.url,
           method: method as 'GET',
           bucket: target.slice(0, slash),
           key: target.slice(slash + 1),

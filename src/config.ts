@@ -99,7 +99,20 @@ function str(name: string, v: unknown): string {
 
 const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ACCESS_KEY_RE = /^[A-Za-z0-9._~+/=-]{3,128}$/;
+/** Access key ids the server can authenticate (SigV4 credential scopes, SigV2 headers, presigned queries). */
+export const ACCESS_KEY_RE = /^[A-Za-z0-9._~+/=-]{3,128}$/;
+export const SECRET_KEY_MIN = 8;
+export const SECRET_KEY_MAX = 256;
+
+/** Why an access key id is refused (undefined when it is fine): the one rule for settings and the CLI. */
+export function accessKeyProblem(accessKey: string): string | undefined {
+  return ACCESS_KEY_RE.test(accessKey) ? undefined : '3 to 128 characters of A-Z a-z 0-9 . _ ~ + / = -';
+}
+
+/** Why a secret key is refused (undefined when it is fine). */
+export function secretKeyProblem(secretKey: string): string | undefined {
+  return secretKey.length >= SECRET_KEY_MIN && secretKey.length <= SECRET_KEY_MAX ? undefined : `must be ${SECRET_KEY_MIN} to ${SECRET_KEY_MAX} characters`;
+}
 
 /**
  * Loads config/default.json, then the file named by CAIRN_CONFIG, then the
@@ -148,8 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if ((accessKey === undefined) !== (secretKey === undefined)) {
     throw new ConfigError(`${accessKey === undefined ? 'CAIRN_ACCESS_KEY' : 'CAIRN_SECRET_KEY'}: set both CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY, or neither`);
   }
-  if (accessKey !== undefined && !ACCESS_KEY_RE.test(accessKey)) throw new ConfigError(`${w('accessKey')}: 3 to 128 characters of A-Z a-z 0-9 . _ ~ + / = -`);
-  if (secretKey !== undefined && (secretKey.length < 8 || secretKey.length > 256)) throw new ConfigError(`${w('secretKey')}: must be 8 to 256 characters`);
+  const akProblem = accessKey === undefined ? undefined : accessKeyProblem(accessKey);
+  if (akProblem) throw new ConfigError(`${w('accessKey')}: ${akProblem}`);
+  const skProblem = secretKey === undefined ? undefined : secretKeyProblem(secretKey);
+  if (skProblem) throw new ConfigError(`${w('secretKey')}: ${skProblem}`);
 
   const publicUrl = str(w('publicUrl'), raw.publicUrl ?? '');
   if (publicUrl !== '') {

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -8,6 +10,7 @@ import { BlobStore, type BlobStoreOptions } from './store/blobs.js';
 import { BucketsRepo } from './store/buckets.js';
 import { GroupCommit } from './store/commits.js';
 import { openDb } from './store/db.js';
+import { DB_FILE, FILE_MODE, SERVER_FILE, makePrivateDir, repairModes } from './store/modes.js';
 import { Garbage } from './store/garbage.js';
 import { ObjectsRepo } from './store/objects.js';
 import { UploadsRepo } from './store/uploads.js';
@@ -41,10 +44,14 @@ export function createLogger(level: string): Logger {
   );
 }
 
-/** Opens the data directory: database (migrated), repositories, blob store. */
+/**
+ * Opens the data directory: database (migrated), repositories, blob store.
+ * The directory is created 0700 (its files 0600, see store/modes.ts); the
+ * modes of an existing one are repaired first, each change logged.
+ */
 export function openContext(config: Config, log: Logger, opts: StartOptions = {}, role: 'server' | 'admin' = 'server'): AppContext {
-  mkdirSync(config.dataDir, { recursive: true });
-  const dbPath = join(config.dataDir, 'cairn.db');
+  if (!makePrivateDir(config.dataDir, true)) repairModes(config.dataDir, log);
+  const dbPath = join(config.dataDir, DB_FILE);
   // The server fsyncs the WAL itself, off the event loop (GroupCommit); the admin CLI lets SQLite do it.
   const db = openDb(dbPath, role === 'admin' && config.fsync ? 'FULL' : 'NORMAL');
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
@@ -79,11 +86,23 @@ export function ensureRoot(ctx: AppContext, print: (line: string) => void): void
       ctx.users.addKey(root.id, accessKey, secretKey);
     }
     print(`Cairn root access key: ${accessKey} (from CAIRN_ACCESS_KEY)`);
+    // CAIRN_ACCESS_KEY adds a key to root: keys root had before (the generated one) keep working until deleted.
+    const older = root ? ctx.users.keys(root.id).filter((k) => k.accessKey !== accessKey) : [];
+    if (older.length > 0) {
+      const list = older.map((k) => k.accessKey).join(', ');
+      print(`  root's older access key${older.length > 1 ? 's' : ''} ${list} ${older.length > 1 ? 'are' : 'is'} still valid: CAIRN_ACCESS_KEY adds a key, it replaces none.`);
+      print(`  To revoke: ${older.map((k) => `\`cairn key delete ${k.accessKey}\``).join(', ')}`);
+    }
     return;
   }
   if (root) {
-    const k = ctx.users.keys(root.id)[0];
-    print(`Cairn root access key: ${k?.accessKey ?? '(none: create one with `cairn key create root`)'}`);
+    const keys = ctx.users.keys(root.id);
+    if (keys.length === 0) {
+      print('Cairn root access key: (none: create one with `cairn key create root`)');
+      return;
+    }
+    print(`Cairn root access key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => k.accessKey).join(', ')}`);
+    print(`  The secret was printed at the first start only. Lost it? \`cairn key create root\` prints a new key pair; then revoke the old one with \`cairn key delete ${keys[0]!.accessKey}\`.`);
     return;
   }
   const ak = generateAccessKey();
@@ -92,6 +111,78 @@ export function ensureRoot(ctx: AppContext, print: (line: string) => void): void
   print('Generated root credentials (shown once; they are stored in the data directory):');
   print(`  AWS_ACCESS_KEY_ID=${ak}`);
   print(`  AWS_SECRET_ACCESS_KEY=${sk}`);
+}
+
+const hostInUrl = (h: string) => (h.includes(':') ? `[${h}]` : h);
+const isLoopback = (h: string) => h === '::1' || h.startsWith('127.');
+
+/**
+ * The URLs a server listening on `addresses` (net.Server addresses: one
+ * wildcard or specific address each) can be reached on: a wildcard stands for
+ * every address of the machine's interfaces (0.0.0.0: the IPv4 ones; '::':
+ * IPv4 and IPv6 as Node listens dual-stack, without link-local addresses,
+ * which need a zone). Loopback addresses come first.
+ */
+export function listeningUrls(
+  addresses: ReadonlyArray<{ address: string; port: number }>,
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): string[] {
+  const all = Object.values(interfaces).flatMap((list) => list ?? []);
+  const ipv4 = all.filter((i) => i.family === 'IPv4').map((i) => i.address);
+  const ipv6 = all.filter((i) => i.family === 'IPv6' && !/^fe[89ab]/i.test(i.address)).map((i) => i.address);
+  const hosts: Array<{ host: string; port: number }> = [];
+  for (const a of addresses) {
+    const expanded = a.address === '0.0.0.0' ? ipv4 : a.address === '::' ? [...ipv4, ...ipv6] : [a.address];
+    for (const host of expanded.length > 0 ? expanded : [a.address === '::' ? '::1' : '127.0.0.1']) hosts.push({ host, port: a.port });
+  }
+  const urls = [...new Set(hosts.filter((h) => isLoopback(h.host)).concat(hosts.filter((h) => !isLoopback(h.host))).map((h) => `http://${hostInUrl(h.host)}:${h.port}`))];
+  return urls;
+}
+
+/** What `server.json` in the data directory records about the running server (for `cairn presign`). */
+export interface ServerRecord {
+  /** The URL clients reach it on: CAIRN_PUBLIC_URL when set, else the first (loopback) listening URL. */
+  url: string;
+  listening: string[];
+  port: number;
+  pid: number;
+  startedAt: string;
+}
+
+function writeServerRecord(dataDir: string, rec: ServerRecord): void {
+  const fd = openSync(join(dataDir, SERVER_FILE), 'w', FILE_MODE);
+  try {
+    fchmodSync(fd, FILE_MODE);
+    writeSync(fd, `${JSON.stringify(rec, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The record of the server running on `dataDir`; undefined when none is (no file, unreadable, or its process is gone). */
+export function readServerRecord(dataDir: string): ServerRecord | undefined {
+  let rec: ServerRecord;
+  try {
+    rec = JSON.parse(readFileSync(join(dataDir, SERVER_FILE), 'utf8')) as ServerRecord;
+  } catch {
+    return undefined;
+  }
+  if (typeof rec?.url !== 'string' || !Number.isInteger(rec.pid) || rec.pid <= 0) return undefined;
+  try {
+    process.kill(rec.pid, 0);
+  } catch (e) {
+    // EPERM: alive, but another user's process.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return rec;
+}
+
+/** Where `cairn presign` points its URLs: CAIRN_PUBLIC_URL, else the running server's recorded URL, else 127.0.0.1 on the configured port. */
+export function presignBase(config: Config): { url: string; source: string } {
+  if (config.publicUrl) return { url: config.publicUrl, source: 'CAIRN_PUBLIC_URL' };
+  const rec = readServerRecord(config.dataDir);
+  if (rec) return { url: rec.url, source: `the running server (pid ${rec.pid}), recorded in ${join(config.dataDir, SERVER_FILE)}` };
+  return { url: `http://127.0.0.1:${config.port}`, source: `no running server recorded in ${join(config.dataDir, SERVER_FILE)}: the configured port` };
 }
 
 /** Starts Cairn: data dir, start-up sweep, HTTP server, background workers. */
@@ -106,12 +197,27 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
   const app = buildApp(ctx);
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    stopSweeper();
+    await app.close().catch(() => undefined);
+    ctx.blobs.close();
+    ctx.commits.close();
+    ctx.db.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
+    }
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  print(`Cairn listening on ${url} (data: ${config.dataDir}, region: ${config.region})`);
+  const urls = listeningUrls(app.addresses().filter((a): a is AddressInfo => typeof a === 'object'));
+  const url = urls[0] ?? `http://127.0.0.1:${port}`;
+  print(`Cairn listening on ${urls.join(', ')} (data: ${config.dataDir}, region: ${config.region})`);
+  // Removed on a clean stop; a crash leaves it, and readers check that its pid still runs.
+  const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString() };
+  writeServerRecord(config.dataDir, record);
   let closed = false;
   return {
     ctx,
@@ -122,6 +228,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closed = true;
       stopSweeper();
       await app.close();
+      const rec = readServerRecord(config.dataDir);
+      if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
+        try {
+          unlinkSync(join(config.dataDir, SERVER_FILE));
+        } catch {
+          // already gone
+        }
+      }
       ctx.blobs.close();
       ctx.commits.close();
       ctx.db.close();

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync, openSync, closeSync, fsyncSync, fsync, open as openCb, read as readCb, writev as writevCb, fdatasync as fdatasyncCb, type ReadStream } from 'node:fs';
+import { constants, openSync, closeSync, fsyncSync, fsync, open as openCb, read as readCb, writev as writevCb, fdatasync as fdatasyncCb, fchmod as fchmodCb, type ReadStream } from 'node:fs';
 import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3Error } from '../errors/s3error.js';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.js';
 import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
+import { FILE_MODE, makePrivateDir } from './modes.js';
 import { Unlinker } from './unlinker.js';
 
 /**
@@ -48,6 +49,7 @@ const openFd = (path: string, flags: string, mode?: number) =>
 const readFd = (fd: number, buf: Buffer, off: number, len: number, pos: number) =>
   new Promise<number>((resolve, reject) => readCb(fd, buf, off, len, pos, (e, n) => (e ? reject(e) : resolve(n))));
 const writevFd = (fd: number, bufs: Buffer[]) => new Promise<number>((resolve, reject) => writevCb(fd, bufs, (e, n) => (e ? reject(e) : resolve(n))));
+const fchmodFd = (fd: number, mode: number) => new Promise<void>((resolve, reject) => fchmodCb(fd, mode, (e) => (e ? reject(e) : resolve())));
 const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 const fdatasyncFd = (fd: number) => new Promise<void>((resolve, reject) => fdatasyncCb(fd, (e) => (e ? reject(e) : resolve())));
 const closeQuietly = (fd: number) => {
@@ -138,8 +140,10 @@ export class BlobStore {
     this.tmpDir = join(dataDir, 'tmp');
     this.fsync = opts.fsync;
     this.beforeWrite = opts.beforeWrite;
-    mkdirSync(this.tmpDir, { recursive: true });
-    for (let i = 0; i < 256; i++) mkdirSync(join(this.blobsDir, i.toString(16).padStart(2, '0')), { recursive: true });
+    // 0700 like the data directory (modes.ts); existing ones are repaired at start by repairModes().
+    makePrivateDir(this.tmpDir);
+    makePrivateDir(this.blobsDir);
+    for (let i = 0; i < 256; i++) makePrivateDir(join(this.blobsDir, i.toString(16).padStart(2, '0')));
     if (this.fsync) {
       for (const d of [this.blobsDir, dataDir]) {
         const fd = openSync(d, 'r');
@@ -243,7 +247,7 @@ export class BlobStore {
       );
     };
     try {
-      fd = await openFd(tempPath, 'wx', 0o600);
+      fd = await openFd(tempPath, 'wx', FILE_MODE);
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > opts.maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(opts.maxSize) });
@@ -289,6 +293,13 @@ export class BlobStore {
       this.beforeWrite?.(0);
       await copyFile(this.pathOf(fromBlobId), tempPath, constants.COPYFILE_FICLONE);
       const fd = await openFd(tempPath, 'r+');
+      // copyFile gives the copy the source's mode: a blob written by an older version may be 0644.
+      try {
+        await fchmodFd(fd, FILE_MODE);
+      } catch (e) {
+        closeQuietly(fd);
+        throw e;
+      }
       return new StagedBlob(this, fd, tempPath, blobId, size, undefined, undefined);
     } catch (e) {
       await unlink(tempPath).catch(() => undefined);

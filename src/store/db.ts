@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makePrivateFile } from './modes.js';
 
 export type Db = Database.Database;
 
@@ -19,6 +20,9 @@ function migrationsDir(): string {
  * it answers), or, with durability off, to the next checkpoint.
  */
 export function openDb(path: string, synchronous: 'FULL' | 'NORMAL'): Db {
+  // The database holds secret keys: created 0600 here, as SQLite would create it 0644 (less the umask). SQLite
+  // creates the -wal and -shm files (again after a checkpoint or a clean close removed them) with its mode.
+  if (path !== ':memory:' && path !== '') makePrivateFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
