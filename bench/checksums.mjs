@@ -44,7 +44,7 @@ const nodeHash = (alg) => () => {
 };
 
 async function loadCairn() {
-  for (const p of ['../dist/store/checksums.js', '../dist/src/store/checksums.js']) {
+  for (const p of ['../dist/digest/checksums.js', '../dist/src/digest/checksums.js']) {
     const url = new URL(p, import.meta.url);
     if (existsSync(url)) return import(url.href);
   }

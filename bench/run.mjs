@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { signRequest } from '../dist/auth/presign.js';
+import { signRequest } from '../dist/cli/signer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../dist/config.js';
 import { createLogger, ensureRoot, openContext } from '../dist/main.js';
-import { signRequest } from '../dist/auth/presign.js';
+import { signRequest } from '../dist/cli/signer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

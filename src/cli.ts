@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import pino from 'pino';
 import { ConfigError, accessKeyProblem, loadConfig, secretKeyProblem } from './config.js';
-import { openContext, presignBase, startServer } from './main.js';
-import { presignUrl } from './auth/presign.js';
+import { openContext } from './context.js';
+import { presignBase, startServer } from './main.js';
+import { presignUrl } from './cli/signer.js';
 import { USER_NAME_RE, generateAccessKey, generateSecretKey } from './store/users.js';
 
 const USAGE = `usage:

@@ -1,17 +1,48 @@
+/**
+ * The composition root: the data directory opened into repositories, the
+ * blob store and group commit, and the domain services built over them. The
+ * server, the background workers, the CLI and tests hold an AppContext;
+ * operations see only the OpContext part (config, clock, services, dates).
+ */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { BlobStore } from './store/blobs.js';
-import type { BucketsRepo } from './store/buckets.js';
-import type { GroupCommit } from './store/commits.js';
-import type { Db } from './store/db.js';
-import type { Garbage } from './store/garbage.js';
-import type { ObjectsRepo } from './store/objects.js';
-import type { UploadsRepo } from './store/uploads.js';
-import type { UsersRepo } from './store/users.js';
+import { BucketService } from './core/buckets.js';
+import { IdentityService } from './core/identities.js';
+import { ObjectService } from './core/objects.js';
+import type { Services } from './core/services.js';
+import { UploadService } from './core/uploads.js';
+import type { AccessLog, PipelineContext } from './http/pipeline.js';
+import { RequestIds } from './http/reply.js';
+import { accessLogFor } from './logger.js';
+import { HttpDates } from './s3/headers.js';
+import { BlobStore, type BlobStoreOptions } from './store/blobs.js';
+import { BucketConfigsRepo } from './store/bucketConfigs.js';
+import { BucketsRepo } from './store/buckets.js';
+import { GroupCommit } from './store/commits.js';
+import { openDb, type Db } from './store/db.js';
+import { Garbage } from './store/garbage.js';
+import { DB_FILE, makePrivateDir, repairModes } from './store/modes.js';
+import { ObjectsRepo } from './store/objects.js';
+import { UploadsRepo } from './store/uploads.js';
+import { UsersRepo } from './store/users.js';
 
-/** What every operation may use: passed explicitly, never held in module globals. */
-export interface AppContext {
+export interface ContextOptions {
+  clock?: () => number;
+  blobOptions?: Partial<BlobStoreOptions>;
+}
+
+/** Everything one Cairn instance holds: passed explicitly, never held in module globals. */
+export interface AppContext extends PipelineContext {
   readonly config: Config;
+  readonly log: Logger;
+  readonly accessLog: AccessLog;
+  /** Milliseconds since the epoch; injected so tests can move time. */
+  readonly clock: () => number;
+  readonly services: Services;
+  readonly dates: HttpDates;
+  readonly ids: RequestIds;
+  // The store, for the composition root, the background workers, the CLI and tests (never for operations).
   readonly db: Db;
   /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
   readonly commits: GroupCommit;
@@ -19,9 +50,60 @@ export interface AppContext {
   readonly buckets: BucketsRepo;
   readonly objects: ObjectsRepo;
   readonly uploads: UploadsRepo;
+  readonly bucketConfigs: BucketConfigsRepo;
   readonly blobs: BlobStore;
   readonly garbage: Garbage;
-  readonly log: Logger;
-  /** Milliseconds since the epoch; injected so tests can move time. */
-  readonly clock: () => number;
+}
+
+/**
+ * Opens the data directory: database (migrated), repositories, blob store,
+ * services. The directory is created 0700 (its files 0600, see
+ * store/modes.ts); the modes of an existing one are repaired first, each
+ * change logged.
+ */
+export function openContext(config: Config, log: Logger, opts: ContextOptions = {}, role: 'server' | 'admin' = 'server'): AppContext {
+  if (!makePrivateDir(config.dataDir, true)) repairModes(config.dataDir, log);
+  const dbPath = join(config.dataDir, DB_FILE);
+  // The server fsyncs the WAL itself, off the event loop (GroupCommit); the admin CLI lets SQLite do it.
+  const db = openDb(dbPath, role === 'admin' && config.fsync ? 'FULL' : 'NORMAL');
+  const clock = opts.clock ?? Date.now;
+  const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
+  const objects = new ObjectsRepo(db);
+  const commits = new GroupCommit(db, `${dbPath}-wal`, config.fsync);
+  const users = new UsersRepo(db);
+  const buckets = new BucketsRepo(db);
+  const uploads = new UploadsRepo(db, objects);
+  const bucketConfigs = new BucketConfigsRepo(db);
+  const garbage = new Garbage(db, blobs, objects, log, commits);
+  const services: Services = {
+    buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
+    objects: new ObjectService(objects, blobs, commits, garbage, clock),
+    uploads: new UploadService(uploads, commits, garbage, clock),
+    identities: new IdentityService(users),
+  };
+  return {
+    config,
+    log,
+    accessLog: accessLogFor(log),
+    clock,
+    services,
+    dates: new HttpDates(),
+    ids: new RequestIds(),
+    db,
+    commits,
+    users,
+    buckets,
+    objects,
+    uploads,
+    bucketConfigs,
+    blobs,
+    garbage,
+  };
+}
+
+/** Closes what openContext opened (the database last). */
+export function closeContext(ctx: AppContext): void {
+  ctx.blobs.close();
+  ctx.commits.close();
+  ctx.db.close();
 }

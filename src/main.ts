@@ -2,27 +2,19 @@ import { closeSync, fchmodSync, openSync, readFileSync, unlinkSync, writeSync } 
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import type { AppContext } from './context.js';
-import { BlobStore, type BlobStoreOptions } from './store/blobs.js';
-import { BucketsRepo } from './store/buckets.js';
-import { GroupCommit } from './store/commits.js';
-import { openDb } from './store/db.js';
-import { DB_FILE, FILE_MODE, SERVER_FILE, makePrivateDir, repairModes } from './store/modes.js';
-import { Garbage } from './store/garbage.js';
-import { ObjectsRepo } from './store/objects.js';
-import { UploadsRepo } from './store/uploads.js';
-import { UsersRepo, generateAccessKey, generateSecretKey } from './store/users.js';
+import { closeContext, openContext, type AppContext, type ContextOptions } from './context.js';
+import { createLogger } from './logger.js';
+import { FILE_MODE, SERVER_FILE } from './store/modes.js';
+import { generateAccessKey, generateSecretKey } from './store/users.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 
-export interface StartOptions {
+export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
-  clock?: () => number;
-  blobOptions?: Partial<BlobStoreOptions>;
 }
 
 export interface RunningServer {
@@ -32,45 +24,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino(
-    {
-      level,
-      base: undefined,
-      redact: { paths: ['authorization', 'headers.authorization', 'secretKey', 'secret', '*.secretKey'], censor: '[redacted]' },
-    },
-    // Lines are written in batches of 4 KiB, or after at most 250 ms on a quiet server: one write() per request cost ~4% of a small GET.
-    pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
-  );
-}
-
-/**
- * Opens the data directory: database (migrated), repositories, blob store.
- * The directory is created 0700 (its files 0600, see store/modes.ts); the
- * modes of an existing one are repaired first, each change logged.
- */
-export function openContext(config: Config, log: Logger, opts: StartOptions = {}, role: 'server' | 'admin' = 'server'): AppContext {
-  if (!makePrivateDir(config.dataDir, true)) repairModes(config.dataDir, log);
-  const dbPath = join(config.dataDir, DB_FILE);
-  // The server fsyncs the WAL itself, off the event loop (GroupCommit); the admin CLI lets SQLite do it.
-  const db = openDb(dbPath, role === 'admin' && config.fsync ? 'FULL' : 'NORMAL');
-  const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
-  const objects = new ObjectsRepo(db);
-  const commits = new GroupCommit(db, `${dbPath}-wal`, config.fsync);
-  return {
-    config,
-    db,
-    commits,
-    users: new UsersRepo(db),
-    buckets: new BucketsRepo(db),
-    objects,
-    uploads: new UploadsRepo(db, objects),
-    blobs,
-    garbage: new Garbage(db, blobs, objects, log, commits),
-    log,
-    clock: opts.clock ?? Date.now,
-  };
-}
+export { createLogger };
+export { openContext };
 
 /** Makes sure the root user exists with the configured (or generated, then printed once) credentials. */
 export function ensureRoot(ctx: AppContext, print: (line: string) => void): void {
@@ -202,9 +157,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } catch (e) {
     stopSweeper();
     await app.close().catch(() => undefined);
-    ctx.blobs.close();
-    ctx.commits.close();
-    ctx.db.close();
+    closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
     }
@@ -236,9 +189,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           // already gone
         }
       }
-      ctx.blobs.close();
-      ctx.commits.close();
-      ctx.db.close();
+      closeContext(ctx);
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };

@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { AppContext } from '../context.js';
+import type { Config } from '../config.js';
+import type { Services } from '../core/services.js';
+import type { Principal } from './principal.js';
 import { S3Error } from '../errors/s3error.js';
-import type { Target } from '../http/request.js';
-import type { User } from '../store/users.js';
+import type { Target } from '../http/target.js';
+import type { User } from '../core/identities.js';
 import { ChunkedDecoder } from './chunked.js';
 import { LengthVerifier, Sha256Verifier } from './payload.js';
 import { parseV2Authorization, v2Sign, v2StringToSignCandidates } from './sigv2.js';
@@ -15,7 +17,6 @@ import {
   parseAmzDate,
   parseAuthorizationHeader,
   parsePresignedQuery,
-  parseQuery,
   safeEqual,
   sign,
   signingKey,
@@ -24,16 +25,18 @@ import {
   type ParsedAuthorization,
 } from './sigv4.js';
 
-export interface Identity {
-  user: User;
-  accessKey: string;
+/** What authentication needs: the clock, the region, and who owns an access key. */
+export interface AuthContext {
+  readonly config: Config;
+  readonly clock: () => number;
+  readonly services: Pick<Services, 'identities'>;
 }
 
 export type AuthMethod = 'sigv4' | 'sigv4-query' | 'sigv2' | 'sigv2-query' | 'anonymous';
 
 /** The result of authenticating a request: who sent it, and how to read its body. */
 export interface Authenticated {
-  identity?: Identity;
+  principal?: Principal;
   method: AuthMethod;
   /** The x-amz-content-sha256 mode, for operations that care (e.g. signed-payload uploads). */
   payload: 'unsigned' | 'sha256' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer' | 'none';
@@ -63,7 +66,7 @@ function contentLengthOf(h: IncomingHttpHeaders): number | undefined {
   return Number(v);
 }
 
-function checkSkew(ctx: AppContext, requestDate: Date, raw: string): void {
+function checkSkew(ctx: AuthContext, requestDate: Date, raw: string): void {
   const now = ctx.clock();
   if (Math.abs(now - requestDate.getTime()) > MAX_SKEW_MS) {
     throw new S3Error('RequestTimeTooSkewed', undefined, {
@@ -74,7 +77,7 @@ function checkSkew(ctx: AppContext, requestDate: Date, raw: string): void {
   }
 }
 
-function checkScope(ctx: AppContext, a: ParsedAuthorization, query: boolean): void {
+function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean): void {
   const err = query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed';
   if (a.service !== 's3') {
     throw new S3Error(err, `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "s3".`);
@@ -85,8 +88,8 @@ function checkScope(ctx: AppContext, a: ParsedAuthorization, query: boolean): vo
   }
 }
 
-function lookup(ctx: AppContext, accessKey: string): { user: User; secretKey: string } {
-  const found = ctx.users.findByAccessKey(accessKey);
+function lookup(ctx: AuthContext, accessKey: string): { user: User; secretKey: string } {
+  const found = ctx.services.identities.byAccessKey(accessKey);
   if (!found) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
   return found;
 }
@@ -151,7 +154,7 @@ function hashedBody(len: number | undefined, expectedHex: string): (raw: Readabl
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
 function verifySigV4(
-  ctx: AppContext,
+  ctx: AuthContext,
   method: string,
   target: Target,
   headers: IncomingHttpHeaders,
@@ -165,7 +168,7 @@ function verifySigV4(
     throw new S3Error(query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', 'The host header must be signed.');
   }
   const key = signingKey(secretKey, a.date, a.region, a.service);
-  const pairs = parseQuery(target.rawQuery);
+  const pairs = target.pairs;
   const cq = canonicalQueryString(pairs, query ? 'X-Amz-Signature' : undefined);
   const ch = canonicalHeaderBlock(headers as Record<string, string | string[] | undefined>, a.signedHeaders);
   let first: { sts: string; creq: string } | undefined;
@@ -203,7 +206,7 @@ function checkAllSigned(headers: IncomingHttpHeaders, signedHeaders: readonly st
  * (header or presigned query) or anonymous. Throws an S3Error for a
  * request that claims credentials and fails to prove them.
  */
-export function authenticate(ctx: AppContext, method: string, target: Target, headers: IncomingHttpHeaders): Authenticated {
+export function authenticate(ctx: AuthContext, method: string, target: Target, headers: IncomingHttpHeaders): Authenticated {
   const authz = header(headers, 'authorization');
   const q = target.query;
   const contentLength = contentLengthOf(headers);
@@ -239,7 +242,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
       });
     }
     const { user, key, signature } = verifySigV4(ctx, method, target, headers, a, amzDate, payloadHash, false);
-    const identity = { user, accessKey: a.accessKey };
+    const principal = { user, accessKey: a.accessKey };
     if (STREAMING.has(payloadHash)) {
       const decodedRaw = header(headers, 'x-amz-decoded-content-length');
       if (decodedRaw !== undefined && !/^\d+$/.test(decodedRaw)) throw new S3Error('InvalidArgument', 'x-amz-decoded-content-length is not a number');
@@ -251,7 +254,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
       const trailer = payloadHash.endsWith('-TRAILER');
       let decoder: ChunkedDecoder | undefined;
       return {
-        identity,
+        principal,
         method: 'sigv4',
         payload: signed ? (trailer ? 'streaming-signed-trailer' : 'streaming-signed') : 'streaming-unsigned-trailer',
         contentLength: decodedLength,
@@ -272,7 +275,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
     }
     const hashed = payloadHash !== 'UNSIGNED-PAYLOAD';
     return {
-      identity,
+      principal,
       method: 'sigv4',
       payload: hashed ? 'sha256' : 'unsigned',
       contentLength,
@@ -303,7 +306,7 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
     const { user } = verifySigV4(ctx, method, target, headers, p, p.amzDate, payloadHash, true);
     const hashed = HEX64.test(payloadHash);
     return {
-      identity: { user, accessKey: p.accessKey },
+      principal: { user, accessKey: p.accessKey },
       method: 'sigv4-query',
       payload: hashed ? 'sha256' : 'unsigned',
       contentLength,
@@ -347,13 +350,13 @@ export function authenticate(ctx: AppContext, method: string, target: Target, he
       date: dateField,
       headers: headers as Record<string, string | string[] | undefined>,
       resource,
-      query: parseQuery(target.rawQuery),
+      query: target.pairs,
     });
     if (!candidates.some((sts) => safeEqual(v2Sign(secretKey, sts), provided))) {
       throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKey, StringToSign: candidates[0] ?? '', SignatureProvided: provided });
     }
     return {
-      identity: { user, accessKey },
+      principal: { user, accessKey },
       method: v2Header ? 'sigv2' : 'sigv2-query',
       payload: 'unsigned',
       contentLength,

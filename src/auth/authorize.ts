@@ -1,21 +1,41 @@
-import type { AppContext } from '../context.js';
-import { S3Error } from '../errors/s3error.js';
-import type { Check } from '../ops/types.js';
-import type { Identity } from './authenticate.js';
-
 /**
- * Judges the checks an operation needs. Until bucket policies and ACLs
- * exist: anonymous callers are denied, the root user may do anything, and
- * any other user may act on buckets it owns (and create and list its own).
- * A check on a bucket that does not exist passes, so the operation can
- * answer NoSuchBucket as S3 does.
+ * The one place access is decided: every operation's permissions (action,
+ * resource, condition keys) are judged here, after authentication and before
+ * the operation runs. Required permissions that are denied answer
+ * AccessDenied; optional ones are answered to the operation (Grants).
+ *
+ * The rules until identity and bucket policies arrive: anonymous callers are
+ * denied; the root user may do anything; any other user may act on buckets it
+ * owns (and create buckets and list its own). A permission on a bucket that
+ * does not exist is allowed, so the operation can answer NoSuchBucket as S3
+ * does. GOVERNANCE bypass (s3:BypassGovernanceRetention) is the root user's.
  */
-export function authorize(ctx: AppContext, identity: Identity | undefined, checks: readonly Check[]): void {
-  if (!identity) throw new S3Error('AccessDenied');
-  if (identity.user.isRoot) return;
-  for (const c of checks) {
-    if (c.bucket === undefined) continue;
-    const b = ctx.buckets.get(c.bucket);
-    if (b && b.ownerId !== identity.user.id) throw new S3Error('AccessDenied');
+import type { Services } from '../core/services.js';
+import { S3Error } from '../errors/s3error.js';
+import type { Grants, Permission } from '../s3/operation.js';
+import type { Principal } from './principal.js';
+
+export interface AuthzContext {
+  readonly services: Pick<Services, 'buckets'>;
+}
+
+function decide(ctx: AuthzContext, principal: Principal | undefined, p: Permission): boolean {
+  if (!principal) return false;
+  if (principal.user.isRoot) return true;
+  if (p.action === 's3:BypassGovernanceRetention') return false;
+  // The bucket a CreateBucket names does not exist yet (or is someone else's: BucketAlreadyExists).
+  if (p.bucket === undefined || p.action === 's3:CreateBucket') return true;
+  const b = ctx.services.buckets.get(p.bucket);
+  return !b || b.ownerId === principal.user.id;
+}
+
+/** Judges a request's permissions: throws AccessDenied for a required one denied; answers the optional ones. */
+export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[]): Grants {
+  for (const p of permissions) {
+    if (!p.optional && !decide(ctx, principal, p)) throw new S3Error('AccessDenied');
   }
+  return {
+    allowed: (p) => decide(ctx, principal, p),
+    listOwner: principal === undefined ? -1 : principal.user.isRoot ? undefined : principal.user.id,
+  };
 }

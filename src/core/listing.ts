@@ -151,26 +151,35 @@ export interface Page<T> {
   last?: string;
 }
 
-/** A page of current objects (one row per key): ListObjects and ListObjectsV2. */
-export function listPage<T extends Scannable>(scan: ScanFn<T>, req: PageRequest1): Page<T> {
-  const src: PageSource<T, Buffer> = {
+/** A PageSource over a scan with one row per key. */
+export function keySource<T extends Scannable>(scan: ScanFn<T>): PageSource<T, Buffer> {
+  return {
     scan: (from, end, after, limit) => {
-      const start = after && Buffer.compare(successor(after), from) > 0 ? successor(after) : from;
-      return scan(start, end, limit);
+      const next = after && successor(after);
+      return scan(next && Buffer.compare(next, from) > 0 ? next : from, end, limit);
     },
     key: (row) => row.key,
     cursor: (row) => row.key,
   };
-  const marker = req.after ?? '';
+}
+
+/** A page of rows with one row per key after `marker` (ListObjects, ListObjectsV2). */
+export function keyPage<T extends Scannable>(scan: ScanFn<T>, req: { prefix: string; delimiter: string; maxKeys: number; marker?: string }): PageOf<T> {
+  const marker = req.marker ?? '';
   const resume = resumeAfterKey(marker, req.prefix, req.delimiter, false);
-  if (resume === 'end') return { contents: [], commonPrefixes: [], isTruncated: false };
-  const p = pageOf(src, {
+  if (resume === 'end') return { rows: [], commonPrefixes: [], isTruncated: false };
+  return pageOf(keySource(scan), {
     prefix: req.prefix,
     delimiter: req.delimiter,
     maxKeys: req.maxKeys,
     from: resume,
     after: resume === undefined && marker !== '' ? Buffer.from(marker, 'utf8') : undefined,
   });
+}
+
+/** The same page in the shape of a plain key listing (contents, and the last key or prefix as the next marker). */
+export function listPage<T extends Scannable>(scan: ScanFn<T>, req: PageRequest1): Page<T> {
+  const p = keyPage(scan, { prefix: req.prefix, delimiter: req.delimiter, maxKeys: req.maxKeys, marker: req.after });
   return {
     contents: p.rows,
     commonPrefixes: p.commonPrefixes,

@@ -3,8 +3,8 @@ import { constants, openSync, closeSync, fsyncSync, fsync, open as openCb, read 
 import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { S3Error } from '../errors/s3error.js';
-import { createHasher, type ChecksumAlgorithm, type Hasher } from './checksums.js';
+import { DomainError } from '../core/errors.js';
+import { createHasher, type ChecksumAlgorithm, type Hasher } from '../digest/checksums.js';
 import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
 import { FILE_MODE, makePrivateDir } from './modes.js';
 import { Unlinker } from './unlinker.js';
@@ -66,7 +66,7 @@ export function newBlobId(): string {
 
 function storageError(e: unknown): Error {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new S3Error('InsufficientStorage');
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new DomainError('InsufficientStorage', 'There is not enough storage space left to complete the request.');
   return e as Error;
 }
 
@@ -250,7 +250,7 @@ export class BlobStore {
       fd = await openFd(tempPath, 'wx', FILE_MODE);
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > opts.maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(opts.maxSize) });
+        if (size > opts.maxSize) throw new DomainError('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(opts.maxSize) });
         const taken = md5?.update(chunk);
         if (taken) await taken;
         sum?.update(chunk);

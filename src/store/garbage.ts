@@ -24,8 +24,12 @@ export class Garbage {
     this.pending = db.prepare<[string, number], { blob_id: string }>('SELECT blob_id FROM garbage WHERE blob_id > ? ORDER BY blob_id LIMIT ?');
   }
 
-  /** Unlinks a blob recorded as garbage (no-op for undefined). Never throws. */
-  collect(blobId: string | undefined): void {
+  /**
+   * Lets go of a blob the caller's committed transaction recorded as garbage:
+   * it is unlinked now, in the background (no-op for undefined; never throws;
+   * the sweeper retries what fails).
+   */
+  release(blobId: string | undefined): void {
     if (!blobId) return;
     this.remove(blobId).catch((e: unknown) => this.log.warn({ err: e, blobId }, 'could not remove garbage blob; the sweeper will retry'));
   }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Hasher } from './checksums.js';
+import type { Hasher } from '../digest/checksums.js';
 
 /**
  * MD5 on a worker thread, for large bodies: the event loop only copies each

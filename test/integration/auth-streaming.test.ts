@@ -12,7 +12,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumBase64 } from '../../src/store/checksums.js';
+import { checksumBase64 } from '../../src/digest/checksums.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest, signedChunkedUpload } from '../helpers/signing.js';
 
@@ -45,7 +45,7 @@ function storedBytes(key: string): Buffer {
 
 describe('SigV4 presigned URLs', () => {
   it('URLs Cairn generates itself (cairn presign) verify, on the configured public URL', async () => {
-    const { presignUrl } = await import('../../src/auth/presign.js');
+    const { presignUrl } = await import('../../src/cli/signer.js');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'own/presigned key+1', Body: 'self-signed' }));
     const url = presignUrl({ baseUrl: ts.url, method: 'GET', bucket, key: 'own/presigned key+1', accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', expiresSeconds: 60, now: new Date() });
     const r = await request(url);
@@ -59,7 +59,7 @@ describe('SigV4 presigned URLs', () => {
   });
 
   it('header-signed requests Cairn builds itself (signRequest, used by the benchmarks) verify', async () => {
-    const { signRequest } = await import('../../src/auth/presign.js');
+    const { signRequest } = await import('../../src/cli/signer.js');
     const put = signRequest({ endpoint: ts.url, method: 'PUT', path: `/${bucket}/own/signed key+1`, headers: { 'content-length': '4' }, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', now: new Date() });
     const p = await request(put.url, { method: 'PUT', headers: put.headers, body: 'body' });
     expect(p.statusCode).toBe(200);

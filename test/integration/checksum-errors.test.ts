@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKSUM_HEADER, checksumBase64, type ChecksumAlgorithm } from '../../src/store/checksums.js';
+import { CHECKSUM_HEADER, checksumBase64, type ChecksumAlgorithm } from '../../src/digest/checksums.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest, signedChunkedUpload } from '../helpers/signing.js';
 

@@ -33,9 +33,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openObject } from '../../src/ops/read.js';
+
 import { newBlobId } from '../../src/store/blobs.js';
-import { checksumBase64, type ChecksumAlgorithm } from '../../src/store/checksums.js';
+import { checksumBase64, type ChecksumAlgorithm } from '../../src/digest/checksums.js';
 import type { ObjectRecord, Segment } from '../../src/store/objects.js';
 import { sweep } from '../../src/workers/sweeper.js';
 import { rawRequest } from '../helpers/signing.js';
@@ -477,7 +477,7 @@ describe('multipart objects after Complete', () => {
     const fds = () => readdirSync('/proc/self/fd').length;
     const before = fds();
     const read = async (from: number, to: number) => {
-      const s = await openObject(ts.ctx, rec, from, to);
+      const s = await ts.ctx.services.objects.open(rec, from, to);
       const chunks: Buffer[] = [];
       for await (const c of s!) chunks.push(c as Buffer);
       return Buffer.concat(chunks);
@@ -487,20 +487,20 @@ describe('multipart objects after Complete', () => {
     expect((await read(17, mid)).equals(whole.subarray(17, mid + 1))).toBe(true);
     expect((await read(mid, whole.length - 2)).equals(whole.subarray(mid, whole.length - 1))).toBe(true);
     // Given up part-way (a client that goes away): every file it opened is closed.
-    const s = await openObject(ts.ctx, rec, 0, whole.length - 1);
+    const s = await ts.ctx.services.objects.open(rec, 0, whole.length - 1);
     const it = s![Symbol.asyncIterator]();
     await it.next();
     expect(ts.ctx.blobs.isPinned(manifest)).toBe(true);
     s!.destroy();
     expect(await waitFor(() => fds() <= before + 2)).toBe(true);
     // Given up before the first byte was read.
-    const unread = await openObject(ts.ctx, rec, 0, whole.length - 1);
+    const unread = await ts.ctx.services.objects.open(rec, 0, whole.length - 1);
     unread!.destroy();
     expect(await waitFor(() => fds() <= before + 2)).toBe(true);
     expect(await waitFor(() => !ts.ctx.blobs.isPinned(manifest))).toBe(true);
     // A part gone before the read starts: undefined (the caller looks the object up again).
     await ts.ctx.blobs.remove(segments[0]!.blobId);
-    expect(await openObject(ts.ctx, rec, 0, whole.length - 1)).toBeUndefined();
+    expect(await ts.ctx.services.objects.open(rec, 0, whole.length - 1)).toBeUndefined();
     // A later part missing (the store was damaged: pins keep parts of objects being read) fails the stream, never hangs.
     await ts.ctx.blobs.remove(segments[5]!.blobId);
     await expect(read(segments[1]!.offset, whole.length - 1)).rejects.toThrow(/could not be read/);

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/presign.js';
+import { signRequest } from '../../src/cli/signer.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;

@@ -7,7 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
-  GetBucketTaggingCommand,
+  GetBucketCorsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -564,7 +564,8 @@ describe('authentication and errors', () => {
   });
 
   it('operations not served yet answer 501 NotImplemented; unknown methods 405', async () => {
-    const e = await s3Error(s3.send(new GetBucketTaggingCommand({ Bucket: b })));
+    // (GetBucketTagging was the example until bucket tagging was served.)
+    const e = await s3Error(s3.send(new GetBucketCorsCommand({ Bucket: b })));
     expect(e.$metadata.httpStatusCode).toBe(501);
     expect(e.name).toBe('NotImplemented');
     const p = await raw('PATCH', `/${b}/k`);

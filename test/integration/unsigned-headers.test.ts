@@ -22,7 +22,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { presignUrl } from '../../src/auth/presign.js';
+import { presignUrl } from '../../src/cli/signer.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { Sha256, signedChunkedUpload } from '../helpers/signing.js';
 

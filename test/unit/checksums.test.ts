@@ -12,7 +12,7 @@ import {
   isValidChecksumValue,
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
-} from '../../src/store/checksums.js';
+} from '../../src/digest/checksums.js';
 
 /** Deterministic PRNG (mulberry32) so random splits are reproducible. */
 function rng(seed: number): () => number {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from 'vitest';
 import { ChunkedDecoder, MAX_LINE_LENGTH, type ChunkedDecoderOptions } from '../../src/auth/chunked.js';
 import { S3Error } from '../../src/errors/s3error.js';
-import { checksumBase64 } from '../../src/store/checksums.js';
+import { checksumBase64 } from '../../src/digest/checksums.js';
 
 // ---- helpers ---------------------------------------------------------------
 

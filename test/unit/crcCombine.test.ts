@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checksumBase64 } from '../../src/store/checksums.js';
-import { combineBase64 } from '../../src/store/crcCombine.js';
+import { checksumBase64 } from '../../src/digest/checksums.js';
+import { combineBase64 } from '../../src/digest/crcCombine.js';
 
 describe('CRC combination (full-object checksums of multipart uploads)', () => {
   for (const algo of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {

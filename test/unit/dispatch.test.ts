@@ -6,7 +6,7 @@ import {
   dispatch,
   type DispatchInput,
   type OperationName,
-} from '../../src/http/dispatch.js';
+} from '../../src/s3/router.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { S3Error } from '../../src/errors/s3error.js';
-import { parseTarget } from '../../src/http/request.js';
-import { bucketNameProblem } from '../../src/ops/buckets.js';
-import { evaluateConditions, parseRange } from '../../src/ops/common.js';
-import { urlEncodeKey } from '../../src/ops/list.js';
+import { parseTarget } from '../../src/http/target.js';
+import { bucketNameProblem } from '../../src/s3/ops/CreateBucket.js';
+import { evaluateConditions, parseRange } from '../../src/s3/headers.js';
+import { urlEncodeKey } from '../../src/s3/params.js';
 import { parseXml, toXml } from '../../src/xml/xml.js';
 
 function code(f: () => unknown): string | undefined {

@@ -1,0 +1,435 @@
+/**
+ * ObjectService: Cairn's object model, and the one write path. Every write
+ * (PutObject, CopyObject, PostObject; CompleteMultipartUpload through
+ * UploadService, which shares commitVersion) goes through `write`: Object
+ * Lock defaults, conditional writes, versioning, publish, commit and garbage
+ * in one place. Likewise one `delete` (with the lock guard) and one `read`
+ * (pin, range, and a retry when the data vanished between lookup and open).
+ * Returns data or throws DomainError; never S3 errors, XML or HTTP.
+ */
+import { Readable } from 'node:stream';
+import type { ChecksumAlgorithm } from '../digest/checksums.js';
+import type { BlobStore, StagedBlob, StageOptions } from '../store/blobs.js';
+import type { Bucket } from '../store/buckets.js';
+import type { GroupCommit } from '../store/commits.js';
+import type { Garbage } from '../store/garbage.js';
+import type { ListEntry, ObjectRecord, ObjectsRepo, Segment, VersionEntry, Versioning } from '../store/objects.js';
+import { DomainError } from './errors.js';
+import { keyPage, pageOf, resumeAfterKey, type PageOf } from './listing.js';
+import { guardRemoval, guardRetentionChange, lockForNewVersion, type LockMode, type LockRequest } from './objectLock.js';
+
+export type { ObjectRecord, Segment, ListEntry, VersionEntry };
+
+/** A body staged on disk, hashed, not yet visible. */
+export type Staged = StagedBlob;
+
+/** If-Match / If-None-Match of a write, judged against the current version inside the commit. */
+export interface WriteConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+/** Does an If-Match / If-None-Match list match this ETag? (`*`, quoted or bare, weak or strong.) */
+export function etagMatches(list: string, etag: string): boolean {
+  for (const raw of list.split(',')) {
+    let t = raw.trim();
+    if (t === '*') return true;
+    if (t.startsWith('W/')) t = t.slice(2);
+    if (t.startsWith('"') && t.endsWith('"') && t.length >= 2) t = t.slice(1, -1);
+    if (t === etag) return true;
+  }
+  return false;
+}
+
+/**
+ * Conditional writes against the current object (the latest version unless
+ * it is a delete marker): If-Match — an ETag list or `*` — needs the object
+ * to exist (NoSuchKey) and match (PreconditionFailed); If-None-Match — `*`
+ * or an ETag list — fails when the current object matches.
+ */
+export function checkWriteConditions(c: WriteConditions, cur: ObjectRecord | undefined, key: string): void {
+  if (c.ifMatch !== undefined) {
+    if (!cur) throw new DomainError('NoSuchKey', undefined, { Key: key });
+    if (!etagMatches(c.ifMatch, cur.etag)) throw new DomainError('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  }
+  if (c.ifNoneMatch !== undefined && cur && etagMatches(c.ifNoneMatch, cur.etag)) {
+    throw new DomainError('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
+  }
+}
+
+/** What a new version is, apart from its bytes. */
+export interface VersionSpec {
+  ownerId: number;
+  storageClass: string;
+  headers: ObjectRecord['headers'];
+  meta: ObjectRecord['meta'];
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksum?: string;
+  /** The ETag (default: the hex MD5 of the staged bytes). */
+  etag?: string;
+  /** Object Lock asked for by the request; the bucket's default applies otherwise. */
+  lock?: LockRequest;
+}
+
+export interface WriteRequest {
+  bucket: Bucket;
+  key: string;
+  staged: Staged;
+  spec: VersionSpec;
+  conditions?: WriteConditions;
+}
+
+export interface Written {
+  record: ObjectRecord;
+  /** The new version id; undefined in a bucket that never had versioning. */
+  versionId?: string;
+}
+
+export interface DeleteRequest {
+  bucket: Bucket;
+  key: string;
+  /** Remove this version permanently; without it, the current object is deleted (a delete marker when versioned). */
+  versionId?: string;
+  ownerId: number;
+  mayBypassGovernance: boolean;
+}
+
+export interface Deleted {
+  /** The version removed, or the delete marker's version id. */
+  versionId?: string;
+  /** A delete marker was created (no versionId asked), or the version removed was one. */
+  deleteMarker: boolean;
+  found: boolean;
+}
+
+/** A byte range of an object, inclusive. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** What a reader picked from the object it looked up: the object and the bytes to read (none: headers only). */
+export interface ReadChoice {
+  object: ObjectRecord;
+  range?: ByteRange;
+}
+
+/** Bytes [from, to] (inclusive, within the blob) of one part blob. */
+interface Piece {
+  blobId: string;
+  from: number;
+  to: number;
+}
+
+/** Reads up to this many bytes of a single-part object in one read, sent as one buffer (no stream machinery). */
+export const SMALL_READ = 256 * 1024;
+
+export interface ListRequest {
+  prefix: string;
+  delimiter: string;
+  maxKeys: number;
+}
+
+export class ObjectService {
+  constructor(
+    private readonly objects: ObjectsRepo,
+    private readonly blobs: BlobStore,
+    private readonly commits: GroupCommit,
+    private readonly garbage: Garbage,
+    private readonly clock: () => number,
+  ) {}
+
+  // ---------------------------------------------------------------- lookups
+
+  /** The current object of a key (its latest version unless that is a delete marker). */
+  current(bucket: Bucket, key: string): ObjectRecord | undefined {
+    return this.objects.get(bucket.id, key);
+  }
+
+  /** The latest version of a key, delete markers included. */
+  latest(bucket: Bucket, key: string): ObjectRecord | undefined {
+    return this.objects.latest(bucket.id, key);
+  }
+
+  /** One version by id ('null' for the null version). */
+  version(bucket: Bucket, key: string, versionId: string): ObjectRecord | undefined {
+    return this.objects.version(bucket.id, key, versionId);
+  }
+
+  /** The parts of a multipart object (empty for a single-part one). */
+  segments(o: ObjectRecord): Segment[] {
+    return o.partsCount ? this.objects.segments(o.blobId) : [];
+  }
+
+  // ---------------------------------------------------------------- write
+
+  /** Conditions judged early, before a body is received (write() judges them again, atomically). */
+  precheck(bucket: Bucket, key: string, conditions: WriteConditions | undefined): void {
+    if (conditions) checkWriteConditions(conditions, this.objects.get(bucket.id, key), key);
+  }
+
+  /** Will a new version of this bucket be written under retention (asked for, or the bucket's default)? */
+  retentionApplies(bucket: Bucket, lock: LockRequest | undefined): boolean {
+    return lock?.mode !== undefined || (bucket.objectLock && bucket.lockDefault !== undefined);
+  }
+
+  /** Streams a body to a temp file, hashing it (MD5 and `checksum`); nothing is visible yet. */
+  stage(body: Readable, opts: StageOptions): Promise<Staged> {
+    return this.blobs.stage(body, opts);
+  }
+
+  /**
+   * Stages a copy of an object's bytes [start, end]: a whole single-part
+   * object is cloned (reflink where the filesystem can, no hashes: its ETag
+   * and checksum stay valid); anything else is read and re-hashed.
+   */
+  async stageCopy(src: ObjectRecord, opts: StageOptions & { start?: number; end?: number }): Promise<Staged> {
+    const start = opts.start ?? 0;
+    const end = opts.end ?? src.size - 1;
+    const whole = start === 0 && end === src.size - 1;
+    if (whole && !src.partsCount && opts.checksum === undefined && opts.md5 === false) return this.blobs.stageCopy(src.blobId, src.size);
+    const stream = src.size === 0 ? Readable.from([]) : await this.open(src, start, end);
+    if (!stream) throw new DomainError('DataMissing', 'The copy source data could not be read.');
+    return this.blobs.stage(stream, opts);
+  }
+
+  /**
+   * The one write path: makes a staged body the new version of `key`. The
+   * bucket's Object Lock default applies unless the request set a lock;
+   * conditions are judged inside the commit against the current version;
+   * versioning decides between a new version and replacing the null one.
+   * The blob is published (fsync, rename, fsync dir) before the commit; on
+   * any failure it is removed and the previous object stays.
+   */
+  async write(w: WriteRequest): Promise<Written> {
+    const now = this.clock();
+    let lock;
+    try {
+      lock = lockForNewVersion(w.bucket, w.spec.lock, now);
+      if (w.conditions) checkWriteConditions(w.conditions, this.objects.get(w.bucket.id, w.key), w.key);
+    } catch (e) {
+      await w.staged.discard();
+      throw e;
+    }
+    const etag = w.spec.etag ?? w.staged.md5?.toString('hex');
+    if (etag === undefined) {
+      await w.staged.discard();
+      throw new Error('write: a staged copy needs the source ETag');
+    }
+    const record: ObjectRecord = {
+      bucketId: w.bucket.id,
+      key: w.key,
+      blobId: w.staged.blobId,
+      size: w.staged.size,
+      etag,
+      lastModified: now,
+      ownerId: w.spec.ownerId,
+      storageClass: w.spec.storageClass,
+      headers: w.spec.headers,
+      meta: w.spec.meta,
+      checksumAlgorithm: w.spec.checksum ? w.spec.checksumAlgorithm : undefined,
+      checksum: w.spec.checksum,
+      lockMode: lock?.mode,
+      lockUntil: lock?.until,
+      legalHold: lock?.legalHold,
+    };
+    await w.staged.publish();
+    let versionId: string;
+    try {
+      versionId = await this.commitVersion(record, w.bucket.versioning, w.conditions);
+    } catch (e) {
+      await w.staged.discard();
+      throw e;
+    }
+    return { record: { ...record, versionId }, versionId: w.bucket.versioning ? versionId : undefined };
+  }
+
+  /**
+   * Commits a new version (its data already durable): one transaction that
+   * checks the conditions, writes the row and records what it replaces as
+   * garbage, which is unlinked once the commit is durable.
+   */
+  async commitVersion(record: ObjectRecord, versioning: Versioning, conditions?: WriteConditions): Promise<string> {
+    const res = await this.commits.run(() =>
+      this.objects.put(record, conditions ? (cur) => checkWriteConditions(conditions, cur, record.key) : undefined, versioning),
+    );
+    this.garbage.release(res.replacedBlobId);
+    return res.versionId;
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  /**
+   * The one delete path. With a version id: that version is removed
+   * permanently unless Object Lock protects it (the previous version becomes
+   * current). Without: the object is removed (unversioned), or a delete
+   * marker becomes current (versioned).
+   */
+  async delete(d: DeleteRequest): Promise<Deleted> {
+    const res = await this.commits.run(() => this.deleteNow(d, this.clock()));
+    this.garbage.release(res.garbage);
+    return res.result;
+  }
+
+  /**
+   * Deletes many keys of one bucket in one commit (DeleteObjects): each entry
+   * succeeds or fails on its own (a locked version, say); blobs are unlinked
+   * once the whole batch is durable.
+   */
+  async deleteMany(bucket: Bucket, entries: ReadonlyArray<Omit<DeleteRequest, 'bucket'>>): Promise<Array<Deleted | DomainError>> {
+    const now = this.clock();
+    const garbage: Array<string | undefined> = [];
+    const out = await this.commits.run(() =>
+      entries.map((e) => {
+        try {
+          const r = this.deleteNow({ ...e, bucket }, now);
+          garbage.push(r.garbage);
+          return r.result;
+        } catch (err) {
+          if (err instanceof DomainError) return err;
+          throw err;
+        }
+      }),
+    );
+    for (const g of garbage) this.garbage.release(g);
+    return out;
+  }
+
+  private deleteNow(d: DeleteRequest, now: number): { result: Deleted; garbage?: string } {
+    if (d.versionId !== undefined) {
+      const res = this.objects.deleteVersion(d.bucket.id, d.key, d.versionId, now, (v) => guardRemoval(v, now, d.mayBypassGovernance));
+      return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.deletedBlobId };
+    }
+    const res = this.objects.delete(d.bucket.id, d.key, now, d.bucket.versioning, d.ownerId);
+    return {
+      result: { versionId: res.deleteMarkerVersionId, deleteMarker: res.deleteMarkerVersionId !== undefined, found: true },
+      garbage: res.deletedBlobId,
+    };
+  }
+
+  // ---------------------------------------------------------------- Object Lock on a version
+
+  async setRetention(v: ObjectRecord, mode: LockMode | undefined, until: number | undefined, mayBypassGovernance: boolean): Promise<void> {
+    guardRetentionChange(v, mode, until, this.clock(), mayBypassGovernance);
+    await this.commits.run(() => this.objects.setRetention(v, mode, until));
+  }
+
+  async setLegalHold(v: ObjectRecord, on: boolean): Promise<void> {
+    await this.commits.run(() => this.objects.setLegalHold(v, on));
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /**
+   * The one read path. `choose` looks the object up and picks the bytes to
+   * read (it may throw: missing, conditions). When the data vanished between
+   * the lookup and the open (the object was replaced meanwhile), `choose`
+   * runs again: a new blob is immutable, so once is enough, twice is safe.
+   * Small single-part reads come back as one Buffer.
+   */
+  async read<T extends ReadChoice>(choose: () => T): Promise<T & { body?: Readable | Buffer }> {
+    for (let attempt = 0; ; attempt++) {
+      const c = choose();
+      if (!c.range) return c;
+      const body = await this.readRange(c.object, c.range.start, c.range.end);
+      if (body) return { ...c, body };
+      if (attempt >= 2) throw new DomainError('DataMissing', 'The object data could not be read.');
+    }
+  }
+
+  private async readRange(o: ObjectRecord, start: number, end: number): Promise<Readable | Buffer | undefined> {
+    if (!o.partsCount && end - start + 1 <= SMALL_READ) return this.blobs.readRange(o.blobId, start, end);
+    return this.open(o, start, end);
+  }
+
+  /**
+   * Opens bytes [start, end] of an object for reading: one blob, or the part
+   * blobs of a multipart object in order, each opened when reached. A
+   * multipart read pins its manifest for as long as it runs, so a concurrent
+   * overwrite or delete leaves its parts on disk until the read is done (the
+   * garbage collector skips pinned manifests and the sweeper retries them).
+   * Undefined when the object's data is gone (it was replaced meanwhile).
+   */
+  async open(o: ObjectRecord, start: number, end: number): Promise<Readable | undefined> {
+    if (!o.partsCount) return this.blobs.openRead(o.blobId, start, end);
+    const unpin = this.blobs.pin(o.blobId);
+    const pieces: Piece[] = this.objects
+      .segments(o.blobId)
+      .filter((g) => g.offset + g.size > start && g.offset <= end && g.size > 0)
+      .map((g) => ({ blobId: g.blobId, from: Math.max(start, g.offset) - g.offset, to: Math.min(end, g.offset + g.size - 1) - g.offset }));
+    if (pieces.length === 0) {
+      unpin();
+      return o.size === 0 ? Readable.from([]) : undefined;
+    }
+    let first: Readable | undefined;
+    try {
+      first = await this.blobs.openRead(pieces[0]!.blobId, pieces[0]!.from, pieces[0]!.to);
+    } catch (e) {
+      unpin();
+      throw e;
+    }
+    if (!first) {
+      unpin();
+      return undefined;
+    }
+    const out = Readable.from(this.pieceChunks(pieces, first), { objectMode: false });
+    out.once('close', () => {
+      // Destroyed before its first read, the generator never runs its finally.
+      first.destroy();
+      unpin();
+    });
+    return out;
+  }
+
+  private async *pieceChunks(pieces: Piece[], first: Readable): AsyncGenerator<Buffer> {
+    let current: Readable | undefined = first;
+    try {
+      for (let i = 0; i < pieces.length; i++) {
+        if (i > 0) {
+          const p = pieces[i]!;
+          current = await this.blobs.openRead(p.blobId, p.from, p.to);
+          if (!current) throw new DomainError('DataMissing', 'A part of the object could not be read.');
+        }
+        for await (const chunk of current as AsyncIterable<Buffer>) yield chunk;
+        current = undefined;
+      }
+    } finally {
+      current?.destroy();
+    }
+  }
+
+  // ---------------------------------------------------------------- listings
+
+  /** A page of current objects after `marker` (ListObjects, ListObjectsV2). */
+  list(bucket: Bucket, req: ListRequest & { marker?: string }): PageOf<ListEntry> {
+    return keyPage((from, to, limit) => this.objects.scan(bucket.id, from, to, limit), req);
+  }
+
+  /**
+   * A page of versions and delete markers (ListObjectVersions): key order,
+   * newest first within a key, after (key-marker, version-id-marker) or after
+   * every version of key-marker.
+   */
+  listVersions(bucket: Bucket, req: ListRequest & { keyMarker: string; versionIdMarker: string }): PageOf<VersionEntry> {
+    const MAX_KEY = Buffer.alloc(1100, 0xff);
+    let after: { key: Buffer; seq: number } | undefined;
+    let resume: Buffer | 'end' | undefined;
+    if (req.keyMarker !== '' && req.versionIdMarker !== '') {
+      // A marker deleted since its page was read (clients that delete each page before reading the next) resumes where it stood.
+      const seq =
+        this.objects.versionSeq(bucket.id, req.keyMarker, req.versionIdMarker) ?? this.objects.resumeSeq(bucket.id, req.keyMarker, req.versionIdMarker);
+      after = { key: Buffer.from(req.keyMarker, 'utf8'), seq };
+      const group = resumeAfterKey(req.keyMarker, req.prefix, req.delimiter, false);
+      if (group !== undefined) resume = group;
+    } else resume = resumeAfterKey(req.keyMarker, req.prefix, req.delimiter, true);
+    if (resume === 'end') return { rows: [], commonPrefixes: [], isTruncated: false };
+    return pageOf<VersionEntry, { key: Buffer; seq: number }>(
+      {
+        scan: (from, end, a, limit) => this.objects.scanVersions(bucket.id, from, end ?? MAX_KEY, a?.key ?? Buffer.alloc(0), a ? a.seq : -1, limit),
+        key: (r) => r.key,
+        cursor: (r) => ({ key: r.key, seq: r.seq }),
+      },
+      { prefix: req.prefix, delimiter: req.delimiter, maxKeys: req.maxKeys, from: resume, after: resume === undefined ? after : undefined },
+    );
+  }
+}

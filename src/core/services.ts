@@ -1,0 +1,16 @@
+/**
+ * The domain services the protocol layer may use. Built once per server by
+ * the composition root (src/context.ts); operations reach them through
+ * OpContext, never repositories, SQL or files.
+ */
+import type { BucketService } from './buckets.js';
+import type { IdentityService } from './identities.js';
+import type { ObjectService } from './objects.js';
+import type { UploadService } from './uploads.js';
+
+export interface Services {
+  readonly buckets: BucketService;
+  readonly objects: ObjectService;
+  readonly uploads: UploadService;
+  readonly identities: IdentityService;
+}

@@ -1,0 +1,53 @@
+import type { ChecksumType } from '../../core/uploads.js';
+import { parseChecksumAlgorithm } from '../../digest/checksums.js';
+import { S3Error } from '../../errors/s3error.js';
+import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../headers.js';
+import { requireBucket } from '../lookup.js';
+import { operation } from '../operation.js';
+import { header, requireBucketName, requireKey } from '../params.js';
+
+export const CreateMultipartUpload = operation({
+  name: 'CreateMultipartUpload',
+  body: { kind: 'none' },
+  parse(req) {
+    const bucket = requireBucketName(req.target.bucket);
+    const key = requireKey(req.target.key);
+    refuseEncryption(req.headers);
+    const md = metadataOf(req.headers);
+    const storageClass = storageClassOf(req.headers);
+    const algoRaw = header(req.headers, 'x-amz-checksum-algorithm');
+    const algorithm = algoRaw === undefined ? undefined : parseChecksumAlgorithm(algoRaw);
+    if (algoRaw !== undefined && !algorithm) {
+      throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+    }
+    const typeRaw = header(req.headers, 'x-amz-checksum-type')?.toUpperCase();
+    if (typeRaw !== undefined && typeRaw !== 'COMPOSITE' && typeRaw !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+    if (typeRaw && !algorithm) throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    let type: ChecksumType | undefined;
+    if (algorithm) {
+      type = (typeRaw as ChecksumType | undefined) ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+      if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) {
+        throw new S3Error('InvalidRequest', `The ${algorithm} checksum algorithm does not support the FULL_OBJECT checksum type.`);
+      }
+      if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
+    }
+    return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
+  },
+  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { 's3:x-amz-storage-class': i.storageClass } }],
+  async run(ctx, i, req) {
+    const bucket = requireBucket(ctx, i.bucket);
+    const id = await ctx.services.uploads.create(bucket, i.key, {
+      ownerId: req.principal!.user.id,
+      storageClass: i.storageClass,
+      headers: i.headers,
+      meta: i.meta,
+      checksumAlgorithm: i.algorithm,
+      checksumType: i.type,
+      lock: i.lock,
+    });
+    return {
+      headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },
+      xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: i.key, UploadId: id } },
+    };
+  },
+});

@@ -1,0 +1,141 @@
+import type { ObjectRecord } from '../../core/objects.js';
+import { S3Error } from '../../errors/s3error.js';
+import { wireHeaderValue } from '../../http/headerText.js';
+import { evaluateConditions, lockHeaders, objectHeaders, parseRange, readConditionsOf, type ByteRange, type ReadConditions, type ResponseHeaders } from '../headers.js';
+import { lookupObject, requireBucket } from '../lookup.js';
+import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
+import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
+
+const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+interface ReadInput {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  partNumber?: number;
+  range?: string;
+  conditions: ReadConditions;
+  checksumMode: boolean;
+}
+
+function parseRead(req: S3Request): ReadInput {
+  const q = req.target.query;
+  if (!req.principal) {
+    for (const [p] of RESPONSE_OVERRIDES) {
+      if (q.has(p)) throw new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
+    }
+  }
+  const partNumber = partNumberOf(q);
+  const range = header(req.headers, 'range');
+  if (partNumber !== undefined && range !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  return {
+    bucket: requireBucketName(req.target.bucket),
+    key: requireKey(req.target.key),
+    versionId: versionIdOf(q.get('versionId')),
+    partNumber,
+    range,
+    conditions: readConditionsOf(req.headers),
+    checksumMode: header(req.headers, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED',
+  };
+}
+
+interface Chosen {
+  object: ObjectRecord;
+  range?: ByteRange;
+  status: number;
+  headers: ResponseHeaders;
+}
+
+/**
+ * GetObject and HeadObject: look the object up, judge the conditions
+ * (304/412 with S3's precedence), pick the bytes (Range or partNumber) and
+ * answer with the object's headers; the body is read by the domain's one
+ * read path (which looks up again if the data was replaced meanwhile).
+ */
+async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody: boolean): Promise<Output> {
+  const bucket = requireBucket(ctx, i.bucket);
+  const q = req.target.query;
+  const choose = (): Chosen => {
+    const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    const cond = evaluateConditions(i.conditions, o.etag, o.lastModified);
+    if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: i.conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+    // The object's checksum describes the whole object: it is not sent with a byte range; a part gets its own (below).
+    const h = objectHeaders(o, i.checksumMode && i.range === undefined, ctx.dates);
+    if (bucket.versioning) h['x-amz-version-id'] = o.versionId;
+    Object.assign(h, lockHeaders(o));
+    if (cond === 'not-modified') return { object: o, status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
+    let range = parseRange(i.range, o.size);
+    let emptyPart = false;
+    if (i.partNumber !== undefined) {
+      if (o.partsCount) {
+        const seg = ctx.services.objects.segments(o).find((g) => g.partNumber === i.partNumber);
+        if (!seg) throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: String(i.partNumber), ActualPartCount: String(o.partsCount) });
+        range = seg.size > 0 ? { start: seg.offset, end: seg.offset + seg.size - 1 } : undefined;
+        emptyPart = seg.size === 0;
+        h['x-amz-mp-parts-count'] = o.partsCount;
+        if (i.checksumMode && o.checksumAlgorithm && o.checksum) {
+          // That part's own checksum (the object's type says how the parts' checksums combine).
+          const name = `x-amz-checksum-${o.checksumAlgorithm.toLowerCase()}`;
+          if (seg.checksum) h[name] = seg.checksum;
+          else {
+            delete h[name];
+            delete h['x-amz-checksum-type'];
+          }
+        }
+      } else if (i.partNumber !== 1) {
+        // A single-part object has exactly one part: the whole object.
+        throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: String(i.partNumber), ActualPartCount: '1' });
+      }
+    }
+    for (const [p, name] of RESPONSE_OVERRIDES) {
+      const v = q.get(p);
+      if (v !== undefined) h[name] = wireHeaderValue(v);
+    }
+    let status = 200;
+    if (range) {
+      status = 206;
+      h['content-range'] = `bytes ${range.start}-${range.end}/${o.size}`;
+      h['content-length'] = range.end - range.start + 1;
+    } else h['content-length'] = emptyPart ? 0 : o.size;
+    const length = Number(h['content-length']);
+    // What to read: nothing for HEAD, a 304 or an empty body.
+    const toRead = withBody && length > 0 ? (range ?? { start: 0, end: o.size - 1 }) : undefined;
+    return { object: o, range: toRead, status, headers: h };
+  };
+  const c = await ctx.services.objects.read(choose);
+  if (c.status === 304) return { status: 304, headers: c.headers };
+  if (!withBody) return { status: c.status, headers: c.headers };
+  const length = Number(c.headers['content-length']);
+  return { status: c.status, headers: c.headers, body: c.body ?? Buffer.alloc(0), bytes: length };
+}
+
+function readPermissions(i: ReadInput) {
+  return [
+    i.versionId === undefined
+      ? { action: 's3:GetObject', bucket: i.bucket, key: i.key }
+      : { action: 's3:GetObjectVersion', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
+  ];
+}
+
+export const GetObject = operation({
+  name: 'GetObject',
+  body: { kind: 'none' },
+  parse: parseRead,
+  permissions: readPermissions,
+  run: (ctx, i, req) => getOrHead(ctx, i, req, true),
+});
+
+export const HeadObject = operation({
+  name: 'HeadObject',
+  body: { kind: 'none' },
+  parse: parseRead,
+  permissions: readPermissions,
+  run: (ctx, i, req) => getOrHead(ctx, i, req, false),
+});

@@ -1,0 +1,85 @@
+import { S3Error } from '../../errors/s3error.js';
+import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import { integrityPlan, verifyIntegrity } from '../integrity.js';
+import { requireBucket } from '../lookup.js';
+import { operation } from '../operation.js';
+import { requireBucketName, requireKey } from '../params.js';
+
+export const PutObject = operation({
+  name: 'PutObject',
+  body: { kind: 'stream' },
+  parse(req) {
+    const bucket = requireBucketName(req.target.bucket);
+    const key = requireKey(req.target.key);
+    refuseEncryption(req.headers);
+    const plan = integrityPlan(req.headers, req.trailerNames);
+    const len = req.contentLength;
+    // A body without Content-Length must be chunked (Transfer-Encoding): its size is learnt as it streams.
+    if (len === undefined && req.headers['transfer-encoding'] === undefined) throw new S3Error('MissingContentLength');
+    return {
+      bucket,
+      key,
+      plan,
+      len,
+      ...metadataOf(req.headers),
+      storageClass: storageClassOf(req.headers),
+      conditions: writeConditionsOf(req.headers),
+      lock: lockRequestOf(req.headers),
+    };
+  },
+  permissions: (i) => [
+    {
+      action: 's3:PutObject',
+      bucket: i.bucket,
+      key: i.key,
+      conditions: {
+        's3:x-amz-storage-class': i.storageClass,
+        ...(i.lock?.mode ? { 's3:object-lock-mode': i.lock.mode } : {}),
+        ...(i.lock?.legalHold !== undefined ? { 's3:object-lock-legal-hold': i.lock.legalHold ? 'ON' : 'OFF' } : {}),
+      },
+    },
+  ],
+  async run(ctx, i, req) {
+    const maxSize = ctx.config.maxPutObjectSize;
+    if (i.len !== undefined && i.len > maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(maxSize) });
+    const bucket = requireBucket(ctx, i.bucket);
+    const objects = ctx.services.objects;
+    objects.precheck(bucket, i.key, i.conditions);
+    if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
+      throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+    }
+    const staged = await objects.stage(req.body(), { maxSize, checksum: i.plan.algorithm, expectedSize: i.len ?? Infinity });
+    let checksum: string | undefined;
+    try {
+      checksum = verifyIntegrity(i.plan, staged, req.trailers());
+    } catch (e) {
+      await staged.discard();
+      throw e;
+    }
+    const { record, versionId } = await objects.write({
+      bucket,
+      key: i.key,
+      staged,
+      spec: {
+        ownerId: req.principal!.user.id,
+        storageClass: i.storageClass,
+        headers: i.headers,
+        meta: i.meta,
+        checksumAlgorithm: i.plan.algorithm,
+        checksum,
+        lock: i.lock,
+      },
+      conditions: i.conditions,
+    });
+    return {
+      headers: {
+        etag: quoteEtag(record.etag),
+        'x-amz-version-id': versionId,
+        ...(checksum ? checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') : {}),
+        'x-amz-storage-class': i.storageClass !== 'STANDARD' ? i.storageClass : undefined,
+      },
+      bytes: record.size,
+      events: [{ name: 'ObjectCreated:Put', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],
+    };
+  },
+});

@@ -1,0 +1,71 @@
+/**
+ * The operations Cairn serves, by AWS name: the registry the pipeline looks
+ * operations up in. Every other name in the router's table answers 501
+ * NotImplemented. Adding an operation: its file under ops/, one line here.
+ */
+import type { Operation } from './operation.js';
+import type { OperationName } from './router.js';
+import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
+import { bucketTagging } from './ops/BucketTagging.js';
+import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
+import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
+import { CopyObject } from './ops/CopyObject.js';
+import { CreateBucket } from './ops/CreateBucket.js';
+import { CreateMultipartUpload } from './ops/CreateMultipartUpload.js';
+import { DeleteBucket } from './ops/DeleteBucket.js';
+import { DeleteObject } from './ops/DeleteObject.js';
+import { DeleteObjects } from './ops/DeleteObjects.js';
+import { GetBucketLocation } from './ops/GetBucketLocation.js';
+import { GetObject, HeadObject } from './ops/GetObject.js';
+import { GetObjectAttributes } from './ops/GetObjectAttributes.js';
+import { HeadBucket } from './ops/HeadBucket.js';
+import { ListBuckets } from './ops/ListBuckets.js';
+import { ListMultipartUploads } from './ops/ListMultipartUploads.js';
+import { ListObjectVersions } from './ops/ListObjectVersions.js';
+import { ListObjects, ListObjectsV2 } from './ops/ListObjects.js';
+import { ListParts } from './ops/ListParts.js';
+import { GetObjectLegalHold, PutObjectLegalHold } from './ops/ObjectLegalHold.js';
+import { GetObjectLockConfiguration, PutObjectLockConfiguration } from './ops/ObjectLockConfiguration.js';
+import { GetObjectRetention, PutObjectRetention } from './ops/ObjectRetention.js';
+import { PostObject } from './ops/PostObject.js';
+import { PutObject } from './ops/PutObject.js';
+import { UploadPart } from './ops/UploadPart.js';
+import { UploadPartCopy } from './ops/UploadPartCopy.js';
+
+const OPERATIONS: readonly Operation[] = [
+  ListBuckets,
+  CreateBucket,
+  DeleteBucket,
+  HeadBucket,
+  GetBucketLocation,
+  PutObject,
+  PostObject,
+  GetObject,
+  HeadObject,
+  DeleteObject,
+  DeleteObjects,
+  CopyObject,
+  ListObjects,
+  ListObjectsV2,
+  CreateMultipartUpload,
+  UploadPart,
+  UploadPartCopy,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListParts,
+  ListMultipartUploads,
+  GetObjectAttributes,
+  PutBucketVersioning,
+  GetBucketVersioning,
+  ListObjectVersions,
+  PutObjectLockConfiguration,
+  GetObjectLockConfiguration,
+  PutObjectRetention,
+  GetObjectRetention,
+  PutObjectLegalHold,
+  GetObjectLegalHold,
+  ...bucketTagging,
+] as Operation[];
+
+/** Served operations by name. */
+export const REGISTRY: ReadonlyMap<OperationName, Operation> = new Map(OPERATIONS.map((op) => [op.name, op]));
