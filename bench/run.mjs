@@ -3,7 +3,8 @@
 // measures small-object PUT/GET/HEAD/DELETE, LIST (with and without a
 // delimiter), large PUT/GET and multipart, printing ops/s, MiB/s, p50/p99
 // latency, the server's CPU time per operation and its peak RSS ("mixed":
-// one 1 GiB PUT while 8 clients PUT and GET small objects). Numbers depend on the
+// one 1 GiB PUT while 8 clients PUT and GET small objects; "large-put-parallel":
+// --large-parallel large PUTs at once, aggregate MiB/s). Numbers depend on the
 // machine and on whatever else runs on it: compare runs side by side.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,9 +29,9 @@ const size = (s) => {
   return Math.round(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]);
 };
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-get,multipart,mixed]
+  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
-  [--large-size 1GiB] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
+  [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
   [--fsync on|off] [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]`);
   process.exit(0);
 }
@@ -41,6 +42,7 @@ const objSize = size(opt('size', '4KiB'));
 const maxObjects = Number(opt('objects', '10000'));
 const listKeys = Number(opt('list-keys', '10000'));
 const largeSize = size(opt('large-size', '1GiB'));
+const largeParallel = Number(opt('large-parallel', '2'));
 const mpSize = size(opt('mp-size', '512MiB'));
 const partSize = size(opt('part-size', '16MiB'));
 const mpParallel = Number(opt('mp-parallel', '4'));
@@ -221,6 +223,9 @@ async function main() {
       r['keys/s'] = Math.round(seen / (r.ops / r['ops/s'] || 1));
     } else if (w === 'large-put') {
       await phase('large-put', 1, 1, () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }), largeSize);
+    } else if (w === 'large-put-parallel') {
+      // `largeParallel` large PUTs at once (each its own key); MiB/s is their sum.
+      await phase('large-put-parallel', largeParallel, largeParallel, (i) => call('PUT', `/${bucket}/large/p${i}`, { body: generate(largeSize, `large${i}`), headers: { 'content-length': String(largeSize) } }), largeSize);
     } else if (w === 'mixed') {
       // Memory under load: one large PUT while `concurrency` clients PUT and GET small objects until it ends;
       // the row's RSS is the server's peak meanwhile.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../core/errors.js';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../digest/checksums.js';
-import { inlineHasher, workerMd5, type AsyncHasher } from './md5Worker.js';
+import { Md5Pool, inlineHasher, type AsyncHasher } from '../digest/md5Pool.js';
 import { FILE_MODE, makePrivateDir } from './modes.js';
 import { Unlinker } from './unlinker.js';
 
@@ -18,6 +18,8 @@ import { Unlinker } from './unlinker.js';
 
 export interface BlobStoreOptions {
   fsync: boolean;
+  /** Worker threads that hash large bodies' MD5; default a pool of the store's own, closed by close(). */
+  md5Pool?: Md5Pool;
   /** Test hook: called before each write with the file size it would reach; may throw (e.g. an ENOSPC error). */
   beforeWrite?: (written: number) => void;
 }
@@ -29,7 +31,7 @@ export interface StageOptions {
   checksum?: ChecksumAlgorithm;
   /** Compute MD5 (default true). */
   md5?: boolean;
-  /** The size the body announced, when known: large bodies are hashed on a worker thread. */
+  /** The size the body announced, when known: large bodies are hashed on a worker thread (waiting for a free one). */
   expectedSize?: number;
 }
 
@@ -130,6 +132,8 @@ export class BlobStore {
   readonly blobsDir: string;
   readonly tmpDir: string;
   readonly fsync: boolean;
+  readonly md5Pool: Md5Pool;
+  private readonly ownsMd5Pool: boolean;
   private readonly beforeWrite?: (written: number) => void;
   private readonly dirFds = new Map<string, number>();
   private readonly pins = new Map<string, number>();
@@ -140,6 +144,9 @@ export class BlobStore {
     this.tmpDir = join(dataDir, 'tmp');
     this.fsync = opts.fsync;
     this.beforeWrite = opts.beforeWrite;
+    // Its workers start with the first large body, so a store that never sees one costs no thread.
+    this.md5Pool = opts.md5Pool ?? new Md5Pool();
+    this.ownsMd5Pool = opts.md5Pool === undefined;
     // 0700 like the data directory (modes.ts); existing ones are repaired at start by repairModes().
     makePrivateDir(this.tmpDir);
     makePrivateDir(this.blobsDir);
@@ -193,6 +200,29 @@ export class BlobStore {
     this.unlinker.close();
     for (const fd of this.dirFds.values()) closeSync(fd);
     this.dirFds.clear();
+    if (this.ownsMd5Pool) void this.md5Pool.close();
+  }
+
+  /**
+   * A worker's MD5 hasher for a large body, waiting (the body unread) while
+   * every worker hashes another one. A body that fails meanwhile stops the
+   * wait: it gets an inline hasher, and its error comes out when it is read.
+   */
+  private async workerMd5(source: Readable): Promise<AsyncHasher> {
+    if (source.destroyed) return inlineHasher(createHasher('MD5'));
+    const gone = new AbortController();
+    const abort = () => gone.abort();
+    source.once('close', abort);
+    source.once('error', abort);
+    try {
+      return await this.md5Pool.hasher(gone.signal);
+    } catch (e) {
+      if (gone.signal.aborted) return inlineHasher(createHasher('MD5'));
+      throw e;
+    } finally {
+      source.off('close', abort);
+      source.off('error', abort);
+    }
   }
 
   /**
@@ -203,8 +233,7 @@ export class BlobStore {
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const blobId = newBlobId();
     const tempPath = join(this.tmpDir, `${blobId}.part`);
-    const md5: AsyncHasher | undefined =
-      opts.md5 === false ? undefined : ((opts.expectedSize ?? 0) >= WORKER_HASH_MIN ? workerMd5() : undefined) ?? inlineHasher(createHasher('MD5'));
+    let md5: AsyncHasher | undefined;
     const sum: Hasher | undefined = opts.checksum ? createHasher(opts.checksum) : undefined;
     let fd: number | undefined;
     let size = 0;
@@ -247,6 +276,7 @@ export class BlobStore {
       );
     };
     try {
+      if (opts.md5 !== false) md5 = (opts.expectedSize ?? 0) >= WORKER_HASH_MIN ? await this.workerMd5(source) : inlineHasher(createHasher('MD5'));
       fd = await openFd(tempPath, 'wx', FILE_MODE);
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;

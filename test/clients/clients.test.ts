@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CairnProcess } from './harness.js';
+import { md5, sleep } from '../helpers/s3.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -190,7 +191,6 @@ function expectSameFile(got: string, want: Buffer, what: string): void {
   expect(data.equals(want), `${what}: bytes differ`).toBe(true);
 }
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const MiB = 1024 * 1024;
 
 /** The ETag S3 gives an object uploaded in `partSize` parts: MD5 of the part MD5s, then -N. */
@@ -217,7 +217,7 @@ async function multipartRequests(mark: number, key: string): Promise<{ create: n
       failed: mine.filter((r) => (r.status ?? 0) >= 300).map((r) => `${r.op} ${r.status}`),
     };
     if (out.complete > 0 || Date.now() > deadline) return out;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 

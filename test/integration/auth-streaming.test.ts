@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64 } from '../../src/digest/checksums.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest, signedChunkedUpload } from '../helpers/signing.js';
+import { md5 } from '../helpers/s3.js';
 
 type Algo = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
 
@@ -29,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 
 async function read(key: string): Promise<Buffer> {
   const g = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -10,11 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac, randomBytes, type Hash, type Hmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
@@ -29,6 +27,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { freePort, md5 as md5hex, sleep, waitFor } from '../helpers/s3.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -36,7 +35,6 @@ const MB = 1024 * 1024;
 
 // ---------------------------------------------------------------- helpers
 
-const md5hex = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const sha256hex = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 function s3Client(url: string, extra: Record<string, unknown> = {}): S3Client {
@@ -87,15 +85,6 @@ function blobFiles(dataDir: string): string[] {
   const root = join(dataDir, 'blobs');
   for (const shard of readdirSync(root)) for (const f of readdirSync(join(root, shard))) out.push(f);
   return out;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() > until) return false;
-    await sleep(stepMs);
-  }
 }
 
 /** Sends `body` in `chunk`-byte pieces with a pause between them, so a write stays in flight for a while. */
@@ -183,18 +172,6 @@ async function rawSigned(
 const codeOf = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
 
 // ------------------------------------------------- the server as a child process
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 interface ChildServer {
   proc: ChildProcess;

@@ -24,7 +24,6 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
   type CompletedPart,
@@ -40,6 +39,7 @@ import type { ObjectRecord, Segment } from '../../src/store/objects.js';
 import { sweep } from '../../src/workers/sweeper.js';
 import { rawRequest } from '../helpers/signing.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { body, expectS3Error, md5, newBucket, pool, s3Error, sleep, type S3Err, waitFor } from '../helpers/s3.js';
 
 const MiB = 1024 * 1024;
 
@@ -52,41 +52,10 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-type S3Err = S3ServiceException & { $metadata: { httpStatusCode?: number } };
-
-async function s3Error(p: Promise<unknown>): Promise<S3Err> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e as S3Err;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
-
-async function expectS3Error(p: Promise<unknown>, code: string, status: number): Promise<S3Err> {
-  const e = await s3Error(p);
-  expect({ code: e.name, status: e.$metadata.httpStatusCode }).toEqual({ code, status });
-  return e;
-}
-
-const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
-
 /** The multipart ETag: MD5 of the concatenated binary part MD5s, then -N. */
 function multipartEtag(parts: Buffer[]): string {
   const digests = parts.map((p) => createHash('md5').update(p).digest());
   return `"${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}"`;
-}
-
-async function body(out: { Body?: unknown }): Promise<Buffer> {
-  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-let n = 0;
-async function newBucket(client = s3): Promise<string> {
-  const name = `mp-bucket-${Date.now().toString(36)}-${n++}`;
-  await client.send(new CreateBucketCommand({ Bucket: name }));
-  return name;
 }
 
 async function createUpload(bucket: string, key: string, extra: Partial<CreateMultipartUploadCommandInput> = {}, client = s3): Promise<string> {
@@ -108,30 +77,6 @@ async function multipartObject(bucket: string, key: string, parts: Buffer[], ext
   const out = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: done } }));
   expect(out.ETag).toBe(multipartEtag(parts));
   return out.ETag!;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The on-disk path of a part's blob (the part must exist now). */
@@ -173,7 +118,7 @@ function u32(v: number): Buffer {
 
 describe('lib-storage Upload', () => {
   it('uploads 100 MB+ from a stream with 4 parallel parts; the ETag is MD5-of-part-MD5s-N; the download matches', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'mp-bucket' });
     const partSize = 8 * MiB;
     const total = 100 * MiB + 654_321;
     const whole = createHash('md5');
@@ -248,7 +193,7 @@ describe('lib-storage Upload', () => {
 describe('CreateMultipartUpload, UploadPart, CompleteMultipartUpload', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
   });
 
   it('Content-Type, metadata and storage class given at Create show on HeadObject after Complete', async () => {
@@ -379,7 +324,7 @@ describe('CreateMultipartUpload, UploadPart, CompleteMultipartUpload', () => {
         (e: S3Err) => e.name,
       ),
     );
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     await s3.send(new AbortMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id }));
     const results = await Promise.all(puts);
     for (const r of results) expect(['ok', 'NoSuchUpload']).toContain(r);
@@ -393,7 +338,7 @@ describe('CreateMultipartUpload, UploadPart, CompleteMultipartUpload', () => {
 describe('multipart objects after Complete', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
   });
 
   /** The part files of a completed multipart object. */
@@ -441,7 +386,7 @@ describe('multipart objects after Complete', () => {
       if (how === 'overwritten') await s3.send(new PutObjectCommand({ Bucket: b, Key: key, Body: 'replaced' }));
       else await s3.send(new DeleteObjectCommand({ Bucket: b, Key: key }));
       // The read pins the old parts: they stay until it is done.
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       expect(files.every((f) => existsSync(f))).toBe(true);
       for (;;) {
         const r = await reader.next();
@@ -532,7 +477,7 @@ describe('multipart objects after Complete', () => {
 describe('errors', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
   });
 
   it('InvalidPart for a wrong ETag or a part never uploaded; InvalidPartOrder; EntityTooSmall', async () => {
@@ -662,7 +607,7 @@ describe('UploadPartCopy', () => {
   let singleEtag = '';
   let multiEtag = '';
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
     singleEtag = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src/single ü.bin', Body: single }))).ETag!;
     multiEtag = await multipartObject(b, 'src/multi.bin', mpParts);
   });
@@ -768,7 +713,7 @@ describe('GET/HEAD ?partNumber and GetObjectAttributes', () => {
   const whole = Buffer.concat(parts);
   let etag = '';
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
     const key = 'parts.bin';
     const id = await createUpload(b, key, { ChecksumAlgorithm: 'CRC32', StorageClass: 'STANDARD_IA' });
     const done: CompletedPart[] = [];
@@ -876,7 +821,7 @@ describe('GET/HEAD ?partNumber and GetObjectAttributes', () => {
 describe('checksums', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
   });
 
   async function checksummed(key: string, algo: ChecksumAlgorithm, type: 'COMPOSITE' | 'FULL_OBJECT' | undefined, parts: Buffer[]) {
@@ -1022,7 +967,7 @@ describe('checksums', () => {
 describe('conditional writes', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
   });
 
   it('PutObject If-None-Match: * is 412 when the key exists; If-Match is 412 on mismatch, 404 NoSuchKey when absent', async () => {
@@ -1094,7 +1039,7 @@ describe('conditional writes', () => {
 
 describe('ListParts paging', () => {
   it('walks 2,500 parts page by page with no repeats or gaps, in order (MaxParts, PartNumberMarker, cap 1000)', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'mp-bucket' });
     const key = 'many/parts.bin';
     const id = await createUpload(b, key);
     // Part numbers 1, 5, 9, ... (gaps between them), tiny bodies of varied size.
@@ -1164,7 +1109,7 @@ describe('ListMultipartUploads paging', () => {
   const byKeyThenSeq = (x: U, y: U) => Buffer.compare(Buffer.from(x.key), Buffer.from(y.key)) || x.seq - y.seq;
 
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'mp-bucket' });
     const unique: string[] = [];
     for (let i = 0; i < 590; i++) unique.push(`data/${pad(i, 4)}`);
     for (let d = 0; d < 10; d++) for (let i = 0; i < 30; i++) unique.push(`logs/${d}/${pad(i, 3)}`);
@@ -1347,7 +1292,7 @@ describe('stale uploads', () => {
 
 describe('DeleteBucket with open uploads', () => {
   it('succeeds with an open upload and no objects, and removes the upload\'s part files', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'mp-bucket' });
     const id = await createUpload(b, 'open/upload.bin');
     await uploadPart(b, 'open/upload.bin', id, 1, randomBytes(5 * MiB));
     await uploadPart(b, 'open/upload.bin', id, 2, randomBytes(10));
@@ -1366,7 +1311,7 @@ describe('DeleteBucket with open uploads', () => {
   });
 
   it('with an object and an open upload it is BucketNotEmpty and the upload stays', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'mp-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'obj', Body: 'x' }));
     const id = await createUpload(b, 'k');
     await uploadPart(b, 'k', id, 1, Buffer.from('part'));

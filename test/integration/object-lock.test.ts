@@ -27,13 +27,13 @@ import {
   PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   type ObjectLockRetentionMode,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/signing.js';
+import { s3Error } from '../helpers/s3.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -71,18 +71,6 @@ const fromNow = (ms: number) => new Date(Math.floor((serverNow() + ms) / 1000) *
 /** A raw signed request dated by the server's clock. */
 const raw = (method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}) =>
   rawRequest(ts.url, method, path, { ...opts, date: new Date(serverNow()) });
-
-type SdkError = S3ServiceException & { $metadata: { httpStatusCode?: number } };
-
-async function s3Error(p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e as SdkError;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
 
 async function expectCode(p: Promise<unknown>, code: string, status: number): Promise<void> {
   const e = await s3Error(p);

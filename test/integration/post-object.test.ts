@@ -1,9 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { FormData, fetch, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { md5, newBucket } from '../helpers/s3.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -13,15 +14,6 @@ beforeAll(async () => {
   s3 = ts.client();
 });
 afterAll(async () => ts?.stop());
-
-const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
-
-let n = 0;
-async function newBucket(): Promise<string> {
-  const name = `post-bucket-${Date.now().toString(36)}-${n++}`;
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  return name;
-}
 
 interface Upload {
   data: string | Buffer;
@@ -78,7 +70,7 @@ const unescape = (s: string | undefined) => s?.replace(/&quot;/g, '"').replace(/
 
 describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   it('stores the file and answers 204 with ETag and Location by default', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'hello.txt' });
     expect(url).toBe(`${ts.url}/${b}`);
     const res = await post(url, fields, { data: 'hello, form' });
@@ -92,7 +84,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('success_action_status 201 answers a PostResponse document; 200 an empty body', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const a = await presign({ Bucket: b, Key: 'dir/a b.txt', Fields: { success_action_status: '201' } });
     const res = await post(a.url, a.fields, { data: 'created' });
     expect(res.status).toBe(201);
@@ -114,7 +106,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('success_action_redirect answers 303 to the URL with bucket, key and etag appended', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'up/r.txt', Fields: { success_action_redirect: 'https://example.com/done?from=form' } });
     const res = await post(url, fields, { data: 'redirected' });
     expect(res.status).toBe(303);
@@ -128,7 +120,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('the legacy redirect field redirects too; a value that is not a URL is ignored', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const a = await presign({ Bucket: b, Key: 'l.txt', Fields: { redirect: 'http://example.com/legacy' } });
     const res = await post(a.url, a.fields, { data: 'l' });
     expect(res.status).toBe(303);
@@ -138,7 +130,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('${filename} in the key is the uploaded file name', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'uploads/${filename}' });
     expect(fields.key).toBe('uploads/${filename}');
     const res = await post(url, fields, { data: 'named', name: 'photo 1.jpg' });
@@ -148,7 +140,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('stores Content-Type, the standard headers, metadata and the storage class from the form', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({
       Bucket: b,
       Key: 'meta.txt',
@@ -173,7 +165,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a starts-with condition allows what starts with its prefix and nothing else', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'img', Conditions: [['starts-with', '$Content-Type', 'image/']] });
     const ok = await post(url, { ...fields, 'Content-Type': 'image/png' }, { data: 'png' });
     expect(ok.status).toBe(204);
@@ -186,7 +178,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('an exact condition on the key fails for another key', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'only-this' });
     const res = await post(url, { ...fields, key: 'something-else' }, { data: 'x' });
     expect(res.status).toBe(403);
@@ -195,7 +187,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('content-length-range: too large is EntityTooLarge, nothing stored, the previous object intact', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'sized', Body: 'previous' }));
     const { url, fields } = await presign({ Bucket: b, Key: 'sized', Conditions: [['content-length-range', 2, 10]] });
     const big = await post(url, fields, { data: 'x'.repeat(11) });
@@ -217,7 +209,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a larger file than the range streams in and is refused without being stored', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'huge', Conditions: [['content-length-range', 0, 1024]] });
     const res = await post(url, fields, { data: Buffer.alloc(3 * 1024 * 1024, 7) });
     expect(res.code).toBe('EntityTooLarge');
@@ -227,7 +219,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a field the policy does not name is AccessDenied (Extra input fields); x-ignore-* fields are free', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'extra' });
     const res = await post(url, { ...fields, 'x-amz-meta-sneaky': 'yes' }, { data: 'x' });
     expect(res.status).toBe(403);
@@ -238,7 +230,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('every field the operation reads must be named by the policy: injected storage class, Object Lock, Content-Type and metadata fields store nothing', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'injected' });
     const stage = vi.spyOn(ts.ctx.blobs, 'stage');
     try {
@@ -266,7 +258,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('fields after the file are ignored', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'after' });
     const res = await post(url, fields, { data: 'before' }, [['x-amz-meta-late', 'ignored'], ['key', 'other-key']]);
     expect(res.status).toBe(204);
@@ -276,7 +268,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('an expired policy is AccessDenied (Policy expired)', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'late', Expires: 60 });
     ts.now.offsetMs = 2 * 60 * 1000;
     try {
@@ -291,7 +283,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a tampered signature or policy is SignatureDoesNotMatch', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'tamper' });
     const sig = fields['X-Amz-Signature']!;
     const flipped = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
@@ -308,7 +300,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('an unknown access key is InvalidAccessKeyId', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const stranger = ts.client({ credentials: { accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'nobody-secret' } });
     const { url, fields } = await presign({ Bucket: b, Key: 'x' }, stranger);
     const res = await post(url, fields, { data: 'x' });
@@ -317,7 +309,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a valid form of another user is authorized like PutObject (AccessDenied on a bucket it does not own)', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     ts.ctx.users.create('post-alice', 'AKIAPOSTALICE0000001', 'post-alice-secret-000000');
     const alice = ts.client({ credentials: { accessKeyId: 'AKIAPOSTALICE0000001', secretAccessKey: 'post-alice-secret-000000' } });
     const { url, fields } = await presign({ Bucket: b, Key: 'alice' }, alice);
@@ -336,7 +328,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   });
 
   it('a checksum field is verified; a wrong Content-MD5 is BadDigest', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const data = 'checked';
     const sha = createHash('sha256').update(data).digest('base64');
     const a = await presign({ Bucket: b, Key: 'sum', Fields: { 'x-amz-checksum-sha256': sha } });
@@ -355,7 +347,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
     Buffer.from(JSON.stringify({ expiration, conditions })).toString('base64');
 
   it('a SigV2 form signed by hand (base64 HMAC-SHA1 of the policy) uploads', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const policy = policyOf([{ bucket: b }, ['starts-with', '$key', 'v2/'], ['eq', '$content-type', 'text/plain'], ['content-length-range', 0, 100]]);
     const signature = createHmac('sha1', SECRET_KEY).update(policy).digest('base64');
     const form = { key: 'v2/${filename}', AWSAccessKeyId: ACCESS_KEY, policy, signature, 'Content-Type': 'text/plain' };
@@ -370,7 +362,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('an unsigned form is anonymous: AccessDenied, nothing stored', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const res = await post(`${ts.url}/${b}`, { key: 'anon' }, { data: 'x' });
     expect(res.status).toBe(403);
     expect(res.code).toBe('AccessDenied');
@@ -378,7 +370,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('an unsigned form is anonymous whatever policy it carries: AccessDenied, nothing stored', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const policy = policyOf([{ bucket: b }, ['starts-with', '$key', ''], ['starts-with', '$x-amz-meta-note', '']]);
     const res = await post(`${ts.url}/${b}`, { key: 'anon-policy', policy, 'x-amz-meta-note': 'hi' }, { data: 'x' });
     expect([res.status, res.code, res.message]).toEqual([403, 'AccessDenied', 'Access Denied']);
@@ -386,7 +378,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('a signed form without a file is InvalidArgument; without a key too', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'nofile' });
     const res = await post(url, fields);
     expect(res.status).toBe(400);
@@ -399,14 +391,14 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('a file before the signature fields leaves them unread', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'order' });
     const res = await post(url, [['key', 'order']], { data: 'x' }, Object.entries(fields));
     expect(res.code).toBe('AccessDenied');
   });
 
   it('fields before the file past 64 KiB are MaxPostPreDataLengthExceededError', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'big-fields' });
     const res = await post(url, { ...fields, 'x-ignore-padding': 'p'.repeat(65 * 1024) }, { data: 'x' });
     expect(res.status).toBe(400);
@@ -418,7 +410,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('a malformed multipart body is MalformedPOSTRequest', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const noBoundary = await request(`${ts.url}/${b}`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
     expect(noBoundary.statusCode).toBe(400);
     expect(await noBoundary.body.text()).toContain('<Code>MalformedPOSTRequest</Code>');
@@ -432,7 +424,7 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
   });
 
   it('a truncated file part of a signed form stores nothing', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'cut' });
     let body = '';
     for (const [k, v] of Object.entries(fields)) body += `--B0undary\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;

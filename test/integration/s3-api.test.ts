@@ -16,7 +16,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -25,6 +24,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest, Sha256, type RawOptions } from '../helpers/signing.js';
+import { body, md5, newBucket, s3Error } from '../helpers/s3.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -35,32 +35,9 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException & { Code?: string; $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e as never;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
-
-const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
-
-async function body(out: { Body?: unknown }): Promise<Buffer> {
-  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-let n = 0;
-async function newBucket(client = s3): Promise<string> {
-  const name = `test-bucket-${Date.now().toString(36)}-${n++}`;
-  await client.send(new CreateBucketCommand({ Bucket: name }));
-  return name;
-}
-
 describe('buckets', () => {
   it('CreateBucket, HeadBucket (region header), GetBucketLocation, ListBuckets, DeleteBucket', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'test-bucket' });
     const head = await s3.send(new HeadBucketCommand({ Bucket: b }));
     expect(head.BucketRegion).toBe('us-east-1');
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: b }));
@@ -80,7 +57,7 @@ describe('buckets', () => {
   });
 
   it('BucketAlreadyOwnedByYou for your own, BucketAlreadyExists for another user', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'test-bucket' });
     const own = await s3Error(s3.send(new CreateBucketCommand({ Bucket: b })));
     expect(own.name).toBe('BucketAlreadyOwnedByYou');
     expect(own.$metadata.httpStatusCode).toBe(409);
@@ -89,7 +66,7 @@ describe('buckets', () => {
     const other = await s3Error(alice.send(new CreateBucketCommand({ Bucket: b })));
     expect(other.name).toBe('BucketAlreadyExists');
     // A user sees only its own buckets and may not touch others'.
-    const ab = await newBucket(alice);
+    const ab = await newBucket(alice, { prefix: 'test-bucket' });
     expect((await alice.send(new ListBucketsCommand({}))).Buckets?.map((x) => x.Name)).toEqual([ab]);
     const denied = await s3Error(alice.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x' })));
     expect(denied.name).toBe('AccessDenied');
@@ -105,7 +82,7 @@ describe('buckets', () => {
   });
 
   it('DeleteBucket of a non-empty bucket is BucketNotEmpty; of a missing one NoSuchBucket', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'test-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
     const e = await s3Error(s3.send(new DeleteBucketCommand({ Bucket: b })));
     expect(e.name).toBe('BucketNotEmpty');
@@ -119,7 +96,7 @@ describe('buckets', () => {
 describe('objects', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'test-bucket' });
   });
 
   it('PutObject stores standard headers, metadata and storage class; GetObject/HeadObject return them', async () => {
@@ -323,7 +300,7 @@ describe('objects', () => {
 
 describe('DeleteObjects', () => {
   it('deletes up to 1000 keys, reports each, quiet mode reports only errors', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'test-bucket' });
     const keys = Array.from({ length: 1000 }, (_, i) => `k/${i}`);
     await Promise.all(keys.slice(0, 20).map((k) => s3.send(new PutObjectCommand({ Bucket: b, Key: k, Body: k }))));
     const r = await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
@@ -341,8 +318,8 @@ describe('DeleteObjects', () => {
 
 describe('CopyObject', () => {
   it('same and cross bucket, COPY and REPLACE directives, CopyObjectResult', async () => {
-    const a = await newBucket();
-    const c = await newBucket();
+    const a = await newBucket(s3, { prefix: 'test-bucket' });
+    const c = await newBucket(s3, { prefix: 'test-bucket' });
     const put = await s3.send(new PutObjectCommand({ Bucket: a, Key: 'src', Body: 'copy me', ContentType: 'text/x-src', Metadata: { m: '1' } }));
     const cp = await s3.send(new CopyObjectCommand({ Bucket: c, Key: 'dst', CopySource: `/${a}/src` }));
     expect(cp.CopyObjectResult?.ETag).toBe(put.ETag);
@@ -354,7 +331,7 @@ describe('CopyObject', () => {
   });
 
   it('copy onto itself only with REPLACE', async () => {
-    const a = await newBucket();
+    const a = await newBucket(s3, { prefix: 'test-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: a, Key: 'self', Body: 'x', Metadata: { v: '1' } }));
     const e = await s3Error(s3.send(new CopyObjectCommand({ Bucket: a, Key: 'self', CopySource: `${a}/self` })));
     expect(e.name).toBe('InvalidRequest');
@@ -363,7 +340,7 @@ describe('CopyObject', () => {
   });
 
   it('copy-source conditionals → 412; missing source → NoSuchKey; versionId=null accepted', async () => {
-    const a = await newBucket();
+    const a = await newBucket(s3, { prefix: 'test-bucket' });
     const put = await s3.send(new PutObjectCommand({ Bucket: a, Key: 's', Body: 'x' }));
     const e = await s3Error(s3.send(new CopyObjectCommand({ Bucket: a, Key: 'd', CopySource: `${a}/s`, CopySourceIfMatch: '"other"' })));
     expect(e.$metadata.httpStatusCode).toBe(412);
@@ -380,7 +357,7 @@ describe('listings', () => {
   let b: string;
   const keys: string[] = [];
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'test-bucket' });
     for (const d of ['a', 'b', 'c']) for (let i = 0; i < 7; i++) keys.push(`${d}/${i}`);
     keys.push('a/deep/1', 'a/deep/2', 'top1', 'top2', 'é', 'z');
     await Promise.all(keys.map((k) => s3.send(new PutObjectCommand({ Bucket: b, Key: k, Body: k }))));
@@ -437,7 +414,7 @@ describe('listings', () => {
   });
 
   it('encoding-type=url encodes keys and prefixes', async () => {
-    const c = await newBucket();
+    const c = await newBucket(s3, { prefix: 'test-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: c, Key: 'dir one/a+b', Body: 'x' }));
     const r = await s3.send(new ListObjectsV2Command({ Bucket: c, Delimiter: '/', EncodingType: 'url' }));
     expect(r.CommonPrefixes?.[0]?.Prefix).toBe('dir+one/');
@@ -454,7 +431,7 @@ describe('listings', () => {
   });
 
   it('pages through 100,000 keys in bounded pages', async () => {
-    const big = await newBucket();
+    const big = await newBucket(s3, { prefix: 'test-bucket' });
     const bucket = ts.ctx.buckets.get(big)!;
     const insert = ts.ctx.db.prepare(
       "INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, blob_id, size, etag, last_modified, owner_id) VALUES (?, ?, 1, 'null', 1, '00000000000000000000000000000000', 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, 1)",
@@ -490,7 +467,7 @@ const raw = (method: string, path: string, opts: RawOptions = {}) => rawRequest(
 describe('authentication and errors', () => {
   let b: string;
   beforeAll(async () => {
-    b = await newBucket();
+    b = await newBucket(s3, { prefix: 'test-bucket' });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
   });
 
@@ -582,7 +559,7 @@ describe('authentication and errors', () => {
 
 describe('virtual-hosted style', () => {
   it('routes bucket.<domain> requests with the SDK in virtual-hosted mode', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'test-bucket' });
     const port = new URL(ts.url).port;
     const agent = new HttpAgent({
       keepAlive: true,

@@ -22,7 +22,6 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { request } from 'undici';
@@ -30,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/cli/signer.js';
 import { escapeXml } from '../../src/xml/xml.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { s3Error } from '../helpers/s3.js';
 
 /** One key per kind of character, each under its own prefix. */
 const KEYS: Record<string, string> = {
@@ -95,16 +95,6 @@ function expectCleanXml(bytes: Buffer, keys: readonly string[], what: string): s
 function keysIn(text: string, element = 'Key'): string[] {
   const re = new RegExp(`<${element}>([^<]*)</${element}>`, 'g');
   return [...text.matchAll(re)].map((m) => m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
-}
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
 }
 
 describe('keys from every Unicode plane', () => {

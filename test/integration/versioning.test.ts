@@ -3,11 +3,9 @@
  * SDK hides what is on the wire: delete-marker headers on errors, the
  * interleaved order of <Version> and <DeleteMarker> in ListObjectVersions).
  */
-import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -21,7 +19,6 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -29,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newVersionId } from '../../src/store/objects.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/signing.js';
+import { md5, newBucket, pool, s3Error, text } from '../helpers/s3.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -39,50 +37,9 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-type SdkError = S3ServiceException & { $metadata: { httpStatusCode?: number } };
-
-async function s3Error(p: Promise<unknown>): Promise<SdkError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return e as SdkError;
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
-
-async function text(out: { Body?: unknown }): Promise<string> {
-  return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).toString('utf8');
-}
-
-const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
-
-let n = 0;
-async function newBucket(versioning?: 'Enabled' | 'Suspended'): Promise<string> {
-  const name = `ver-${Date.now().toString(36)}-${n++}`;
-  await s3.send(new CreateBucketCommand({ Bucket: name }));
-  if (versioning) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: versioning } }));
-  return name;
-}
-
 async function put(bucket: string, key: string, body: string): Promise<string> {
   const out = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   return out.VersionId!;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 // ---------------------------------------------------------------- raw ListObjectVersions
@@ -186,7 +143,7 @@ const short = (it: Item) => (it.kind === 'Prefix' ? `P ${it.prefix}` : `${it.kin
 
 describe('PutBucketVersioning / GetBucketVersioning', () => {
   it('a new bucket has no Status; Enabled → Suspended → Enabled; never back to unversioned', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'ver' });
     const none = await s3.send(new GetBucketVersioningCommand({ Bucket: b }));
     expect(none.Status).toBeUndefined();
     const rawNone = await rawRequest(ts.url, 'GET', `/${b}?versioning`);
@@ -211,7 +168,7 @@ describe('PutBucketVersioning / GetBucketVersioning', () => {
   });
 
   it('MalformedXML for a body that is not XML, has the wrong root or no Status', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'ver' });
     for (const body of [
       'this is not xml',
       '<VersioningConfiguration><Status>Enabled</Status>',
@@ -244,7 +201,7 @@ describe('PutBucketVersioning / GetBucketVersioning', () => {
 
 describe('versioning Enabled', () => {
   it('every PutObject is a new version with a unique, time-ordered id; GET/HEAD by versionId address one version', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await put(b, 'doc', `body ${i}`));
     expect(new Set(ids).size).toBe(5);
@@ -270,7 +227,7 @@ describe('versioning Enabled', () => {
   });
 
   it('version ids keep growing when the clock steps back (and across restarts, from the key\'s newest id)', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v1 = await put(b, 'k', 'one');
     const saved = ts.now.offsetMs;
     try {
@@ -295,7 +252,7 @@ describe('versioning Enabled', () => {
   });
 
   it('NoSuchVersion for an unknown version id, InvalidArgument for a malformed one', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const id = await put(b, 'k', 'v');
     const other = id.slice(0, -1) + (id.endsWith('0') ? '1' : '0');
     const e = await s3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: other })));
@@ -313,7 +270,7 @@ describe('versioning Enabled', () => {
   });
 
   it('DeleteObject adds a delete marker; GET/HEAD are 404 NoSuchKey with x-amz-delete-marker; GET of the marker by id is 405', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v1 = await put(b, 'gone', 'one');
     const v2 = await put(b, 'gone', 'two');
     const del = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'gone' }));
@@ -360,7 +317,7 @@ describe('versioning Enabled', () => {
   });
 
   it('deleting a marker or a version by id removes it for good and the previous version becomes current', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v1 = await put(b, 'k', 'one');
     const v2 = await put(b, 'k', 'two');
     const marker = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }))).VersionId!;
@@ -412,7 +369,7 @@ describe('versioning Enabled', () => {
   });
 
   it('CopyObject creates a version; a source versionId copies that version; errors for markers and unknown versions', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const s1 = await put(b, 'src', 'source one');
     const s2 = await put(b, 'src', 'source two');
     const c1 = await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'dst', CopySource: `${b}/src?versionId=${s1}` }));
@@ -444,7 +401,7 @@ describe('versioning Enabled', () => {
   });
 
   it('ListObjects and ListObjectsV2 show only current versions; a prefix whose keys are all delete-marked leaves CommonPrefixes', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     await put(b, 'dir/a', 'a1');
     await put(b, 'dir/a', 'a2');
     await put(b, 'dir/b', 'b1');
@@ -485,7 +442,7 @@ describe('versioning Enabled', () => {
   });
 
   it('a multipart upload creates a version; the older one stays', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const before = await put(b, 'big', 'small first');
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'big' }));
     const p1 = Buffer.alloc(5 * 1024 * 1024, 'a');
@@ -533,7 +490,7 @@ describe('versioning Enabled', () => {
   });
 
   it('concurrent PUTs to one key: ListObjectVersions order is version-id order and the latest is what GET returns', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const byId = new Map<string, string>();
     // Bodies of very different sizes, so requests overtake each other between reading the
     // clock and committing.
@@ -563,7 +520,7 @@ describe('versioning Enabled', () => {
 
 describe('versioning Suspended and never enabled', () => {
   it('Suspended: writes replace the null version, older versions stay, versionId=null addresses it', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const a1 = await put(b, 'k', 'A1');
     const a2 = await put(b, 'k', 'A2');
     await s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Suspended' } }));
@@ -622,7 +579,7 @@ describe('versioning Suspended and never enabled', () => {
   });
 
   it('never enabled: no x-amz-version-id on writes, versionId=null works, DeleteObject removes the object', async () => {
-    const b = await newBucket();
+    const b = await newBucket(s3, { prefix: 'ver' });
     const p = await rawRequest(ts.url, 'PUT', `/${b}/k`, { body: 'plain' });
     expect(p.status).toBe(200);
     expect(p.headers['x-amz-version-id']).toBeUndefined();
@@ -646,7 +603,7 @@ describe('versioning Suspended and never enabled', () => {
 
 describe('DeleteObjects and DeleteBucket with versions', () => {
   it('DeleteObjects with version ids reports DeleteMarker and DeleteMarkerVersionId per key', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const x1 = await put(b, 'x', 'x1');
     const x2 = await put(b, 'x', 'x2');
     const y1 = await put(b, 'y', 'y1');
@@ -688,7 +645,7 @@ describe('DeleteObjects and DeleteBucket with versions', () => {
   });
 
   it('a bucket with versions or delete markers left is BucketNotEmpty until every version is deleted', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v = await put(b, 'k', 'v');
     const m = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }))).VersionId!;
     expect((await s3.send(new ListObjectsV2Command({ Bucket: b }))).KeyCount).toBe(0);
@@ -708,7 +665,7 @@ describe('DeleteObjects and DeleteBucket with versions', () => {
 
 describe('ListObjectVersions', () => {
   it('interleaves Version and DeleteMarker in key order, newest first; IsLatest; Owner on both', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const a1 = await put(b, 'a', 'a1');
     const am = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'a' }))).VersionId!;
     const a2 = await put(b, 'a', 'a2');
@@ -737,7 +694,7 @@ describe('ListObjectVersions', () => {
   });
 
   it('key-marker and version-id-marker resume strictly after that version; errors for bad markers and parameters', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const k1 = [await put(b, 'k1', '1'), await put(b, 'k1', '2'), await put(b, 'k1', '3')];
     const k2 = [await put(b, 'k2', '1')];
     // key-marker alone: after every version of that key.
@@ -780,7 +737,7 @@ describe('ListObjectVersions', () => {
   });
 
   it('a version-id-marker deleted since its page was read still resumes in place', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v = [await put(b, 'k', '1'), await put(b, 'k', '2'), await put(b, 'k', '3'), await put(b, 'k', '4')];
     const p1 = await listVersionsRaw(b, { 'max-keys': 2 });
     expect(p1.items.map(short)).toEqual([`V k ${v[3]} latest`, `V k ${v[2]}`]);
@@ -790,7 +747,7 @@ describe('ListObjectVersions', () => {
   });
 
   it('a walk that deletes each page before reading the next (boto3 object_versions.delete()) sees every version once and empties the bucket', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const written: string[] = [];
     const w = async (key: string, body: string) => written.push(`${key} ${await put(b, key, body)}`);
     for (let i = 0; i < 4; i++) await w('a', `a${i}`);
@@ -835,7 +792,7 @@ describe('ListObjectVersions', () => {
   });
 
   it('prefix, delimiter and encoding-type=url', async () => {
-    const b = await newBucket('Enabled');
+    const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const odd = 'dir/sp ace+plus ü&<>.txt';
     const o1 = await put(b, odd, 'odd');
     const s1 = await put(b, 'dir/sub/deep', 'deep');
@@ -886,7 +843,7 @@ describe('ListObjectVersions', () => {
 
     beforeAll(async () => {
       expect(keys.length).toBe(40);
-      b = await newBucket('Enabled');
+      b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
       // A deterministic, uneven number of writes per key, adding up to TOTAL.
       const counts = keys.map((_, i) => 20 + ((i * 53) % 71));
       let diff = TOTAL - counts.reduce((s, c) => s + c, 0);
