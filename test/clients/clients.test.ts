@@ -323,6 +323,23 @@ describe.skipIf(skip('aws'))('aws-cli (Debian awscli)', () => {
     expect(out2.CommonPrefixes ?? [], story(r2)).toEqual([]);
   }, STEP_MS);
 
+  it('s3api put-bucket-tagging / get-bucket-tagging / delete-bucket-tagging (PutBucketTagging, GetBucketTagging, DeleteBucketTagging)', async () => {
+    const none = await aws('s3api', 'get-bucket-tagging', '--bucket', bucket);
+    expect(none.code, story(none)).not.toBe(0);
+    expect(none.stderr, story(none)).toContain('NoSuchTagSet');
+    ok(await aws('s3api', 'put-bucket-tagging', '--bucket', bucket, '--tagging', 'TagSet=[{Key=project,Value=photos},{Key=owner,Value=ünïcødé 日本}]'));
+    const r = ok(await aws('s3api', 'get-bucket-tagging', '--bucket', bucket));
+    expect(json(r).TagSet, story(r)).toEqual([
+      { Key: 'project', Value: 'photos' },
+      { Key: 'owner', Value: 'ünïcødé 日本' },
+    ]);
+    const bad = await aws('s3api', 'put-bucket-tagging', '--bucket', bucket, '--tagging', 'TagSet=[{Key=aws:reserved,Value=x}]');
+    expect(bad.stderr, story(bad)).toContain('InvalidTag');
+    ok(await aws('s3api', 'delete-bucket-tagging', '--bucket', bucket));
+    const gone = await aws('s3api', 'get-bucket-tagging', '--bucket', bucket);
+    expect(gone.stderr, story(gone)).toContain('NoSuchTagSet');
+  }, STEP_MS);
+
   it('s3api copy-object copies the odd key (CopyObject with an encoded x-amz-copy-source)', async () => {
     const r = ok(await aws('s3api', 'copy-object', '--bucket', bucket, '--key', copyKey, '--copy-source', `${bucket}/${oddKey}`));
     expect(json(r).CopyObjectResult?.ETag, story(r)).toBe(`"${md5(small)}"`);
