@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { SignatureCaches } from './auth/sigv4.js';
 import { BucketService } from './core/buckets.js';
 import { IdentityService } from './core/identities.js';
 import { ObjectService } from './core/objects.js';
@@ -42,6 +43,7 @@ export interface AppContext extends PipelineContext {
   readonly services: Services;
   readonly dates: HttpDates;
   readonly ids: RequestIds;
+  readonly signatures: SignatureCaches;
   // The store, for the composition root, the background workers, the CLI and tests (never for operations).
   readonly db: Db;
   /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
@@ -75,6 +77,13 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   const uploads = new UploadsRepo(db, objects);
   const bucketConfigs = new BucketConfigsRepo(db);
   const garbage = new Garbage(db, blobs, objects, log, commits);
+  // In-memory caches hold what only this process changes; a commit by another connection (the CLI; later,
+  // other nodes) drops them all. The user repository notices, at most every 100 ms.
+  users.onExternalChange = () => {
+    objects.invalidate();
+    buckets.invalidate();
+    bucketConfigs.invalidate();
+  };
   const services: Services = {
     buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
     objects: new ObjectService(objects, blobs, commits, garbage, clock),
@@ -89,6 +98,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     services,
     dates: new HttpDates(),
     ids: new RequestIds(),
+    signatures: new SignatureCaches(),
     db,
     commits,
     users,

@@ -23,6 +23,7 @@ import {
   stringToSign,
   unsignedHeaders,
   type ParsedAuthorization,
+  type SignatureCaches,
 } from './sigv4.js';
 
 /** What authentication needs: the clock, the region, and who owns an access key. */
@@ -30,6 +31,8 @@ export interface AuthContext {
   readonly config: Config;
   readonly clock: () => number;
   readonly services: Pick<Services, 'identities'>;
+  /** Derived signing keys and parsed scopes remembered between requests. */
+  readonly signatures?: SignatureCaches;
 }
 
 export type AuthMethod = 'sigv4' | 'sigv4-query' | 'sigv2' | 'sigv2-query' | 'anonymous';
@@ -167,7 +170,7 @@ function verifySigV4(
   if (!a.signedHeaders.includes('host')) {
     throw new S3Error(query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', 'The host header must be signed.');
   }
-  const key = signingKey(secretKey, a.date, a.region, a.service);
+  const key = ctx.signatures ? ctx.signatures.signingKey(secretKey, a.date, a.region, a.service) : signingKey(secretKey, a.date, a.region, a.service);
   const pairs = target.pairs;
   const cq = canonicalQueryString(pairs, query ? 'X-Amz-Signature' : undefined);
   const ch = canonicalHeaderBlock(headers as Record<string, string | string[] | undefined>, a.signedHeaders);
@@ -222,7 +225,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
   // --- SigV4, Authorization header
   if (authz !== undefined && authz.startsWith('AWS4-')) {
     if (!authz.startsWith('AWS4-HMAC-SHA256 ')) throw new S3Error('AuthorizationHeaderMalformed', `Unsupported Authorization Type "${authz.split(' ')[0]}"`);
-    const a = parseAuthorizationHeader(authz);
+    const a = parseAuthorizationHeader(authz, ctx.signatures);
     checkScope(ctx, a, false);
     const rawDate = header(headers, 'x-amz-date') ?? header(headers, 'date');
     const date = rawDate ? (parseAmzDate(rawDate) ?? parseHttpDate(rawDate)) : undefined;
@@ -287,7 +290,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
 
   // --- SigV4, presigned query
   if (q.has('X-Amz-Algorithm') || q.has('X-Amz-Signature') || q.has('X-Amz-Credential')) {
-    const p = parsePresignedQuery(q);
+    const p = parsePresignedQuery(q, ctx.signatures);
     checkScope(ctx, p, true);
     if (p.securityToken !== undefined) throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
     const date = parseAmzDate(p.amzDate);

@@ -224,33 +224,52 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
-const SIGNING_KEY_CACHE_MAX = 256;
-/**
- * Derived keys by (secret, date, region, service); least recently used first.
- * Keys change at most daily per identity, so a small cache saves four HMACs
- * per request. The map holds secrets the process holds anyway.
- */
-const signingKeyCache = new Map<string, Buffer>();
-
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const cacheKey = `${date}\u0000${region}\u0000${service}\u0000${secret}`;
-  const hit = signingKeyCache.get(cacheKey);
-  if (hit) {
-    signingKeyCache.delete(cacheKey);
-    signingKeyCache.set(cacheKey, hit);
-    return hit;
-  }
   const kDate = hmac(`AWS4${secret}`, date);
   const kRegion = hmac(kDate, region);
   const kService = hmac(kRegion, service);
-  const key = hmac(kService, TERMINATOR);
-  if (signingKeyCache.size >= SIGNING_KEY_CACHE_MAX) {
-    const oldest = signingKeyCache.keys().next().value;
-    if (oldest !== undefined) signingKeyCache.delete(oldest);
+  return hmac(kService, TERMINATOR);
+}
+
+const SIGNING_KEY_CACHE_MAX = 256;
+
+/**
+ * What a verifier remembers between requests (one per server): derived
+ * signing keys by (secret, date, region, service), least recently used
+ * first (keys change at most daily per identity, so a small cache saves four
+ * HMACs per request; it holds secrets the process holds anyway), and parsed
+ * credential scopes (a client sends the same one all day).
+ */
+export class SignatureCaches {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly credentials = new Map<string, CredentialResult>();
+
+  signingKey(secret: string, date: string, region: string, service: string): Buffer {
+    const cacheKey = `${date}\u0000${region}\u0000${service}\u0000${secret}`;
+    const hit = this.keys.get(cacheKey);
+    if (hit) {
+      this.keys.delete(cacheKey);
+      this.keys.set(cacheKey, hit);
+      return hit;
+    }
+    const key = signingKey(secret, date, region, service);
+    if (this.keys.size >= SIGNING_KEY_CACHE_MAX) {
+      const oldest = this.keys.keys().next().value;
+      if (oldest !== undefined) this.keys.delete(oldest);
+    }
+    this.keys.set(cacheKey, key);
+    return key;
   }
-  signingKeyCache.set(cacheKey, key);
-  return key;
+
+  credential(cred: string): CredentialResult {
+    const hit = this.credentials.get(cred);
+    if (hit) return hit;
+    const r = parseCredential(cred);
+    if (this.credentials.size >= 256) this.credentials.clear();
+    this.credentials.set(cred, r);
+    return r;
+  }
 }
 
 /** Hex HMAC-SHA256 of `data` under a derived signing key. */
@@ -296,7 +315,7 @@ export interface ParsedPresigned extends ParsedAuthorization {
   securityToken?: string;
 }
 
-type CredentialResult =
+export type CredentialResult =
   | { ok: true; accessKey: string; date: string; region: string; service: string }
   | { ok: false; reason: string };
 
@@ -305,18 +324,6 @@ type CredentialResult =
  * before the last four parts (split from the right).
  */
 function parseCredential(cred: string): CredentialResult {
-  // A client sends the same credential scope all day: the parse is remembered.
-  const hit = credentialCache.get(cred);
-  if (hit) return hit;
-  const r = parseCredentialUncached(cred);
-  if (credentialCache.size >= 256) credentialCache.clear();
-  credentialCache.set(cred, r);
-  return r;
-}
-
-const credentialCache = new Map<string, CredentialResult>();
-
-function parseCredentialUncached(cred: string): CredentialResult {
   const malformed = 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
   const parts = cred.split('/');
   if (parts.length < 5) return { ok: false, reason: malformed };
@@ -354,7 +361,7 @@ function parseSignedHeaders(s: string): string[] | undefined {
  * by ',' with or without spaces, in any order). Anything malformed throws
  * S3Error('AuthorizationHeaderMalformed') with an AWS-style message.
  */
-export function parseAuthorizationHeader(value: string): ParsedAuthorization {
+export function parseAuthorizationHeader(value: string, caches?: SignatureCaches): ParsedAuthorization {
   const fail = (detail: string): never => {
     throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${detail}`);
   };
@@ -385,7 +392,7 @@ export function parseAuthorizationHeader(value: string): ParsedAuthorization {
   if (credential === undefined || signedHeadersRaw === undefined || signature === undefined) {
     return fail('the authorization header requires three components: Credential, SignedHeaders, and Signature.');
   }
-  const cred = parseCredential(credential);
+  const cred = caches ? caches.credential(credential) : parseCredential(credential);
   if (!cred.ok) return fail(cred.reason);
   const signedHeaders = parseSignedHeaders(signedHeadersRaw);
   if (!signedHeaders) return fail(`the authorization component "SignedHeaders=${signedHeadersRaw}" is malformed.`);
@@ -411,7 +418,7 @@ const PRESIGN_REQUIRED =
  * expiry against the clock, the region and 'host' being signed are the
  * verifier's business.
  */
-export function parsePresignedQuery(q: ReadonlyMap<string, string>): ParsedPresigned {
+export function parsePresignedQuery(q: ReadonlyMap<string, string>, caches?: SignatureCaches): ParsedPresigned {
   const fail = (message: string): never => {
     throw new S3Error('AuthorizationQueryParametersError', message);
   };
@@ -432,7 +439,7 @@ export function parsePresignedQuery(q: ReadonlyMap<string, string>): ParsedPresi
     return fail(PRESIGN_REQUIRED);
   }
   if (algorithm !== ALGORITHM) fail(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
-  const cred = parseCredential(credential);
+  const cred = caches ? caches.credential(credential) : parseCredential(credential);
   if (!cred.ok) return fail(`Error parsing the X-Amz-Credential parameter; ${cred.reason}`);
   if (parseAmzDate(amzDate) === undefined) {
     fail('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');

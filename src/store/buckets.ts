@@ -69,6 +69,11 @@ export class BucketsRepo {
    */
   private readonly cache = new Map<string, Bucket | null>();
 
+  /** Forgets every cached bucket (another process changed the database). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   get(name: string): Bucket | undefined {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit ?? undefined;

@@ -54,33 +54,38 @@ function recentKey(bucketId: number, key: string): string {
 
 const COUNTER_SPACE = 36 ** 4;
 const VERSION_ID_FORM = /^[0-9a-z]{22}$/;
-/** The (time, counter) of the last id this process issued: ids only grow, even when writes commit out of clock order. */
-let lastIssued = { time: 0, counter: 0 };
-
 /**
- * A unique, time-ordered version id (never 'null'): 10 base-36 digits of
- * milliseconds, a 4-digit counter, 8 random digits. Called inside the write
- * transaction, so ids grow in commit order; `floor` (the key's newest id)
- * keeps them growing across restarts and clock steps back.
+ * Version ids: unique and time-ordered (never 'null'): 10 base-36 digits of
+ * milliseconds, a 4-digit counter, 8 random digits. One issuer per store.
  */
-export function newVersionId(now: number, floor?: string): string {
-  let time = Math.max(now, lastIssued.time);
-  let counter = time === lastIssued.time ? lastIssued.counter + 1 : 0;
-  if (floor !== undefined && VERSION_ID_FORM.test(floor)) {
-    const ft = parseInt(floor.slice(0, 10), 36);
-    const fc = parseInt(floor.slice(10, 14), 36);
-    if (time < ft || (time === ft && counter <= fc)) {
-      time = ft;
-      counter = fc + 1;
+export class VersionIds {
+  /** The (time, counter) of the last id issued: ids only grow, even when writes commit out of clock order. */
+  private last = { time: 0, counter: 0 };
+
+  /**
+   * The next id. Called inside the write transaction, so ids grow in commit
+   * order; `floor` (the key's newest id) keeps them growing across restarts
+   * and clock steps back.
+   */
+  next(now: number, floor?: string): string {
+    let time = Math.max(now, this.last.time);
+    let counter = time === this.last.time ? this.last.counter + 1 : 0;
+    if (floor !== undefined && VERSION_ID_FORM.test(floor)) {
+      const ft = parseInt(floor.slice(0, 10), 36);
+      const fc = parseInt(floor.slice(10, 14), 36);
+      if (time < ft || (time === ft && counter <= fc)) {
+        time = ft;
+        counter = fc + 1;
+      }
     }
+    if (counter >= COUNTER_SPACE) {
+      time += 1;
+      counter = 0;
+    }
+    this.last = { time, counter };
+    const rnd = Math.floor(Math.random() * 36 ** 8);
+    return time.toString(36).padStart(10, '0') + counter.toString(36).padStart(4, '0') + rnd.toString(36).padStart(8, '0');
   }
-  if (counter >= COUNTER_SPACE) {
-    time += 1;
-    counter = 0;
-  }
-  lastIssued = { time, counter };
-  const rnd = Math.floor(Math.random() * 36 ** 8);
-  return time.toString(36).padStart(10, '0') + counter.toString(36).padStart(4, '0') + rnd.toString(36).padStart(8, '0');
 }
 
 /** One part of a multipart object: a blob holding bytes [offset, offset + size). */
@@ -208,6 +213,8 @@ export class ObjectsRepo {
   private readonly setRetentionStmt;
   private readonly setHoldStmt;
 
+  private readonly versionIds = new VersionIds();
+
   constructor(private readonly db: Db) {
     this.latestStmt = db.prepare<[number, Buffer], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1');
     this.byVersion = db.prepare<[number, Buffer, string], Row>('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?');
@@ -265,6 +272,11 @@ export class ObjectsRepo {
    */
   private readonly recent = new Map<string, ObjectRecord>();
 
+  /** Forgets every cached version (another process changed the database). */
+  invalidate(): void {
+    this.recent.clear();
+  }
+
   private forgetRecent(bucketId: number, key: string): void {
     this.recent.delete(recentKey(bucketId, key));
   }
@@ -321,7 +333,7 @@ export class ObjectsRepo {
   /** Inserts a new latest version (inside a transaction); the null version it replaces, if any, becomes garbage. */
   private addVersion(rec: ObjectRecord, keyBuf: Buffer, versioning: Versioning, latest: Row | undefined): { versionId: string; garbage: string[] } {
     const garbage: string[] = [];
-    const versionId = versioning === 'Enabled' ? newVersionId(rec.lastModified, this.newestId.get(rec.bucketId, keyBuf)?.v ?? undefined) : 'null';
+    const versionId = versioning === 'Enabled' ? this.versionIds.next(rec.lastModified, this.newestId.get(rec.bucketId, keyBuf)?.v ?? undefined) : 'null';
     if (versionId === 'null') {
       const old = this.byVersion.get(rec.bucketId, keyBuf, 'null');
       if (old) {

@@ -88,6 +88,8 @@ export class UsersRepo {
   private readonly keyCache = new Map<string, { user: User; secretKey: string } | null>();
   private lastDataVersion = -1;
   private lastCheck = -Infinity;
+  /** Called when another connection (the CLI, another process) committed: the other caches are dropped too. */
+  onExternalChange?: () => void;
 
   /** The user owning an access key, with the key's secret; undefined if unknown. */
   findByAccessKey(accessKey: string): { user: User; secretKey: string } | undefined {
@@ -98,6 +100,7 @@ export class UsersRepo {
       const v = this.dataVersion.get() as number;
       if (v !== this.lastDataVersion) {
         this.keyCache.clear();
+        if (this.lastDataVersion !== -1) this.onExternalChange?.();
         this.lastDataVersion = v;
       }
     }

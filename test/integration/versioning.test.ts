@@ -23,7 +23,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newVersionId } from '../../src/store/objects.js';
+import { VersionIds } from '../../src/store/objects.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../helpers/signing.js';
 import { md5, newBucket, pool, s3Error, text } from '../helpers/s3.js';
@@ -245,7 +245,7 @@ describe('versioning Enabled', () => {
     // (A floor just ahead of every id this process issued, so the floor decides.)
     const t = (Date.now() + 50).toString(36).padStart(10, '0');
     const floor = `${t}0005abcdefgh`;
-    const next = newVersionId(Date.now(), floor);
+    const next = new VersionIds().next(Date.now(), floor);
     expect(next > floor).toBe(true);
     expect(next.slice(0, 14)).toBe(`${t}0006`);
     expect(next).toMatch(/^[0-9a-z]{22}$/);
