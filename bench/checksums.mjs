@@ -54,15 +54,30 @@ async function loadCairn() {
 console.log(`node ${process.version}, ${TOTAL_MIB} MiB in 1 MiB chunks`);
 measure('CRC32 (node:zlib)', () => {
   let v = 0;
-  return { update: (c) => { v = zlibCrc32(c, v); }, digest: () => u32(v) };
+  return {
+    update: (c) => {
+      v = zlibCrc32(c, v);
+    },
+    digest: () => u32(v),
+  };
 });
 measure('CRC32 (@node-rs/crc32)', () => {
   let v = 0;
-  return { update: (c) => { v = rsCrc32(c, v); }, digest: () => u32(v) };
+  return {
+    update: (c) => {
+      v = rsCrc32(c, v);
+    },
+    digest: () => u32(v),
+  };
 });
 measure('CRC32C (@node-rs/crc32)', () => {
   let v = 0;
-  return { update: (c) => { v = rsCrc32c(c, v); }, digest: () => u32(v) };
+  return {
+    update: (c) => {
+      v = rsCrc32c(c, v);
+    },
+    digest: () => u32(v),
+  };
 });
 
 const cairn = await loadCairn();
@@ -81,7 +96,9 @@ if (cairn) {
   for (let i = 0; i < TOTAL_MIB; i++) h.update(POOL[i % POOL.length]);
   const digest = await h.digest();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(`${'CRC64NVME (@aws-sdk/crc64-nvme)'.padEnd(32)} ${(TOTAL_MIB / seconds).toFixed(0).padStart(7)} MiB/s   ${Buffer.from(digest).toString('hex').slice(0, 16)}`);
+  console.log(
+    `${'CRC64NVME (@aws-sdk/crc64-nvme)'.padEnd(32)} ${(TOTAL_MIB / seconds).toFixed(0).padStart(7)} MiB/s   ${Buffer.from(digest).toString('hex').slice(0, 16)}`,
+  );
 }
 measure('SHA1 (node:crypto)', nodeHash('sha1'));
 measure('SHA256 (node:crypto)', nodeHash('sha256'));

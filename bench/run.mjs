@@ -189,7 +189,13 @@ async function main() {
   };
   for (const w of workloads) {
     if (w === 'put') {
-      const r = await phase('put', concurrency, maxObjects, (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }), objSize);
+      const r = await phase(
+        'put',
+        concurrency,
+        maxObjects,
+        (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }),
+        objSize,
+      );
       written = Math.max(written, r.ops);
     } else if (w === 'get') {
       await ensureSmall();
@@ -205,14 +211,20 @@ async function main() {
       const lb = `${bucket}-list`;
       if (!results.some((r) => r.workload === 'list-setup')) {
         await call('PUT', `/${lb}`);
-        await phase('list-setup', concurrency, listKeys, (i) => call('PUT', `/${lb}/list/d${i % 100}/k${String(i).padStart(7, '0')}`, { body: '', headers: { 'content-length': '0' } }));
+        await phase('list-setup', concurrency, listKeys, (i) =>
+          call('PUT', `/${lb}/list/d${i % 100}/k${String(i).padStart(7, '0')}`, { body: '', headers: { 'content-length': '0' } }),
+        );
       }
       const delim = w === 'list-delim';
       let seen = 0;
       const r = await phase(w, concurrency, Infinity, async () => {
         let token;
         do {
-          const q = [['list-type', '2'], ['max-keys', '1000'], ['prefix', delim ? 'list/d1' : 'list/']];
+          const q = [
+            ['list-type', '2'],
+            ['max-keys', '1000'],
+            ['prefix', delim ? 'list/d1' : 'list/'],
+          ];
           if (delim) q.push(['delimiter', '/']);
           if (token) q.push(['continuation-token', token]);
           const res = await call('GET', `/${lb}`, { query: q, sink: 'text' });
@@ -222,24 +234,41 @@ async function main() {
       });
       r['keys/s'] = Math.round(seen / (r.ops / r['ops/s'] || 1));
     } else if (w === 'large-put') {
-      await phase('large-put', 1, 1, () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }), largeSize);
+      await phase(
+        'large-put',
+        1,
+        1,
+        () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }),
+        largeSize,
+      );
     } else if (w === 'large-put-parallel') {
       // `largeParallel` large PUTs at once (each its own key); MiB/s is their sum.
-      await phase('large-put-parallel', largeParallel, largeParallel, (i) => call('PUT', `/${bucket}/large/p${i}`, { body: generate(largeSize, `large${i}`), headers: { 'content-length': String(largeSize) } }), largeSize);
+      await phase(
+        'large-put-parallel',
+        largeParallel,
+        largeParallel,
+        (i) => call('PUT', `/${bucket}/large/p${i}`, { body: generate(largeSize, `large${i}`), headers: { 'content-length': String(largeSize) } }),
+        largeSize,
+      );
     } else if (w === 'mixed') {
       // Memory under load: one large PUT while `concurrency` clients PUT and GET small objects until it ends;
       // the row's RSS is the server's peak meanwhile.
       await ensureSmall();
       let largeDone = false;
       const t0 = performance.now();
-      const large = call('PUT', `/${bucket}/large/mixed`, { body: generate(largeSize, 'mixed'), headers: { 'content-length': String(largeSize) } }).finally(() => {
-        largeDone = true;
-      });
+      const large = call('PUT', `/${bucket}/large/mixed`, { body: generate(largeSize, 'mixed'), headers: { 'content-length': String(largeSize) } }).finally(
+        () => {
+          largeDone = true;
+        },
+      );
       const r = await phase(
         'mixed',
         concurrency,
         Infinity,
-        (i) => (i % 2 ? call('GET', `/${bucket}/obj/${i % written}`) : call('PUT', `/${bucket}/obj/${i % written}`, { body, headers: { 'content-length': String(objSize) } })),
+        (i) =>
+          i % 2
+            ? call('GET', `/${bucket}/obj/${i % written}`)
+            : call('PUT', `/${bucket}/obj/${i % written}`, { body, headers: { 'content-length': String(objSize) } }),
         objSize,
         () => largeDone,
       );
@@ -248,26 +277,39 @@ async function main() {
     } else if (w === 'large-get') {
       await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`), largeSize);
     } else if (w === 'multipart') {
-      await phase('multipart', 1, 1, async () => {
-        const init = await call('POST', `/${bucket}/mp/0`, { query: [['uploads', '']], sink: 'text' });
-        const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
-        const parts = Math.ceil(mpSize / partSize);
-        const etags = [];
-        let nextPart = 1;
-        await Promise.all(
-          Array.from({ length: mpParallel }, async () => {
-            while (nextPart <= parts) {
-              const pn = nextPart++;
-              const len = Math.min(partSize, mpSize - (pn - 1) * partSize);
-              const res = await call('PUT', `/${bucket}/mp/0`, { query: [['partNumber', String(pn)], ['uploadId', uploadId]], body: generate(len, `part${pn}`), headers: { 'content-length': String(len) } });
-              etags[pn] = res.headers.etag;
-            }
-          }),
-        );
-        const xml = `<CompleteMultipartUpload>${etags.map((e, i) => (e ? `<Part><PartNumber>${i}</PartNumber><ETag>${e}</ETag></Part>` : '')).join('')}</CompleteMultipartUpload>`;
-        const done = await call('POST', `/${bucket}/mp/0`, { query: [['uploadId', uploadId]], body: xml, sink: 'text' });
-        if (!done.text.includes('<ETag>')) throw new Error(`complete failed: ${done.text}`);
-      }, mpSize);
+      await phase(
+        'multipart',
+        1,
+        1,
+        async () => {
+          const init = await call('POST', `/${bucket}/mp/0`, { query: [['uploads', '']], sink: 'text' });
+          const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
+          const parts = Math.ceil(mpSize / partSize);
+          const etags = [];
+          let nextPart = 1;
+          await Promise.all(
+            Array.from({ length: mpParallel }, async () => {
+              while (nextPart <= parts) {
+                const pn = nextPart++;
+                const len = Math.min(partSize, mpSize - (pn - 1) * partSize);
+                const res = await call('PUT', `/${bucket}/mp/0`, {
+                  query: [
+                    ['partNumber', String(pn)],
+                    ['uploadId', uploadId],
+                  ],
+                  body: generate(len, `part${pn}`),
+                  headers: { 'content-length': String(len) },
+                });
+                etags[pn] = res.headers.etag;
+              }
+            }),
+          );
+          const xml = `<CompleteMultipartUpload>${etags.map((e, i) => (e ? `<Part><PartNumber>${i}</PartNumber><ETag>${e}</ETag></Part>` : '')).join('')}</CompleteMultipartUpload>`;
+          const done = await call('POST', `/${bucket}/mp/0`, { query: [['uploadId', uploadId]], body: xml, sink: 'text' });
+          if (!done.text.includes('<ETag>')) throw new Error(`complete failed: ${done.text}`);
+        },
+        mpSize,
+      );
     } else {
       throw new Error(`unknown workload ${w}`);
     }

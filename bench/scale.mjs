@@ -81,7 +81,7 @@ for (const n of sizes) {
     "INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, blob_id, size, etag, last_modified, owner_id) VALUES (?, ?, 1, 'null', 1, ?, 0, 'd41d8cd98f00b204e9800998ecf8427e', ?, 1)",
   );
   const now = Date.now();
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const batch = Math.min(50_000, n - done);
     ctx.db.transaction(() => {
       for (let i = done; i < done + batch; i++) insert.run(bucket.id, Buffer.from(`data/d${i % 100}/k${String(i).padStart(8, '0')}`), blobId, now);
@@ -95,7 +95,15 @@ for (const n of sizes) {
 
   const port = 21000 + Math.floor(Math.random() * 2000);
   const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
-    env: { ...process.env, CAIRN_HOST: '127.0.0.1', CAIRN_PORT: String(port), CAIRN_DATA_DIR: dataDir, CAIRN_ACCESS_KEY: AK, CAIRN_SECRET_KEY: SK, CAIRN_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      CAIRN_HOST: '127.0.0.1',
+      CAIRN_PORT: String(port),
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_ACCESS_KEY: AK,
+      CAIRN_SECRET_KEY: SK,
+      CAIRN_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const startT = performance.now();
@@ -107,8 +115,21 @@ for (const n of sizes) {
   const startS = ((performance.now() - startT) / 1000).toFixed(1);
   const ep = `http://127.0.0.1:${port}`;
   const mid = `data/d50/k${String(Math.floor(n / 2)).padStart(8, '0')}`;
-  const list = await timed(4, () => call(ep, 'GET', '/scale', [['list-type', '2'], ['max-keys', '1000'], ['start-after', mid]]));
-  const listDelim = await timed(4, () => call(ep, 'GET', '/scale', [['list-type', '2'], ['max-keys', '1000'], ['prefix', 'data/'], ['delimiter', '/']]));
+  const list = await timed(4, () =>
+    call(ep, 'GET', '/scale', [
+      ['list-type', '2'],
+      ['max-keys', '1000'],
+      ['start-after', mid],
+    ]),
+  );
+  const listDelim = await timed(4, () =>
+    call(ep, 'GET', '/scale', [
+      ['list-type', '2'],
+      ['max-keys', '1000'],
+      ['prefix', 'data/'],
+      ['delimiter', '/'],
+    ]),
+  );
   const head = await timed(8, (i) => {
     const j = (i * 7919) % n;
     return call(ep, 'HEAD', `/scale/data/d${j % 100}/k${String(j).padStart(8, '0')}`);

@@ -90,4 +90,3 @@ export function buildApp(ctx: PipelineContext): FastifyInstance {
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'], url: '/*', handler });
   return app;
 }
-

@@ -129,7 +129,8 @@ function admin(args: string[]): void {
       const ak = flag(rest, '--access-key');
       const target = rest[0]?.replace(/^s3:\/\//, '');
       const slash = target?.indexOf('/') ?? -1;
-      if (!target || rest.length !== 1 || slash <= 0 || slash === target.length - 1) fail('usage: cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]');
+      if (!target || rest.length !== 1 || slash <= 0 || slash === target.length - 1)
+        fail('usage: cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]');
       if (!['GET', 'PUT', 'HEAD', 'DELETE'].includes(method)) fail('--method must be GET, PUT, HEAD or DELETE');
       if (!Number.isInteger(expires) || expires < 1 || expires > 604800) fail('--expires must be 1 to 604800 seconds');
       let cred: { accessKey: string; secretKey: string } | undefined;
@@ -143,7 +144,9 @@ function admin(args: string[]): void {
       }
       if (!cred) fail(ak ? `no access key ${ak}` : 'no root access key: start the server once, or pass --access-key');
       const base = presignBase(config);
-      process.stderr.write(`cairn: URL on ${base.url} (${base.source}${base.source === 'CAIRN_PUBLIC_URL' ? '' : '; set CAIRN_PUBLIC_URL to choose another'})\n`);
+      process.stderr.write(
+        `cairn: URL on ${base.url} (${base.source}${base.source === 'CAIRN_PUBLIC_URL' ? '' : '; set CAIRN_PUBLIC_URL to choose another'})\n`,
+      );
       out(
         presignUrl({
           baseUrl: base.url,

@@ -45,7 +45,9 @@ export function ensureRoot(ctx: AppContext, print: (line: string) => void): void
     const older = root ? ctx.users.keys(root.id).filter((k) => k.accessKey !== accessKey) : [];
     if (older.length > 0) {
       const list = older.map((k) => k.accessKey).join(', ');
-      print(`  root's older access key${older.length > 1 ? 's' : ''} ${list} ${older.length > 1 ? 'are' : 'is'} still valid: CAIRN_ACCESS_KEY adds a key, it replaces none.`);
+      print(
+        `  root's older access key${older.length > 1 ? 's' : ''} ${list} ${older.length > 1 ? 'are' : 'is'} still valid: CAIRN_ACCESS_KEY adds a key, it replaces none.`,
+      );
       print(`  To revoke: ${older.map((k) => `\`cairn key delete ${k.accessKey}\``).join(', ')}`);
     }
     return;
@@ -57,7 +59,9 @@ export function ensureRoot(ctx: AppContext, print: (line: string) => void): void
       return;
     }
     print(`Cairn root access key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => k.accessKey).join(', ')}`);
-    print(`  The secret was printed at the first start only. Lost it? \`cairn key create root\` prints a new key pair; then revoke the old one with \`cairn key delete ${keys[0]!.accessKey}\`.`);
+    print(
+      `  The secret was printed at the first start only. Lost it? \`cairn key create root\` prints a new key pair; then revoke the old one with \`cairn key delete ${keys[0]!.accessKey}\`.`,
+    );
     return;
   }
   const ak = generateAccessKey();
@@ -90,7 +94,14 @@ export function listeningUrls(
     const expanded = a.address === '0.0.0.0' ? ipv4 : a.address === '::' ? [...ipv4, ...ipv6] : [a.address];
     for (const host of expanded.length > 0 ? expanded : [a.address === '::' ? '::1' : '127.0.0.1']) hosts.push({ host, port: a.port });
   }
-  const urls = [...new Set(hosts.filter((h) => isLoopback(h.host)).concat(hosts.filter((h) => !isLoopback(h.host))).map((h) => `http://${hostInUrl(h.host)}:${h.port}`))];
+  const urls = [
+    ...new Set(
+      hosts
+        .filter((h) => isLoopback(h.host))
+        .concat(hosts.filter((h) => !isLoopback(h.host)))
+        .map((h) => `http://${hostInUrl(h.host)}:${h.port}`),
+    ),
+  ];
   return urls;
 }
 

@@ -83,11 +83,18 @@ function checkSkew(ctx: AuthContext, requestDate: Date, raw: string): void {
 function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean): void {
   const err = query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed';
   if (a.service !== 's3') {
-    throw new S3Error(err, `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "s3".`);
+    throw new S3Error(
+      err,
+      `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "s3".`,
+    );
   }
   const region = ctx.config.region;
   if (a.region !== region && region !== 'us-east-1') {
-    throw new S3Error(err, `The authorization ${query ? 'query parameters are' : 'header is'} malformed; the region '${a.region}' is wrong; expecting '${region}'`, { Region: region });
+    throw new S3Error(
+      err,
+      `The authorization ${query ? 'query parameters are' : 'header is'} malformed; the region '${a.region}' is wrong; expecting '${region}'`,
+      { Region: region },
+    );
   }
 }
 
@@ -110,7 +117,10 @@ function uriCandidates(target: Target): string[] {
 }
 
 function mismatch(accessKey: string, sts: string, provided: string, creq: string): S3Error {
-  const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  const hex = (s: string) =>
+    Buffer.from(s, 'utf8')
+      .toString('hex')
+      .replace(/(..)(?!$)/g, '$1 ');
   return new S3Error('SignatureDoesNotMatch', undefined, {
     AWSAccessKeyId: accessKey,
     StringToSign: sts,
@@ -219,7 +229,10 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
     .filter((s) => s !== '');
 
   if (authz !== undefined && (q.has('X-Amz-Signature') || q.has('Signature'))) {
-    throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+    throw new S3Error(
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    );
   }
 
   // --- SigV4, Authorization header
@@ -236,13 +249,20 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
     }
     checkSkew(ctx, date, rawDate);
     const payloadHash = header(headers, 'x-amz-content-sha256');
-    if (payloadHash === undefined) throw new S3Error('MissingSecurityHeader', 'Missing required header for this request: x-amz-content-sha256', { MissingHeaderName: 'x-amz-content-sha256' });
+    if (payloadHash === undefined)
+      throw new S3Error('MissingSecurityHeader', 'Missing required header for this request: x-amz-content-sha256', {
+        MissingHeaderName: 'x-amz-content-sha256',
+      });
     if (payloadHash !== 'UNSIGNED-PAYLOAD' && !HEX64.test(payloadHash) && !STREAMING.has(payloadHash)) {
       if (payloadHash.startsWith('STREAMING-')) throw new S3Error('NotImplemented', `x-amz-content-sha256 ${payloadHash} is not supported`);
-      throw new S3Error('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.', {
-        ArgumentName: 'x-amz-content-sha256',
-        ArgumentValue: payloadHash,
-      });
+      throw new S3Error(
+        'InvalidArgument',
+        'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.',
+        {
+          ArgumentName: 'x-amz-content-sha256',
+          ArgumentValue: payloadHash,
+        },
+      );
     }
     const { user, key, signature } = verifySigV4(ctx, method, target, headers, a, amzDate, payloadHash, false);
     const principal = { user, accessKey: a.accessKey };
@@ -292,10 +312,12 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
   if (q.has('X-Amz-Algorithm') || q.has('X-Amz-Signature') || q.has('X-Amz-Credential')) {
     const p = parsePresignedQuery(q, ctx.signatures);
     checkScope(ctx, p, true);
-    if (p.securityToken !== undefined) throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
+    if (p.securityToken !== undefined)
+      throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
     const date = parseAmzDate(p.amzDate);
-    if (!date) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
-    if (p.amzDate.slice(0, 8) !== p.date) throw new S3Error('AuthorizationQueryParametersError', 'Invalid credential date. Date is not the same as X-Amz-Date.');
+    if (!date) throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    if (p.amzDate.slice(0, 8) !== p.date)
+      throw new S3Error('AuthorizationQueryParametersError', 'Invalid credential date. Date is not the same as X-Amz-Date.');
     const now = ctx.clock();
     if (date.getTime() - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
     if (now > date.getTime() + p.expires * 1000) {
@@ -330,7 +352,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       ({ accessKey, signature: provided } = parseV2Authorization(authz));
       const amz = header(headers, 'x-amz-date');
       const d = amz ?? header(headers, 'date');
-      const parsed = d ? parseHttpDate(d) ?? parseAmzDate(d) : undefined;
+      const parsed = d ? (parseHttpDate(d) ?? parseAmzDate(d)) : undefined;
       if (!d || !parsed) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
       checkSkew(ctx, parsed, d);
       dateField = amz !== undefined ? '' : d;
@@ -338,9 +360,13 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       accessKey = q.get('AWSAccessKeyId')!;
       provided = q.get('Signature')!;
       const expires = q.get('Expires') ?? '';
-      if (!/^\d+$/.test(expires)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+      if (!/^\d+$/.test(expires))
+        throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
       if (ctx.clock() > Number(expires) * 1000) {
-        throw new S3Error('AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(ctx.clock()).toISOString() });
+        throw new S3Error('AccessDenied', 'Request has expired', {
+          Expires: new Date(Number(expires) * 1000).toISOString(),
+          ServerTime: new Date(ctx.clock()).toISOString(),
+        });
       }
       dateField = expires;
     }
@@ -382,5 +408,8 @@ function parseHttpDate(s: string): Date | undefined {
 }
 
 function toAmzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

@@ -300,9 +300,7 @@ export class ChunkedDecoder extends Transform {
     // Final (zero-length) chunk.
     if (this.signed) this.checkChunkSignature(EMPTY_SHA256);
     if (this.decodedContentLength !== undefined && this.total !== this.decodedContentLength) {
-      throw incomplete(
-        `The decoded body has ${this.total} bytes; x-amz-decoded-content-length is ${this.decodedContentLength}.`,
-      );
+      throw incomplete(`The decoded body has ${this.total} bytes; x-amz-decoded-content-length is ${this.decodedContentLength}.`);
     }
     this.state = this.trailer ? TRAILER : END_CR;
   }
@@ -406,9 +404,7 @@ export class ChunkedDecoder extends Transform {
         this.finishTrailers(true);
         return;
       case HEADER:
-        throw incomplete(
-          this.lineLen > 0 ? 'The body ended inside a chunk header.' : 'The body ended before the final zero-length chunk.',
-        );
+        throw incomplete(this.lineLen > 0 ? 'The body ended inside a chunk header.' : 'The body ended before the final zero-length chunk.');
       case DATA:
         throw incomplete(`The body ended ${this.remaining} bytes before the end of a chunk.`);
       default:

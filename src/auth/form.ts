@@ -17,11 +17,18 @@ export function formPrincipal(ctx: AuthContext, values: ReadonlyMap<string, stri
   }
   if (sig.version === 4) {
     if (sig.service !== 's3') {
-      throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; incorrect service "${sig.service}". This endpoint belongs to "s3".`);
+      throw new S3Error(
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; incorrect service "${sig.service}". This endpoint belongs to "s3".`,
+      );
     }
     const region = ctx.config.region;
     if (sig.region !== region && region !== 'us-east-1') {
-      throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the region '${sig.region}' is wrong; expecting '${region}'`, { Region: region });
+      throw new S3Error(
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; the region '${sig.region}' is wrong; expecting '${region}'`,
+        { Region: region },
+      );
     }
   }
   const found = ctx.services.identities.byAccessKey(sig.accessKey);

@@ -217,7 +217,10 @@ export function readPostSignature(values: ReadonlyMap<string, string>): PostSign
     const credential = values.get('x-amz-credential')!;
     const parts = credential.split('/');
     const malformed = () =>
-      new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/${TERMINATOR}".`);
+      new S3Error(
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/${TERMINATOR}".`,
+      );
     if (parts.length < 5) throw malformed();
     const terminator = parts[parts.length - 1]!;
     const service = parts[parts.length - 2]!;
@@ -226,11 +229,17 @@ export function readPostSignature(values: ReadonlyMap<string, string>): PostSign
     const accessKey = parts.slice(0, parts.length - 4).join('/');
     if (accessKey === '' || region === '' || service === '' || !/^\d{8}$/.test(date)) throw malformed();
     if (terminator !== TERMINATOR) {
-      throw new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; incorrect terminal "${terminator}". This endpoint uses "${TERMINATOR}".`);
+      throw new S3Error(
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; incorrect terminal "${terminator}". This endpoint uses "${TERMINATOR}".`,
+      );
     }
     const amzDate = values.get('x-amz-date')!;
     if (!parseAmzDate(amzDate)) {
-      throw new S3Error('InvalidArgument', 'x-amz-date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"', { ArgumentName: 'x-amz-date', ArgumentValue: amzDate });
+      throw new S3Error('InvalidArgument', "x-amz-date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", {
+        ArgumentName: 'x-amz-date',
+        ArgumentValue: amzDate,
+      });
     }
     return { version: 4, accessKey, date, region, service, amzDate, signature: values.get('x-amz-signature')!, policy };
   }

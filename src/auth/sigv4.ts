@@ -98,10 +98,7 @@ function canonicalHeaderValue(v: string): string {
  * than once) is joined with ','. A signed header that is absent gives
  * 'name:' (the signature will then not match, as on AWS).
  */
-export function canonicalHeaderBlock(
-  headers: Record<string, string | string[] | undefined>,
-  signedHeaders: string[],
-): string {
+export function canonicalHeaderBlock(headers: Record<string, string | string[] | undefined>, signedHeaders: string[]): string {
   let lower: Map<string, string | string[] | undefined> | undefined;
   let out = '';
   for (const name of signedHeaders) {
@@ -152,10 +149,7 @@ export function mustBeSigned(name: string): boolean {
  * IncomingHttpHeaders (names lower-case, in arrival order). This runs on
  * every signed request: when every header is signed it allocates nothing.
  */
-export function unsignedHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  signedHeaders: readonly string[],
-): string[] | undefined {
+export function unsignedHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, signedHeaders: readonly string[]): string[] | undefined {
   let out: string[] | undefined;
   for (const name in headers) {
     if (!mustBeSigned(name) || headers[name] === undefined || signedHeaders.includes(name)) continue;
@@ -190,12 +184,7 @@ export function stringToSign(amzDate: string, scope: string, canonicalRequestTex
 }
 
 /** String to sign of one aws-chunked chunk (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]). */
-export function chunkStringToSign(
-  amzDate: string,
-  scope: string,
-  previousSignature: string,
-  chunkDataSha256Hex: string,
-): string {
+export function chunkStringToSign(amzDate: string, scope: string, previousSignature: string, chunkDataSha256Hex: string): string {
   return `${ALGORITHM}-PAYLOAD\n${amzDate}\n${scope}\n${previousSignature}\n${EMPTY_SHA256}\n${chunkDataSha256Hex}`;
 }
 
@@ -204,12 +193,7 @@ export function chunkStringToSign(
  * body. `trailerSha256Hex` is the SHA-256 of the trailing header lines, each
  * as 'name:value\n' (e.g. 'x-amz-checksum-crc32c:sOO8/Q==\n').
  */
-export function trailerStringToSign(
-  amzDate: string,
-  scope: string,
-  previousSignature: string,
-  trailerSha256Hex: string,
-): string {
+export function trailerStringToSign(amzDate: string, scope: string, previousSignature: string, trailerSha256Hex: string): string {
   return `${ALGORITHM}-TRAILER\n${amzDate}\n${scope}\n${previousSignature}\n${trailerSha256Hex}`;
 }
 
@@ -315,9 +299,7 @@ export interface ParsedPresigned extends ParsedAuthorization {
   securityToken?: string;
 }
 
-export type CredentialResult =
-  | { ok: true; accessKey: string; date: string; region: string; service: string }
-  | { ok: false; reason: string };
+export type CredentialResult = { ok: true; accessKey: string; date: string; region: string; service: string } | { ok: false; reason: string };
 
 /**
  * 'AKID/YYYYMMDD/region/service/aws4_request'. The access key is everything
@@ -442,7 +424,7 @@ export function parsePresignedQuery(q: ReadonlyMap<string, string>, caches?: Sig
   const cred = caches ? caches.credential(credential) : parseCredential(credential);
   if (!cred.ok) return fail(`Error parsing the X-Amz-Credential parameter; ${cred.reason}`);
   if (parseAmzDate(amzDate) === undefined) {
-    fail('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    fail("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   }
   if (amzDate.slice(0, 8) !== cred.date) {
     fail(
@@ -486,5 +468,8 @@ export function parseAmzDate(s: string): Date | undefined {
 
 /** Date -> '20130524T000000Z'. */
 export function formatAmzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

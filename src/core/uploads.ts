@@ -74,7 +74,10 @@ function objectChecksum(algo: ChecksumAlgorithm, type: ChecksumType, parts: Part
   if (parts.some((p) => !p.checksum)) return undefined;
   if (type === 'FULL_OBJECT') {
     if (algo === 'SHA1' || algo === 'SHA256') return undefined;
-    return combineBase64(algo, parts.map((p) => ({ checksum: p.checksum!, size: p.size })));
+    return combineBase64(
+      algo,
+      parts.map((p) => ({ checksum: p.checksum!, size: p.size })),
+    );
   }
   const h = createHasher(algo);
   for (const p of parts) h.update(Buffer.from(p.checksum!, 'base64'));
@@ -177,9 +180,13 @@ export class UploadService {
           }
           const chosen = this.choose(upload, parts, requested, c.uploadId);
           const size = chosen.reduce((s, p) => s + p.size, 0);
-          if (size > c.maxObjectSize) throw new DomainError('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(c.maxObjectSize) });
+          if (size > c.maxObjectSize)
+            throw new DomainError('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(c.maxObjectSize) });
           if (c.objectSize !== undefined && c.objectSize !== size) {
-            throw new DomainError('InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${c.objectSize} does not match what was computed: ${size}`);
+            throw new DomainError(
+              'InvalidRequest',
+              `The provided 'x-amz-mp-object-size' header value ${c.objectSize} does not match what was computed: ${size}`,
+            );
           }
           const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')));
           const etag = `${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`;

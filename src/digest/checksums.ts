@@ -37,9 +37,7 @@ export const CHECKSUM_LENGTH: Record<ChecksumAlgorithm, number> = {
 };
 
 const BY_UPPER = new Map<string, ChecksumAlgorithm>(CHECKSUM_ALGORITHMS.map((a) => [a, a]));
-const BY_HEADER = new Map<string, ChecksumAlgorithm>(
-  CHECKSUM_ALGORITHMS.map((a) => [CHECKSUM_HEADER[a], a]),
-);
+const BY_HEADER = new Map<string, ChecksumAlgorithm>(CHECKSUM_ALGORITHMS.map((a) => [CHECKSUM_HEADER[a], a]));
 
 /** 'crc32c' / 'CRC32C' -> 'CRC32C'; anything else -> undefined. */
 export function parseChecksumAlgorithm(s: string | undefined): ChecksumAlgorithm | undefined {
@@ -144,14 +142,24 @@ class Crc64NvmeHasher implements Hasher {
         const b = h ^ w[k + 1]!;
         const c = w[k + 2]!;
         const e = w[k + 3]!;
-        const j15 = 3840 + (a & 255), j14 = 3584 + ((a >>> 8) & 255), j13 = 3328 + ((a >>> 16) & 255), j12 = 3072 + (a >>> 24);
-        const j11 = 2816 + (b & 255), j10 = 2560 + ((b >>> 8) & 255), j9 = 2304 + ((b >>> 16) & 255), j8 = 2048 + (b >>> 24);
-        const j7 = 1792 + (c & 255), j6 = 1536 + ((c >>> 8) & 255), j5 = 1280 + ((c >>> 16) & 255), j4 = 1024 + (c >>> 24);
-        const j3 = 768 + (e & 255), j2 = 512 + ((e >>> 8) & 255), j1 = 256 + ((e >>> 16) & 255), j0 = e >>> 24;
-        l = L[j15]! ^ L[j14]! ^ L[j13]! ^ L[j12]! ^ L[j11]! ^ L[j10]! ^ L[j9]! ^ L[j8]! ^
-          L[j7]! ^ L[j6]! ^ L[j5]! ^ L[j4]! ^ L[j3]! ^ L[j2]! ^ L[j1]! ^ L[j0]!;
-        h = H[j15]! ^ H[j14]! ^ H[j13]! ^ H[j12]! ^ H[j11]! ^ H[j10]! ^ H[j9]! ^ H[j8]! ^
-          H[j7]! ^ H[j6]! ^ H[j5]! ^ H[j4]! ^ H[j3]! ^ H[j2]! ^ H[j1]! ^ H[j0]!;
+        const j15 = 3840 + (a & 255),
+          j14 = 3584 + ((a >>> 8) & 255),
+          j13 = 3328 + ((a >>> 16) & 255),
+          j12 = 3072 + (a >>> 24);
+        const j11 = 2816 + (b & 255),
+          j10 = 2560 + ((b >>> 8) & 255),
+          j9 = 2304 + ((b >>> 16) & 255),
+          j8 = 2048 + (b >>> 24);
+        const j7 = 1792 + (c & 255),
+          j6 = 1536 + ((c >>> 8) & 255),
+          j5 = 1280 + ((c >>> 16) & 255),
+          j4 = 1024 + (c >>> 24);
+        const j3 = 768 + (e & 255),
+          j2 = 512 + ((e >>> 8) & 255),
+          j1 = 256 + ((e >>> 16) & 255),
+          j0 = e >>> 24;
+        l = L[j15]! ^ L[j14]! ^ L[j13]! ^ L[j12]! ^ L[j11]! ^ L[j10]! ^ L[j9]! ^ L[j8]! ^ L[j7]! ^ L[j6]! ^ L[j5]! ^ L[j4]! ^ L[j3]! ^ L[j2]! ^ L[j1]! ^ L[j0]!;
+        h = H[j15]! ^ H[j14]! ^ H[j13]! ^ H[j12]! ^ H[j11]! ^ H[j10]! ^ H[j9]! ^ H[j8]! ^ H[j7]! ^ H[j6]! ^ H[j5]! ^ H[j4]! ^ H[j3]! ^ H[j2]! ^ H[j1]! ^ H[j0]!;
       }
       i += words * 4;
     }

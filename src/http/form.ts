@@ -125,4 +125,3 @@ export function formValues(fields: ReadonlyArray<readonly [string, string]>): Ma
   }
   return m;
 }
-

@@ -64,7 +64,11 @@ export function decodeEncodedWords(v: string): string {
     if (!encoding) return word;
     let bytes: Buffer;
     if (enc.toUpperCase() === 'B') bytes = Buffer.from(text, 'base64');
-    else bytes = Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    else
+      bytes = Buffer.from(
+        text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      );
     return bytes.toString(encoding);
   });
   return out;

@@ -91,7 +91,12 @@ function bodyOpener(auth: Authenticated, raw: IncomingMessage, res: ServerRespon
  * Receives a form upload's fields (before its file), authenticates the form
  * by its signed policy and judges the policy; what PostObject then reads.
  */
-async function formOf(ctx: PipelineContext, target: Target, body: Readable, headers: IncomingMessage['headers']): Promise<{ form: FormUpload; received: ReceivedForm; principal?: Principal }> {
+async function formOf(
+  ctx: PipelineContext,
+  target: Target,
+  body: Readable,
+  headers: IncomingMessage['headers'],
+): Promise<{ form: FormUpload; received: ReceivedForm; principal?: Principal }> {
   const received = await receiveForm(headers, body);
   try {
     const values = formValues(received.fields);
@@ -105,7 +110,8 @@ async function formOf(ctx: PipelineContext, target: Target, body: Readable, head
     }
     values.set('key', rawKey.replaceAll('${filename}', received.file?.filename ?? ''));
     const lengthRange = checkFormPolicy(ctx, received.fields, values, target.bucket ?? '');
-    if (!received.file) throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.', { ArgumentName: 'file', ArgumentValue: '0' });
+    if (!received.file)
+      throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.', { ArgumentName: 'file', ArgumentValue: '0' });
     return {
       received,
       principal,
@@ -170,7 +176,8 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     const spec = op.body;
     if (spec.kind === 'document') {
       const body = await readDocument(openBody(), spec.max);
-      if (spec.integrity !== 'none' && (body.length > 0 || !spec.optional)) verifyDocument(raw.headers, auth.trailerNames, auth.trailers, body, spec.integrity === 'required');
+      if (spec.integrity !== 'none' && (body.length > 0 || !spec.optional))
+        verifyDocument(raw.headers, auth.trailerNames, auth.trailers, body, spec.integrity === 'required');
       document = body;
     } else if (spec.kind === 'form') {
       const f = await formOf(ctx, target, openBody(), raw.headers);
@@ -185,9 +192,12 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       target,
       headers: raw.headers,
       principal,
-      body: spec.kind === 'stream' ? openBody : () => {
-        throw new Error(`${name} does not stream its body`);
-      },
+      body:
+        spec.kind === 'stream'
+          ? openBody
+          : () => {
+              throw new Error(`${name} does not stream its body`);
+            },
       trailers: spec.kind === 'form' ? () => NO_TRAILERS : auth.trailers,
       contentLength: auth.contentLength,
       trailerNames: spec.kind === 'form' ? [] : auth.trailerNames,

@@ -63,4 +63,3 @@ function decodeComponent(s: string, plusAsSpace: boolean): string {
     throw new S3Error('InvalidURI');
   }
 }
-

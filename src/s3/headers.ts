@@ -236,12 +236,16 @@ export function lockRequestOf(h: IncomingHttpHeaders): LockRequest | undefined {
     out.mode = lockModeOf(modeH, 'x-amz-object-lock-mode');
     const t = Date.parse(untilH);
     if (Number.isNaN(t)) {
-      throw new S3Error('InvalidArgument', 'The retain until date must be provided in ISO 8601 format', { ArgumentName: 'x-amz-object-lock-retain-until-date', ArgumentValue: untilH });
+      throw new S3Error('InvalidArgument', 'The retain until date must be provided in ISO 8601 format', {
+        ArgumentName: 'x-amz-object-lock-retain-until-date',
+        ArgumentValue: untilH,
+      });
     }
     out.until = t;
   }
   if (holdH !== undefined) {
-    if (holdH !== 'ON' && holdH !== 'OFF') throw new S3Error('InvalidArgument', 'Legal Hold must be either of ON or OFF', { ArgumentName: 'x-amz-object-lock-legal-hold', ArgumentValue: holdH });
+    if (holdH !== 'ON' && holdH !== 'OFF')
+      throw new S3Error('InvalidArgument', 'Legal Hold must be either of ON or OFF', { ArgumentName: 'x-amz-object-lock-legal-hold', ArgumentValue: holdH });
     out.legalHold = holdH === 'ON';
   }
   return out;

@@ -124,11 +124,18 @@ export function verifyIntegrity(plan: IntegrityPlan, staged: { md5?: Buffer; che
  * Operations AWS marks as requiring an integrity header accept Content-MD5
  * or any x-amz-checksum-* header; whichever is sent is verified.
  */
-export function verifyDocument(h: IncomingHttpHeaders, trailerNames: readonly string[], trailers: () => ReadonlyMap<string, string>, body: Buffer, required: boolean): void {
+export function verifyDocument(
+  h: IncomingHttpHeaders,
+  trailerNames: readonly string[],
+  trailers: () => ReadonlyMap<string, string>,
+  body: Buffer,
+  required: boolean,
+): void {
   checkChecksumNames(h, trailerNames);
   const md5 = header(h, 'content-md5');
   const algos = CHECKSUM_ALGORITHMS.filter((a) => h[CHECKSUM_HEADER[a]] !== undefined);
-  if (algos.length + trailerNames.length > 1) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (algos.length + trailerNames.length > 1)
+    throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   const trailerSum = trailerNames[0];
   if (required && md5 === undefined && algos.length === 0 && trailerSum === undefined) {
     throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*');
@@ -162,4 +169,3 @@ function checksumOf(a: ChecksumAlgorithm, body: Buffer): Buffer {
   h.update(body);
   return h.digest();
 }
-

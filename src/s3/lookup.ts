@@ -32,12 +32,17 @@ export function lookupObject(ctx: OpContext, bucket: Bucket, key: string, versio
     const v = objects.version(bucket, key, versionId);
     if (!v) throw new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
     if (v.deleteMarker) {
-      throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'DeleteMarker' }, {
-        'x-amz-delete-marker': 'true',
-        'x-amz-version-id': v.versionId!,
-        'last-modified': new Date(v.lastModified).toUTCString(),
-        allow: 'DELETE',
-      });
+      throw new S3Error(
+        'MethodNotAllowed',
+        undefined,
+        { Method: method, ResourceType: 'DeleteMarker' },
+        {
+          'x-amz-delete-marker': 'true',
+          'x-amz-version-id': v.versionId!,
+          'last-modified': new Date(v.lastModified).toUTCString(),
+          allow: 'DELETE',
+        },
+      );
     }
     return v;
   }
@@ -51,7 +56,11 @@ export function lookupObject(ctx: OpContext, bucket: Bucket, key: string, versio
 export function lookupLockTarget(ctx: OpContext, bucket: Bucket, key: string, versionId: string | undefined, method: string): ObjectRecord {
   const objects = ctx.services.objects;
   const v = versionId !== undefined ? objects.version(bucket, key, versionId) : objects.latest(bucket, key);
-  if (!v) throw new S3Error(versionId !== undefined ? 'NoSuchVersion' : 'NoSuchKey', undefined, { Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) });
+  if (!v)
+    throw new S3Error(versionId !== undefined ? 'NoSuchVersion' : 'NoSuchKey', undefined, {
+      Key: key,
+      ...(versionId !== undefined ? { VersionId: versionId } : {}),
+    });
   if (v.deleteMarker) throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'DeleteMarker' }, { 'x-amz-delete-marker': 'true' });
   return v;
 }

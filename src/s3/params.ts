@@ -52,7 +52,8 @@ export function partNumberOf(q: Query): number | undefined {
 /** A required part number (UploadPart, UploadPartCopy). */
 export function requirePartNumber(q: Query): number {
   const n = partNumberOf(q);
-  if (n === undefined) throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: '' });
+  if (n === undefined)
+    throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: '' });
   return n;
 }
 
@@ -64,7 +65,8 @@ export function uploadIdOf(q: Query): string {
 /** A non-negative integer parameter (query or header value), capped at `max`; `dflt` when absent. */
 export function boundedInt(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v.trim())) throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: v });
+  if (!/^\d+$/.test(v.trim()))
+    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: v });
   return Math.min(Number(v.trim()), max);
 }
 
@@ -102,7 +104,8 @@ export function encodeContinuationToken(last: string): string {
 
 export function decodeContinuationToken(t: string): string {
   const s = Buffer.from(t, 'base64url').toString('utf8');
-  if (t === '' || !s.startsWith('1:')) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+  if (t === '' || !s.startsWith('1:'))
+    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
   return s.slice(2);
 }
 
@@ -130,7 +133,10 @@ export function copySourceOf(h: IncomingHttpHeaders): CopySource {
   const decoded = decodePath(raw);
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) {
-    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: v });
+    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: v,
+    });
   }
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId: versionIdOf(versionId, 'x-amz-copy-source') };
 }

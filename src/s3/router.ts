@@ -411,10 +411,7 @@ const OBJECT_ROUTES: Partial<Record<SubResource, Routes>> = {
 
 const WGOR = 'WriteGetObjectResponse';
 
-function firstHeader(
-  headers: DispatchInput['headers'],
-  name: string,
-): string | undefined {
+function firstHeader(headers: DispatchInput['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -457,11 +454,7 @@ export function dispatch(input: DispatchInput): OperationName | undefined {
   return key === undefined ? bucketLevel(method, sub, input) : objectLevel(method, sub, input);
 }
 
-function bucketLevel(
-  method: string,
-  sub: SubResource | undefined,
-  { query, headers }: DispatchInput,
-): OperationName | undefined {
+function bucketLevel(method: string, sub: SubResource | undefined, { query, headers }: DispatchInput): OperationName | undefined {
   if (sub === undefined) {
     switch (method) {
       case 'GET':
@@ -487,11 +480,7 @@ function bucketLevel(
   return BUCKET_ROUTES[sub]?.[method as Method];
 }
 
-function objectLevel(
-  method: string,
-  sub: SubResource | undefined,
-  { query, headers }: DispatchInput,
-): OperationName | undefined {
+function objectLevel(method: string, sub: SubResource | undefined, { query, headers }: DispatchInput): OperationName | undefined {
   const copy = headers['x-amz-copy-source'] !== undefined;
   if (sub === 'uploadId') {
     switch (method) {

@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { constants, openSync, closeSync, fsyncSync, fsync, open as openCb, read as readCb, writev as writevCb, fdatasync as fdatasyncCb, fchmod as fchmodCb, type ReadStream } from 'node:fs';
+import {
+  constants,
+  openSync,
+  closeSync,
+  fsyncSync,
+  fsync,
+  open as openCb,
+  read as readCb,
+  writev as writevCb,
+  fdatasync as fdatasyncCb,
+  fchmod as fchmodCb,
+  type ReadStream,
+} from 'node:fs';
 import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';

@@ -92,12 +92,14 @@ export class BucketsRepo {
   /** Creates a bucket; if the name is taken, returns the existing bucket with created=false. Object Lock turns versioning on. */
   create(name: string, ownerId: number, region: string, now: number, objectLock = false): { bucket: Bucket; created: boolean } {
     this.cache.clear();
-    return this.db.transaction(() => {
-      const existing = this.byName.get(name);
-      if (existing) return { bucket: toBucket(existing), created: false };
-      this.insert.run(name, ownerId, region, now, objectLock ? 'Enabled' : null, objectLock ? 1 : 0);
-      return { bucket: toBucket(this.byName.get(name)!), created: true };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const existing = this.byName.get(name);
+        if (existing) return { bucket: toBucket(existing), created: false };
+        this.insert.run(name, ownerId, region, now, objectLock ? 'Enabled' : null, objectLock ? 1 : 0);
+        return { bucket: toBucket(this.byName.get(name)!), created: true };
+      })
+      .immediate();
   }
 
   setVersioning(id: number, status: 'Enabled' | 'Suspended'): void {
@@ -117,10 +119,12 @@ export class BucketsRepo {
    */
   delete(id: number, beforeDelete?: () => void): 'deleted' | 'not-empty' | 'missing' {
     this.cache.clear();
-    return this.db.transaction(() => {
-      if (this.anyObject.get(id)) return 'not-empty' as const;
-      beforeDelete?.();
-      return this.del.run(id).changes > 0 ? ('deleted' as const) : ('missing' as const);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.anyObject.get(id)) return 'not-empty' as const;
+        beforeDelete?.();
+        return this.del.run(id).changes > 0 ? ('deleted' as const) : ('missing' as const);
+      })
+      .immediate();
   }
 }

@@ -221,7 +221,9 @@ export class ObjectsRepo {
     this.newerSeq = db.prepare<[number, Buffer, string], { s: number | null }>(
       "SELECT min(seq) AS s FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null' AND version_id > ?",
     );
-    this.newestId = db.prepare<[number, Buffer], { v: string | null }>("SELECT max(version_id) AS v FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null'");
+    this.newestId = db.prepare<[number, Buffer], { v: string | null }>(
+      "SELECT max(version_id) AS v FROM objects WHERE bucket_id = ? AND key = ? AND version_id <> 'null'",
+    );
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
          headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold)
@@ -240,7 +242,10 @@ export class ObjectsRepo {
     this.scanBounded = db.prepare<[number, Buffer, Buffer, number], ListRow>(
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND key < ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
     );
-    this.versionsScan = db.prepare<[number, Buffer, Buffer, Buffer, Buffer, number, number], ListRow & { seq: number; version_id: string; is_latest: number; delete_marker: number }>(
+    this.versionsScan = db.prepare<
+      [number, Buffer, Buffer, Buffer, Buffer, number, number],
+      ListRow & { seq: number; version_id: string; is_latest: number; delete_marker: number }
+    >(
       `SELECT ${LIST_COLUMNS}, seq, version_id, is_latest, delete_marker FROM objects
        WHERE bucket_id = ? AND key >= ? AND key < ? AND (key > ? OR (key = ? AND seq < ?))
        ORDER BY key, seq DESC LIMIT ?`,
@@ -377,14 +382,16 @@ export class ObjectsRepo {
    * caller can unlink it at once); enabled buckets keep every version.
    */
   put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void, versioning?: Versioning): { replacedBlobId?: string; versionId: string } {
-    return this.db.transaction(() => {
-      this.forgetRecent(rec.bucketId, rec.key);
-      const keyBuf = Buffer.from(rec.key, 'utf8');
-      const latest = this.latestStmt.get(rec.bucketId, keyBuf);
-      if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
-      const { versionId, garbage } = this.addVersion(rec, keyBuf, versioning, latest);
-      return { replacedBlobId: garbage[0], versionId };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.forgetRecent(rec.bucketId, rec.key);
+        const keyBuf = Buffer.from(rec.key, 'utf8');
+        const latest = this.latestStmt.get(rec.bucketId, keyBuf);
+        if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
+        const { versionId, garbage } = this.addVersion(rec, keyBuf, versioning, latest);
+        return { replacedBlobId: garbage[0], versionId };
+      })
+      .immediate();
   }
 
   /**
@@ -393,34 +400,36 @@ export class ObjectsRepo {
    * version is removed and a null delete marker becomes the latest.
    */
   delete(bucketId: number, key: string, now: number, versioning?: Versioning, ownerId = 0): { deletedBlobId?: string; deleteMarkerVersionId?: string } {
-    return this.db.transaction(() => {
-      this.forgetRecent(bucketId, key);
-      const keyBuf = Buffer.from(key, 'utf8');
-      if (versioning === undefined) {
-        // Versioning never enabled: the null version is the key's only row, so nothing is left to promote.
-        const old = this.byVersion.get(bucketId, keyBuf, 'null');
-        if (!old) return {};
-        this.delRow.run(bucketId, keyBuf, old.seq);
-        if (old.blob_id) this.addGarbage.run(old.blob_id, now);
-        return { deletedBlobId: old.blob_id ?? undefined };
-      }
-      const latest = this.latestStmt.get(bucketId, keyBuf);
-      const marker: ObjectRecord = {
-        bucketId,
-        key,
-        blobId: '',
-        size: 0,
-        etag: '',
-        lastModified: now,
-        ownerId,
-        storageClass: 'STANDARD',
-        headers: {},
-        meta: [],
-        deleteMarker: true,
-      };
-      const { versionId, garbage } = this.addVersion(marker, keyBuf, versioning, latest);
-      return { deletedBlobId: garbage[0], deleteMarkerVersionId: versionId };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.forgetRecent(bucketId, key);
+        const keyBuf = Buffer.from(key, 'utf8');
+        if (versioning === undefined) {
+          // Versioning never enabled: the null version is the key's only row, so nothing is left to promote.
+          const old = this.byVersion.get(bucketId, keyBuf, 'null');
+          if (!old) return {};
+          this.delRow.run(bucketId, keyBuf, old.seq);
+          if (old.blob_id) this.addGarbage.run(old.blob_id, now);
+          return { deletedBlobId: old.blob_id ?? undefined };
+        }
+        const latest = this.latestStmt.get(bucketId, keyBuf);
+        const marker: ObjectRecord = {
+          bucketId,
+          key,
+          blobId: '',
+          size: 0,
+          etag: '',
+          lastModified: now,
+          ownerId,
+          storageClass: 'STANDARD',
+          headers: {},
+          meta: [],
+          deleteMarker: true,
+        };
+        const { versionId, garbage } = this.addVersion(marker, keyBuf, versioning, latest);
+        return { deletedBlobId: garbage[0], deleteMarkerVersionId: versionId };
+      })
+      .immediate();
   }
 
   /**
@@ -428,18 +437,26 @@ export class ObjectsRepo {
    * `guard` may throw to refuse (Object Lock). `found` is false when there is
    * no such version.
    */
-  deleteVersion(bucketId: number, key: string, versionId: string, now: number, guard?: VersionGuard): { found: boolean; deletedBlobId?: string; wasDeleteMarker?: boolean } {
-    return this.db.transaction(() => {
-      this.forgetRecent(bucketId, key);
-      const keyBuf = Buffer.from(key, 'utf8');
-      const row = this.byVersion.get(bucketId, keyBuf, versionId);
-      if (!row) return { found: false };
-      guard?.(toRecord(row));
-      this.delRow.run(bucketId, keyBuf, row.seq);
-      if (row.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
-      if (row.blob_id) this.addGarbage.run(row.blob_id, now);
-      return { found: true, deletedBlobId: row.blob_id ?? undefined, wasDeleteMarker: row.delete_marker === 1 };
-    }).immediate();
+  deleteVersion(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    now: number,
+    guard?: VersionGuard,
+  ): { found: boolean; deletedBlobId?: string; wasDeleteMarker?: boolean } {
+    return this.db
+      .transaction(() => {
+        this.forgetRecent(bucketId, key);
+        const keyBuf = Buffer.from(key, 'utf8');
+        const row = this.byVersion.get(bucketId, keyBuf, versionId);
+        if (!row) return { found: false };
+        guard?.(toRecord(row));
+        this.delRow.run(bucketId, keyBuf, row.seq);
+        if (row.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
+        if (row.blob_id) this.addGarbage.run(row.blob_id, now);
+        return { found: true, deletedBlobId: row.blob_id ?? undefined, wasDeleteMarker: row.delete_marker === 1 };
+      })
+      .immediate();
   }
 
   /** Sets or clears a version's retention. */

@@ -177,17 +177,19 @@ export class UploadsRepo {
    * else the replaced blob id, now garbage.
    */
   putPart(uploadId: string, p: Part): { replacedBlobId?: string } | 'no-upload' {
-    return this.db.transaction(() => {
-      const u = this.byId.get(uploadId);
-      if (!u || u.state !== 'uploading') return 'no-upload' as const;
-      const old = this.partOf.get(uploadId, p.partNumber);
-      this.upsertPart.run(uploadId, p.partNumber, p.blobId, p.size, p.etag, p.lastModified, p.checksum ?? null);
-      if (old && old.blob_id !== p.blobId) {
-        this.addGarbage.run(old.blob_id, p.lastModified);
-        return { replacedBlobId: old.blob_id };
-      }
-      return {};
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const u = this.byId.get(uploadId);
+        if (!u || u.state !== 'uploading') return 'no-upload' as const;
+        const old = this.partOf.get(uploadId, p.partNumber);
+        this.upsertPart.run(uploadId, p.partNumber, p.blobId, p.size, p.etag, p.lastModified, p.checksum ?? null);
+        if (old && old.blob_id !== p.blobId) {
+          this.addGarbage.run(old.blob_id, p.lastModified);
+          return { replacedBlobId: old.blob_id };
+        }
+        return {};
+      })
+      .immediate();
   }
 
   /**
@@ -199,44 +201,52 @@ export class UploadsRepo {
    */
   complete(
     uploadId: string,
-    build: (upload: Upload, parts: Map<number, Part>, current: ObjectRecord | undefined) => { record: ObjectRecord; segments: Segment[]; result: (versionId: string) => string },
+    build: (
+      upload: Upload,
+      parts: Map<number, Part>,
+      current: ObjectRecord | undefined,
+    ) => { record: ObjectRecord; segments: Segment[]; result: (versionId: string) => string },
     versioning?: Versioning,
   ): { garbage: string[]; record: ObjectRecord; versionId: string } | 'no-upload' {
-    return this.db.transaction(() => {
-      const row = this.byId.get(uploadId);
-      if (!row || row.state !== 'uploading') return 'no-upload' as const;
-      const upload = toUpload(row);
-      const parts = new Map(this.allParts.all(uploadId).map((r) => [r.part_number, toPart(r)]));
-      const current = this.objects.get(upload.bucketId, upload.key);
-      const { record, segments, result } = build(upload, parts, current);
-      const used = new Set(segments.map((s) => s.blobId));
-      const garbage: string[] = [];
-      for (const p of parts.values()) {
-        if (!used.has(p.blobId)) {
-          this.addGarbage.run(p.blobId, record.lastModified);
-          garbage.push(p.blobId);
+    return this.db
+      .transaction(() => {
+        const row = this.byId.get(uploadId);
+        if (!row || row.state !== 'uploading') return 'no-upload' as const;
+        const upload = toUpload(row);
+        const parts = new Map(this.allParts.all(uploadId).map((r) => [r.part_number, toPart(r)]));
+        const current = this.objects.get(upload.bucketId, upload.key);
+        const { record, segments, result } = build(upload, parts, current);
+        const used = new Set(segments.map((s) => s.blobId));
+        const garbage: string[] = [];
+        for (const p of parts.values()) {
+          if (!used.has(p.blobId)) {
+            this.addGarbage.run(p.blobId, record.lastModified);
+            garbage.push(p.blobId);
+          }
         }
-      }
-      this.objects.addSegments(record.blobId, segments);
-      this.deleteParts.run(uploadId);
-      const { replacedBlobId, versionId } = this.objects.put(record, undefined, versioning);
-      if (replacedBlobId) garbage.push(replacedBlobId);
-      this.setState.run('complete', result(versionId), record.lastModified, uploadId);
-      return { garbage, record, versionId };
-    }).immediate();
+        this.objects.addSegments(record.blobId, segments);
+        this.deleteParts.run(uploadId);
+        const { replacedBlobId, versionId } = this.objects.put(record, undefined, versioning);
+        if (replacedBlobId) garbage.push(replacedBlobId);
+        this.setState.run('complete', result(versionId), record.lastModified, uploadId);
+        return { garbage, record, versionId };
+      })
+      .immediate();
   }
 
   /** Aborts an open upload: its parts become garbage. Returns their blob ids, or 'no-upload'. */
   abort(uploadId: string, now: number): string[] | 'no-upload' {
-    return this.db.transaction(() => {
-      const row = this.byId.get(uploadId);
-      if (!row || row.state !== 'uploading') return 'no-upload' as const;
-      const blobs = this.allParts.all(uploadId).map((p) => p.blob_id);
-      for (const b of blobs) this.addGarbage.run(b, now);
-      this.deleteParts.run(uploadId);
-      this.setState.run('aborted', null, now, uploadId);
-      return blobs;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.byId.get(uploadId);
+        if (!row || row.state !== 'uploading') return 'no-upload' as const;
+        const blobs = this.allParts.all(uploadId).map((p) => p.blob_id);
+        for (const b of blobs) this.addGarbage.run(b, now);
+        this.deleteParts.run(uploadId);
+        this.setState.run('aborted', null, now, uploadId);
+        return blobs;
+      })
+      .immediate();
   }
 
   /** Aborts every open upload of a bucket and forgets them all (inside the bucket deletion's transaction). */

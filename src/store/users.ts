@@ -139,24 +139,30 @@ export class UsersRepo {
   /** Creates a user with one access key; returns undefined if the name or key is taken. */
   create(name: string, accessKey: string, secretKey: string, isRoot = false): { user: User; key: AccessKey } | undefined {
     this.keyCache.clear();
-    return this.db.transaction(() => {
-      if (this.byName.get(name) || this.byAccessKey.get(accessKey)) return undefined;
-      const now = Date.now();
-      const canonicalId = createHash('sha256').update(`cairn-user:${name}:${now}:${randomBytes(8).toString('hex')}`).digest('hex');
-      const id = Number(this.insertUser.run(name, canonicalId, isRoot ? 1 : 0, now).lastInsertRowid);
-      this.insertKey.run(accessKey, secretKey, id, now);
-      return { user: this.get(id)!, key: { accessKey, secretKey, userId: id, createdAt: now } };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.byName.get(name) || this.byAccessKey.get(accessKey)) return undefined;
+        const now = Date.now();
+        const canonicalId = createHash('sha256')
+          .update(`cairn-user:${name}:${now}:${randomBytes(8).toString('hex')}`)
+          .digest('hex');
+        const id = Number(this.insertUser.run(name, canonicalId, isRoot ? 1 : 0, now).lastInsertRowid);
+        this.insertKey.run(accessKey, secretKey, id, now);
+        return { user: this.get(id)!, key: { accessKey, secretKey, userId: id, createdAt: now } };
+      })
+      .immediate();
   }
 
   /** Adds an access key to a user; false if the key id is taken. */
   addKey(userId: number, accessKey: string, secretKey: string): boolean {
     this.keyCache.clear();
-    return this.db.transaction(() => {
-      if (this.byAccessKey.get(accessKey)) return false;
-      this.insertKey.run(accessKey, secretKey, userId, Date.now());
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.byAccessKey.get(accessKey)) return false;
+        this.insertKey.run(accessKey, secretKey, userId, Date.now());
+        return true;
+      })
+      .immediate();
   }
 
   deleteKey(accessKey: string): boolean {
@@ -167,13 +173,15 @@ export class UsersRepo {
   /** Deletes a user and its keys. Refuses ('owns-buckets') while it owns buckets, and refuses the root user. */
   delete(name: string): 'deleted' | 'missing' | 'owns-buckets' | 'root' {
     this.keyCache.clear();
-    return this.db.transaction(() => {
-      const u = this.byName.get(name);
-      if (!u) return 'missing' as const;
-      if (u.is_root === 1) return 'root' as const;
-      if (this.bucketsOf.get(u.id)!.n > 0) return 'owns-buckets' as const;
-      this.delUser.run(u.id);
-      return 'deleted' as const;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const u = this.byName.get(name);
+        if (!u) return 'missing' as const;
+        if (u.is_root === 1) return 'root' as const;
+        if (this.bucketsOf.get(u.id)!.n > 0) return 'owns-buckets' as const;
+        this.delUser.run(u.id);
+        return 'deleted' as const;
+      })
+      .immediate();
   }
 }

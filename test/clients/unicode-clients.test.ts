@@ -123,7 +123,10 @@ async function expectNoOpenUploads(bucket: string): Promise<void> {
   const c = sdk();
   try {
     const u = await c.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-    expect((u.Uploads ?? []).map((x) => x.Key), proc.tail()).toEqual([]);
+    expect(
+      (u.Uploads ?? []).map((x) => x.Key),
+      proc.tail(),
+    ).toEqual([]);
   } finally {
     c.destroy();
   }
@@ -186,7 +189,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90
 const clip = (s: string, n = 6000) => (s.length > n ? `…${s.slice(-n)}` : s);
 
 function story(r: Ran, note = ''): string {
-  return [note, r.line, `exit: ${r.code}`, `stdout:\n${clip(r.stdout, 3000)}`, `stderr:\n${clip(r.stderr)}`, `server log (tail):\n${proc.tail()}`].filter(Boolean).join('\n');
+  return [note, r.line, `exit: ${r.code}`, `stdout:\n${clip(r.stdout, 3000)}`, `stderr:\n${clip(r.stderr)}`, `server log (tail):\n${proc.tail()}`]
+    .filter(Boolean)
+    .join('\n');
 }
 
 function ok(r: Ran, note = ''): Ran {
@@ -246,53 +251,80 @@ describe.skipIf(skip('aws'))('aws-cli (Debian awscli) with non-BMP names', () =>
 
   it('is installed', () => expectInstalled('aws'));
 
-  it('s3 cp of a 9 MiB file with an emoji in its name is a multipart upload that completes; nothing is left open', async () => {
-    ok(await aws('s3', 'mb', `s3://${bucket}`));
-    const mark = proc.requests.length;
-    const r = ok(await aws('s3', 'cp', join(dir, 'up', BIG), `s3://${bucket}/${BIG}`));
-    expect(r.stdout, story(r)).toContain('upload:');
-    const seen = await multipartOps(mark, BIG);
-    expect(seen, proc.tail()).toEqual({ parts: 2, completed: 1, failed: [] });
-    expect(await storedKeys(bucket)).toEqual([BIG]);
-    await expectNoOpenUploads(bucket);
-    ok(await aws('s3', 'cp', `s3://${bucket}/${BIG}`, join(dir, 'down', BIG)));
-    expectSameFile(join(dir, 'down', BIG), files.get(BIG)!, BIG);
-  }, STEP_MS);
+  it(
+    's3 cp of a 9 MiB file with an emoji in its name is a multipart upload that completes; nothing is left open',
+    async () => {
+      ok(await aws('s3', 'mb', `s3://${bucket}`));
+      const mark = proc.requests.length;
+      const r = ok(await aws('s3', 'cp', join(dir, 'up', BIG), `s3://${bucket}/${BIG}`));
+      expect(r.stdout, story(r)).toContain('upload:');
+      const seen = await multipartOps(mark, BIG);
+      expect(seen, proc.tail()).toEqual({ parts: 2, completed: 1, failed: [] });
+      expect(await storedKeys(bucket)).toEqual([BIG]);
+      await expectNoOpenUploads(bucket);
+      ok(await aws('s3', 'cp', `s3://${bucket}/${BIG}`, join(dir, 'down', BIG)));
+      expectSameFile(join(dir, 'down', BIG), files.get(BIG)!, BIG);
+    },
+    STEP_MS,
+  );
 
-  it('s3 cp --recursive uploads every name; s3 ls and s3api list-objects-v2 (its own url encoding, and one the caller asks for) show them exactly; copy-object', async () => {
-    ok(await aws('s3', 'cp', '--recursive', join(dir, 'up'), `s3://${bucket}/tree/`));
-    expect(await storedKeys(bucket, 'tree/')).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
-    const ls = ok(await aws('s3', 'ls', '--recursive', `s3://${bucket}/tree/`));
-    const listed = ls.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => /^\S+ \S+\s+\d+ (.*)$/.exec(l)?.[1] ?? l);
-    expect(listed.sort(byUtf8), story(ls)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
-    // s3api asks for encoding-type=url and decodes it; asked for by the caller, the keys come back encoded as sent.
-    const l = ok(await aws('s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', 'tree/', '--query', 'Contents[].Key', '--output', 'json'));
-    expect((JSON.parse(l.stdout) as string[]).sort(byUtf8), story(l)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
-    const e = ok(await aws('s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', 'tree/', '--encoding-type', 'url', '--query', 'Contents[].Key', '--output', 'json'));
-    const encoded = JSON.parse(e.stdout) as string[];
-    for (const k of encoded) expect(k, story(e)).toMatch(/^[A-Za-z0-9%+._~\-/]*$/);
-    expect(encoded.map((k) => decodeURIComponent(k.replace(/\+/g, ' '))).sort(byUtf8), story(e)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
-    // The multipart upload listing, and a CopyObject between two such names.
-    ok(await aws('s3api', 'copy-object', '--bucket', bucket, '--key', `copy/${NAMES[4]}`, '--copy-source', `${bucket}/tree/${NAMES[4]}`));
-    ok(await aws('s3', 'cp', `s3://${bucket}/copy/${NAMES[4]}`, join(dir, 'copied')));
-    expectSameFile(join(dir, 'copied'), files.get(NAMES[4]!)!, 'copy');
-    ok(await aws('s3', 'rm', `s3://${bucket}/copy/${NAMES[4]}`));
-    ok(await aws('s3', 'cp', '--recursive', `s3://${bucket}/tree/`, join(dir, 'back')));
-    for (const [n, b] of files) expectSameFile(join(dir, 'back', n), b, n);
-    await expectNoOpenUploads(bucket);
-  }, STEP_MS);
+  it(
+    's3 cp --recursive uploads every name; s3 ls and s3api list-objects-v2 (its own url encoding, and one the caller asks for) show them exactly; copy-object',
+    async () => {
+      ok(await aws('s3', 'cp', '--recursive', join(dir, 'up'), `s3://${bucket}/tree/`));
+      expect(await storedKeys(bucket, 'tree/')).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
+      const ls = ok(await aws('s3', 'ls', '--recursive', `s3://${bucket}/tree/`));
+      const listed = ls.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => /^\S+ \S+\s+\d+ (.*)$/.exec(l)?.[1] ?? l);
+      expect(listed.sort(byUtf8), story(ls)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
+      // s3api asks for encoding-type=url and decodes it; asked for by the caller, the keys come back encoded as sent.
+      const l = ok(await aws('s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', 'tree/', '--query', 'Contents[].Key', '--output', 'json'));
+      expect((JSON.parse(l.stdout) as string[]).sort(byUtf8), story(l)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
+      const e = ok(
+        await aws(
+          's3api',
+          'list-objects-v2',
+          '--bucket',
+          bucket,
+          '--prefix',
+          'tree/',
+          '--encoding-type',
+          'url',
+          '--query',
+          'Contents[].Key',
+          '--output',
+          'json',
+        ),
+      );
+      const encoded = JSON.parse(e.stdout) as string[];
+      for (const k of encoded) expect(k, story(e)).toMatch(/^[A-Za-z0-9%+._~\-/]*$/);
+      expect(encoded.map((k) => decodeURIComponent(k.replace(/\+/g, ' '))).sort(byUtf8), story(e)).toEqual(ALL_NAMES.map((n) => `tree/${n}`).sort(byUtf8));
+      // The multipart upload listing, and a CopyObject between two such names.
+      ok(await aws('s3api', 'copy-object', '--bucket', bucket, '--key', `copy/${NAMES[4]}`, '--copy-source', `${bucket}/tree/${NAMES[4]}`));
+      ok(await aws('s3', 'cp', `s3://${bucket}/copy/${NAMES[4]}`, join(dir, 'copied')));
+      expectSameFile(join(dir, 'copied'), files.get(NAMES[4]!)!, 'copy');
+      ok(await aws('s3', 'rm', `s3://${bucket}/copy/${NAMES[4]}`));
+      ok(await aws('s3', 'cp', '--recursive', `s3://${bucket}/tree/`, join(dir, 'back')));
+      for (const [n, b] of files) expectSameFile(join(dir, 'back', n), b, n);
+      await expectNoOpenUploads(bucket);
+    },
+    STEP_MS,
+  );
 
-  it('s3 rm removes each name, one and recursively (DeleteObject, DeleteObjects)', async () => {
-    const one = ok(await aws('s3', 'rm', `s3://${bucket}/${BIG}`));
-    expect(one.stdout, story(one)).toContain(`delete: s3://${bucket}/${BIG}`);
-    const all = ok(await aws('s3', 'rm', '--recursive', `s3://${bucket}/tree/`));
-    for (const n of ALL_NAMES) expect(all.stdout, story(all)).toContain(`delete: s3://${bucket}/tree/${n}`);
-    expect(await storedKeys(bucket)).toEqual([]);
-    await expectNoOpenUploads(bucket);
-  }, STEP_MS);
+  it(
+    's3 rm removes each name, one and recursively (DeleteObject, DeleteObjects)',
+    async () => {
+      const one = ok(await aws('s3', 'rm', `s3://${bucket}/${BIG}`));
+      expect(one.stdout, story(one)).toContain(`delete: s3://${bucket}/${BIG}`);
+      const all = ok(await aws('s3', 'rm', '--recursive', `s3://${bucket}/tree/`));
+      for (const n of ALL_NAMES) expect(all.stdout, story(all)).toContain(`delete: s3://${bucket}/tree/${n}`);
+      expect(await storedKeys(bucket)).toEqual([]);
+      await expectNoOpenUploads(bucket);
+    },
+    STEP_MS,
+  );
 });
 
 // ---------------------------------------------------------------- boto3
@@ -347,28 +379,32 @@ describe.skipIf(skip('boto3'))('boto3 (Debian python3-boto3) with non-BMP keys',
   withServer('boto3');
   it('is installed', () => expectInstalled('boto3'));
 
-  it('put_object, list_objects_v2 (with and without url encoding), multipart, delete_objects: exact keys', async () => {
-    const dir = join(work, 'boto3');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'script.py'), BOTO3_SCRIPT);
-    writeFileSync(join(dir, 'names.json'), JSON.stringify(NAMES));
-    const r = ok(await run(PYTHON, [join(dir, 'script.py'), endpoint, ACCESS_KEY, SECRET_KEY, 'uni-boto3', join(dir, 'names.json')], cleanEnv(), 110_000));
-    const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    const sorted = [...NAMES].sort(byUtf8);
-    expect(out.get, story(r)).toEqual(NAMES.map(() => true));
-    expect(out.listed_url, story(r)).toEqual(sorted);
-    expect(out.listed_plain, story(r)).toEqual(sorted);
-    expect(out.versions, story(r)).toEqual(sorted);
-    const mp = `mp ${NAMES[3]}`;
-    expect([out.mp_create_key, out.mp_listed, out.mp_parts_key, out.mp_complete_key], story(r)).toEqual([mp, [mp], mp, mp]);
-    expect(out.open_uploads, story(r)).toEqual([]);
-    expect(out.delete_errors, story(r)).toEqual(NAMES.map((n) => [n, 'NoSuchVersion']));
-    expect(out.deleted, story(r)).toEqual([...NAMES, mp]);
-    expect(out.delete_failed, story(r)).toEqual([]);
-    expect(out.left, story(r)).toBe(0);
-    expect(out.missing_key, story(r)).toBe(`missing ${NAMES[3]}`);
-    await expectNoOpenUploads('uni-boto3');
-  }, STEP_MS);
+  it(
+    'put_object, list_objects_v2 (with and without url encoding), multipart, delete_objects: exact keys',
+    async () => {
+      const dir = join(work, 'boto3');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'script.py'), BOTO3_SCRIPT);
+      writeFileSync(join(dir, 'names.json'), JSON.stringify(NAMES));
+      const r = ok(await run(PYTHON, [join(dir, 'script.py'), endpoint, ACCESS_KEY, SECRET_KEY, 'uni-boto3', join(dir, 'names.json')], cleanEnv(), 110_000));
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      const sorted = [...NAMES].sort(byUtf8);
+      expect(out.get, story(r)).toEqual(NAMES.map(() => true));
+      expect(out.listed_url, story(r)).toEqual(sorted);
+      expect(out.listed_plain, story(r)).toEqual(sorted);
+      expect(out.versions, story(r)).toEqual(sorted);
+      const mp = `mp ${NAMES[3]}`;
+      expect([out.mp_create_key, out.mp_listed, out.mp_parts_key, out.mp_complete_key], story(r)).toEqual([mp, [mp], mp, mp]);
+      expect(out.open_uploads, story(r)).toEqual([]);
+      expect(out.delete_errors, story(r)).toEqual(NAMES.map((n) => [n, 'NoSuchVersion']));
+      expect(out.deleted, story(r)).toEqual([...NAMES, mp]);
+      expect(out.delete_failed, story(r)).toEqual([]);
+      expect(out.left, story(r)).toBe(0);
+      expect(out.missing_key, story(r)).toBe(`missing ${NAMES[3]}`);
+      await expectNoOpenUploads('uni-boto3');
+    },
+    STEP_MS,
+  );
 });
 
 // ---------------------------------------------------------------- s3cmd
@@ -406,36 +442,40 @@ describe.skipIf(skip('s3cmd'))('s3cmd (Debian s3cmd) with non-BMP names', () => 
 
   it('is installed', () => expectInstalled('s3cmd'));
 
-  it('put (the big file in 5 MiB parts), ls, du, get, del: exact names, nothing left open', async () => {
-    ok(await s3cmd('mb', url()));
-    for (const n of NAMES) ok(await s3cmd('put', join(dir, 'up', n), url(`d/${n}`)));
-    const mark = proc.requests.length;
-    ok(await s3cmd('put', '--multipart-chunk-size-mb=5', join(dir, 'up', BIG), url(`d/${BIG}`)));
-    expect(await multipartOps(mark, `d/${BIG}`), proc.tail()).toEqual({ parts: 2, completed: 1, failed: [] });
-    await expectNoOpenUploads(bucket);
-    expect(await storedKeys(bucket)).toEqual(ALL_NAMES.map((n) => `d/${n}`).sort(byUtf8));
+  it(
+    'put (the big file in 5 MiB parts), ls, du, get, del: exact names, nothing left open',
+    async () => {
+      ok(await s3cmd('mb', url()));
+      for (const n of NAMES) ok(await s3cmd('put', join(dir, 'up', n), url(`d/${n}`)));
+      const mark = proc.requests.length;
+      ok(await s3cmd('put', '--multipart-chunk-size-mb=5', join(dir, 'up', BIG), url(`d/${BIG}`)));
+      expect(await multipartOps(mark, `d/${BIG}`), proc.tail()).toEqual({ parts: 2, completed: 1, failed: [] });
+      await expectNoOpenUploads(bucket);
+      expect(await storedKeys(bucket)).toEqual(ALL_NAMES.map((n) => `d/${n}`).sort(byUtf8));
 
-    const ls = ok(await s3cmd('ls', '-r', url()));
-    const listed = ls.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(l.indexOf('s3://')));
-    expect(listed.sort(byUtf8), story(ls)).toEqual(ALL_NAMES.map((n) => url(`d/${n}`)).sort(byUtf8));
-    const du = ok(await s3cmd('du', url()));
-    const total = [...files.values()].reduce((s, b) => s + b.length, 0);
-    expect(du.stdout, story(du)).toMatch(new RegExp(`^\\s*${total}\\s+${ALL_NAMES.length} objects`, 'm'));
+      const ls = ok(await s3cmd('ls', '-r', url()));
+      const listed = ls.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(l.indexOf('s3://')));
+      expect(listed.sort(byUtf8), story(ls)).toEqual(ALL_NAMES.map((n) => url(`d/${n}`)).sort(byUtf8));
+      const du = ok(await s3cmd('du', url()));
+      const total = [...files.values()].reduce((s, b) => s + b.length, 0);
+      expect(du.stdout, story(du)).toMatch(new RegExp(`^\\s*${total}\\s+${ALL_NAMES.length} objects`, 'm'));
 
-    for (const [n, b] of files) {
-      ok(await s3cmd('get', '--force', url(`d/${n}`), join(dir, 'down', n)));
-      expectSameFile(join(dir, 'down', n), b, n);
-    }
-    for (const n of NAMES.slice(0, 3)) ok(await s3cmd('del', url(`d/${n}`)));
-    // The rest in one DeleteObjects batch.
-    const rest = ok(await s3cmd('del', '--recursive', '--force', url('d/')));
-    for (const n of ALL_NAMES.slice(3)) expect(rest.stdout, story(rest)).toContain(`delete: '${url(`d/${n}`)}'`);
-    expect(await storedKeys(bucket)).toEqual([]);
-    await expectNoOpenUploads(bucket);
-  }, STEP_MS * 2);
+      for (const [n, b] of files) {
+        ok(await s3cmd('get', '--force', url(`d/${n}`), join(dir, 'down', n)));
+        expectSameFile(join(dir, 'down', n), b, n);
+      }
+      for (const n of NAMES.slice(0, 3)) ok(await s3cmd('del', url(`d/${n}`)));
+      // The rest in one DeleteObjects batch.
+      const rest = ok(await s3cmd('del', '--recursive', '--force', url('d/')));
+      for (const n of ALL_NAMES.slice(3)) expect(rest.stdout, story(rest)).toContain(`delete: '${url(`d/${n}`)}'`);
+      expect(await storedKeys(bucket)).toEqual([]);
+      await expectNoOpenUploads(bucket);
+    },
+    STEP_MS * 2,
+  );
 });
 
 // ---------------------------------------------------------------- rclone
@@ -473,26 +513,30 @@ describe.skipIf(skip('rclone'))('rclone (Debian rclone) with non-BMP names', () 
 
   it('is installed', () => expectInstalled('rclone'));
 
-  it('copy (the big file multipart), ls with and without url-encoded listings, copy back, delete: exact names', async () => {
-    ok(await rclone('mkdir', `cairn:${bucket}`));
-    ok(await rclone('copy', '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', join(dir, 'src'), `cairn:${bucket}/t`));
-    expect(await storedKeys(bucket)).toEqual(ALL_NAMES.map((n) => `t/${n}`).sort(byUtf8));
-    await expectNoOpenUploads(bucket);
-    for (const enc of ['true', 'false']) {
-      const ls = ok(await rclone('ls', `--s3-list-url-encode=${enc}`, `cairn:${bucket}/t`));
-      const seen = ls.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => /^\s*(\d+) (.*)$/.exec(l)!)
-        .map((m) => [m[2], Number(m[1])] as const);
-      expect(Object.fromEntries(seen), story(ls, `--s3-list-url-encode=${enc}`)).toEqual(Object.fromEntries([...files].map(([n, b]) => [n, b.length])));
-    }
-    const check = ok(await rclone('check', join(dir, 'src'), `cairn:${bucket}/t`));
-    expect(check.stderr, story(check)).toMatch(/0 differences found/);
-    ok(await rclone('copy', `cairn:${bucket}/t`, join(dir, 'back')));
-    for (const [n, b] of files) expectSameFile(join(dir, 'back', n), b, n);
-    ok(await rclone('delete', `cairn:${bucket}/t`));
-    expect(await storedKeys(bucket)).toEqual([]);
-    await expectNoOpenUploads(bucket);
-  }, STEP_MS * 2);
+  it(
+    'copy (the big file multipart), ls with and without url-encoded listings, copy back, delete: exact names',
+    async () => {
+      ok(await rclone('mkdir', `cairn:${bucket}`));
+      ok(await rclone('copy', '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', join(dir, 'src'), `cairn:${bucket}/t`));
+      expect(await storedKeys(bucket)).toEqual(ALL_NAMES.map((n) => `t/${n}`).sort(byUtf8));
+      await expectNoOpenUploads(bucket);
+      for (const enc of ['true', 'false']) {
+        const ls = ok(await rclone('ls', `--s3-list-url-encode=${enc}`, `cairn:${bucket}/t`));
+        const seen = ls.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => /^\s*(\d+) (.*)$/.exec(l)!)
+          .map((m) => [m[2], Number(m[1])] as const);
+        expect(Object.fromEntries(seen), story(ls, `--s3-list-url-encode=${enc}`)).toEqual(Object.fromEntries([...files].map(([n, b]) => [n, b.length])));
+      }
+      const check = ok(await rclone('check', join(dir, 'src'), `cairn:${bucket}/t`));
+      expect(check.stderr, story(check)).toMatch(/0 differences found/);
+      ok(await rclone('copy', `cairn:${bucket}/t`, join(dir, 'back')));
+      for (const [n, b] of files) expectSameFile(join(dir, 'back', n), b, n);
+      ok(await rclone('delete', `cairn:${bucket}/t`));
+      expect(await storedKeys(bucket)).toEqual([]);
+      await expectNoOpenUploads(bucket);
+    },
+    STEP_MS * 2,
+  );
 });

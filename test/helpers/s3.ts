@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 
 /** Shared helpers for the test suites: one copy of each, instead of one per file. */
 
@@ -39,10 +39,7 @@ export async function text(out: { Body?: unknown }): Promise<string> {
 let bucketCounter = 0;
 
 /** A new bucket with a unique name (`prefix-<time>-<n>`), optionally with versioning or Object Lock. */
-export async function newBucket(
-  client: S3Client,
-  opts: { prefix?: string; versioning?: 'Enabled' | 'Suspended'; objectLock?: boolean } = {},
-): Promise<string> {
+export async function newBucket(client: S3Client, opts: { prefix?: string; versioning?: 'Enabled' | 'Suspended'; objectLock?: boolean } = {}): Promise<string> {
   const name = `${opts.prefix ?? 'test'}-${Date.now().toString(36)}-${bucketCounter++}`;
   await client.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: opts.objectLock || undefined }));
   if (opts.versioning) await client.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: opts.versioning } }));
@@ -88,3 +85,10 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `describe` for the slow durability and large-object cases: skipped when
+ * CAIRN_FAST=1 (`npm run test:fast`, for a quick local loop); `npm test` and
+ * CI run them.
+ */
+export const slowDescribe = process.env.CAIRN_FAST === '1' ? describe.skip : describe;

@@ -21,10 +21,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts the real server on 127.0.0.1, port 0, with a fresh temp data dir. */
-export async function startTestServer(
-  settings: Partial<Record<keyof Config, unknown>> = {},
-  opts: StartOptions = {},
-): Promise<TestServer> {
+export async function startTestServer(settings: Partial<Record<keyof Config, unknown>> = {}, opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-test-'));
   const config = loadConfig(
     {},

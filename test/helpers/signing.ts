@@ -52,7 +52,10 @@ export async function rawRequest(baseUrl: string, method: string, path: string, 
       uriEscapePath: false,
       applyChecksum: false,
     });
-    const signed = await signer.sign({ method, protocol: 'http:', hostname: host, path: decodeURIComponent(url.pathname), query, headers, body: opts.body }, { signingDate: opts.date });
+    const signed = await signer.sign(
+      { method, protocol: 'http:', hostname: host, path: decodeURIComponent(url.pathname), query, headers, body: opts.body },
+      { signingDate: opts.date },
+    );
     Object.assign(headers, signed.headers);
   }
   const res = await request(`${baseUrl}${path}`, { method: method as 'GET', headers, body: opts.body });
@@ -79,7 +82,10 @@ export async function signedChunkedUpload(
 ): Promise<ChunkedUpload> {
   const chunkSize = opts.chunkSize ?? 64 * 1024;
   const now = new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
   const scope = `${date}/us-east-1/s3/aws4_request`;
   const mode = opts.trailer ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
@@ -94,7 +100,14 @@ export async function signedChunkedUpload(
     ...opts.extraHeaders,
   };
   if (opts.trailer) headers['x-amz-trailer'] = opts.trailer.name;
-  const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   let trailerText = '';
   if (opts.trailer) trailerText = `${opts.trailer.name}:${opts.trailer.value}`;
   // content-length is left out of the signature (it is set once the body is framed).
@@ -121,9 +134,22 @@ export async function signedChunkedUpload(
 }
 
 /** SigV4 Authorization-header signing of a request's headers (UNSIGNED-PAYLOAD unless set), for raw-socket tests. */
-export async function signHeaders(host: string, method: string, path: string, headers: Record<string, string> = {}, query: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function signHeaders(
+  host: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  query: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const h: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers };
-  const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const signed = await signer.sign({ method, protocol: 'http:', hostname: host, path, query, headers: h });
   return signed.headers as Record<string, string>;
 }

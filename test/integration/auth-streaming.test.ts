@@ -2,13 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-
 async function read(key: string): Promise<Buffer> {
   const g = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await g.Body!.transformToByteArray());
@@ -47,11 +40,31 @@ describe('SigV4 presigned URLs', () => {
   it('URLs Cairn generates itself (cairn presign) verify, on the configured public URL', async () => {
     const { presignUrl } = await import('../../src/cli/signer.js');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'own/presigned key+1', Body: 'self-signed' }));
-    const url = presignUrl({ baseUrl: ts.url, method: 'GET', bucket, key: 'own/presigned key+1', accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', expiresSeconds: 60, now: new Date() });
+    const url = presignUrl({
+      baseUrl: ts.url,
+      method: 'GET',
+      bucket,
+      key: 'own/presigned key+1',
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      region: 'us-east-1',
+      expiresSeconds: 60,
+      now: new Date(),
+    });
     const r = await request(url);
     expect(r.statusCode).toBe(200);
     expect(await r.body.text()).toBe('self-signed');
-    const put = presignUrl({ baseUrl: ts.url, method: 'PUT', bucket, key: 'own/uploaded', accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', expiresSeconds: 60, now: new Date() });
+    const put = presignUrl({
+      baseUrl: ts.url,
+      method: 'PUT',
+      bucket,
+      key: 'own/uploaded',
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      region: 'us-east-1',
+      expiresSeconds: 60,
+      now: new Date(),
+    });
     const p = await request(put, { method: 'PUT', body: 'uploaded with a Cairn URL' });
     expect(p.statusCode).toBe(200);
     await p.body.dump();
@@ -60,11 +73,32 @@ describe('SigV4 presigned URLs', () => {
 
   it('header-signed requests Cairn builds itself (signRequest, used by the benchmarks) verify', async () => {
     const { signRequest } = await import('../../src/cli/signer.js');
-    const put = signRequest({ endpoint: ts.url, method: 'PUT', path: `/${bucket}/own/signed key+1`, headers: { 'content-length': '4' }, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', now: new Date() });
+    const put = signRequest({
+      endpoint: ts.url,
+      method: 'PUT',
+      path: `/${bucket}/own/signed key+1`,
+      headers: { 'content-length': '4' },
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      region: 'us-east-1',
+      now: new Date(),
+    });
     const p = await request(put.url, { method: 'PUT', headers: put.headers, body: 'body' });
     expect(p.statusCode).toBe(200);
     await p.body.dump();
-    const list = signRequest({ endpoint: ts.url, method: 'GET', path: `/${bucket}`, query: [['list-type', '2'], ['prefix', 'own/signed key+']], accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', now: new Date() });
+    const list = signRequest({
+      endpoint: ts.url,
+      method: 'GET',
+      path: `/${bucket}`,
+      query: [
+        ['list-type', '2'],
+        ['prefix', 'own/signed key+'],
+      ],
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      region: 'us-east-1',
+      now: new Date(),
+    });
     const l = await request(list.url, { headers: list.headers });
     expect(l.statusCode).toBe(200);
     expect(await l.body.text()).toContain('<Key>own/signed key+1</Key>');
@@ -206,7 +240,12 @@ describe('Expect: 100-continue', () => {
   }
 
   it('a request that fails authentication is answered before the body is sent', async () => {
-    const r = await expectRequest(`/${bucket}/continue`, { 'content-length': '10', authorization: `AWS4-HMAC-SHA256 Credential=NOPE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`, 'x-amz-date': '20260101T000000Z', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
+    const r = await expectRequest(`/${bucket}/continue`, {
+      'content-length': '10',
+      authorization: `AWS4-HMAC-SHA256 Credential=NOPE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+      'x-amz-date': '20260101T000000Z',
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    });
     expect(r.continued).toBe(false);
     expect(r.status).toBe(403);
   });
@@ -216,7 +255,13 @@ describe('Expect: 100-continue', () => {
     const { Sha256 } = await import('../helpers/signing.js');
     const u = new URL(ts.url);
     const headers = { host: u.host, 'content-length': String(65 * 1024 * 1024), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
-    const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, applyChecksum: false });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Sha256,
+      applyChecksum: false,
+    });
     const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: u.host, path: `/${bucket}/too-big`, headers });
     const r = await expectRequest(`/${bucket}/too-big`, signed.headers as Record<string, string>);
     expect(r.continued).toBe(false);
@@ -229,7 +274,13 @@ describe('Expect: 100-continue', () => {
     const { Sha256 } = await import('../helpers/signing.js');
     const u = new URL(ts.url);
     const headers = { host: u.host, 'content-length': '10', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
-    const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, applyChecksum: false });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Sha256,
+      applyChecksum: false,
+    });
     const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: u.host, path: `/${bucket}/continued`, headers });
     const r = await expectRequest(`/${bucket}/continued`, signed.headers as Record<string, string>);
     expect(r.continued).toBe(true);
@@ -249,7 +300,13 @@ describe('aws-chunked streaming bodies', () => {
     // A stream body makes the SDK frame it as aws-chunked with a trailing checksum.
     const { Readable } = await import('node:stream');
     const put = await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), ContentLength: data.length, ChecksumAlgorithm: o.algo }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]),
+        ContentLength: data.length,
+        ChecksumAlgorithm: o.algo,
+      }),
     );
     expect(put.ETag).toBe(`"${md5(data)}"`);
     expect(storedBytes(key).equals(data)).toBe(true);
@@ -273,7 +330,10 @@ describe('aws-chunked streaming bodies', () => {
     const data = randomBytes(20_000);
     const u = new URL(ts.url);
     const value = checksumBase64('CRC32C', data);
-    const { headers, body } = await signedChunkedUpload(u.host, `/${bucket}/signed-trailer`, data, { chunkSize: 8192, trailer: { name: 'x-amz-checksum-crc32c', value } });
+    const { headers, body } = await signedChunkedUpload(u.host, `/${bucket}/signed-trailer`, data, {
+      chunkSize: 8192,
+      trailer: { name: 'x-amz-checksum-crc32c', value },
+    });
     const r = await request(`${ts.url}/${bucket}/signed-trailer`, { method: 'PUT', headers, body });
     expect(r.statusCode, await r.body.text()).toBe(200);
     expect(r.headers['x-amz-checksum-crc32c']).toBe(value);
@@ -305,7 +365,9 @@ describe('aws-chunked streaming bodies', () => {
     it('a wrong trailer checksum → BadDigest', async () => {
       const u = new URL(ts.url);
       const data = randomBytes(10_000);
-      const { headers, body } = await signedChunkedUpload(u.host, `/${bucket}/${key}`, data, { trailer: { name: 'x-amz-checksum-crc32', value: checksumBase64('CRC32', Buffer.from('other')) } });
+      const { headers, body } = await signedChunkedUpload(u.host, `/${bucket}/${key}`, data, {
+        trailer: { name: 'x-amz-checksum-crc32', value: checksumBase64('CRC32', Buffer.from('other')) },
+      });
       const r = await putRaw(headers, body);
       expect(r.status).toBe(400);
       expect(r.text).toContain('<Code>BadDigest</Code>');
@@ -332,12 +394,18 @@ describe('aws-chunked streaming bodies', () => {
     });
 
     it('a wrong x-amz-checksum-* header → BadDigest; two algorithms → InvalidRequest; a malformed value → InvalidRequest', async () => {
-      const wrong = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: 'new content', headers: { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('nope')) } });
+      const wrong = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
+        body: 'new content',
+        headers: { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('nope')) },
+      });
       expect(wrong.status).toBe(400);
       expect(wrong.text).toContain('<Code>BadDigest</Code>');
       const two = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
         body: 'new content',
-        headers: { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('new content')), 'x-amz-checksum-sha1': checksumBase64('SHA1', Buffer.from('new content')) },
+        headers: {
+          'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from('new content')),
+          'x-amz-checksum-sha1': checksumBase64('SHA1', Buffer.from('new content')),
+        },
       });
       expect(two.status).toBe(400);
       expect(two.text).toContain('<Code>InvalidRequest</Code>');

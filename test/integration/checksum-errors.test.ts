@@ -4,14 +4,7 @@
  * five algorithms, in a header or in a trailer, however its value is spelled.
  */
 import { createHash } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  ListPartsCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListPartsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKSUM_HEADER, checksumBase64, type ChecksumAlgorithm } from '../../src/digest/checksums.js';
@@ -82,7 +75,10 @@ describe('a checksum that does not match is BadDigest for every algorithm', () =
         expect([viaHeader.status, code(viaHeader.text)], `${a} header ${wrong}: ${viaHeader.text}`).toEqual([400, 'BadDigest']);
         expect(viaHeader.text).toContain(`The ${a} you specified did not match the calculated checksum.`);
 
-        const viaUnsigned = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: unsignedTrailerBody(data, `${h}:${wrong}\r\n`), headers: unsignedHeaders(h, data.length) });
+        const viaUnsigned = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
+          body: unsignedTrailerBody(data, `${h}:${wrong}\r\n`),
+          headers: unsignedHeaders(h, data.length),
+        });
         expect([viaUnsigned.status, code(viaUnsigned.text)], `${a} unsigned trailer ${wrong}: ${viaUnsigned.text}`).toEqual([400, 'BadDigest']);
 
         const u = new URL(ts.url);
@@ -98,7 +94,10 @@ describe('a checksum that does not match is BadDigest for every algorithm', () =
       for (const wrong of [otherBytes(a), misspelled(a, data)]) {
         const part = await rawRequest(ts.url, 'PUT', path, { body: data, headers: { [h]: wrong } });
         expect([part.status, code(part.text)], `${a} UploadPart ${wrong}: ${part.text}`).toEqual([400, 'BadDigest']);
-        const partTrailer = await rawRequest(ts.url, 'PUT', path, { body: unsignedTrailerBody(data, `${h}:${wrong}\r\n`), headers: unsignedHeaders(h, data.length) });
+        const partTrailer = await rawRequest(ts.url, 'PUT', path, {
+          body: unsignedTrailerBody(data, `${h}:${wrong}\r\n`),
+          headers: unsignedHeaders(h, data.length),
+        });
         expect([partTrailer.status, code(partTrailer.text)], `${a} UploadPart trailer ${wrong}: ${partTrailer.text}`).toEqual([400, 'BadDigest']);
       }
       expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: `mp-${a}`, UploadId: up.UploadId }))).Parts ?? []).toEqual([]);
@@ -148,20 +147,29 @@ describe('checksum names Cairn cannot verify are refused, not ignored', () => {
     for (const name of ['x-amz-checksum-md5', 'x-amz-checksum-sha512', 'x-amz-checksum-xxhash64', 'x-amz-checksum-xxhash3', 'x-amz-checksum-xxhash128']) {
       const r = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: data, headers: { [name]: createHash('md5').update(data).digest('base64') } });
       expect([r.status, code(r.text)], `${name}: ${r.text}`).toEqual([501, 'NotImplemented']);
-      const t = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: unsignedTrailerBody(data, `${name}:AAAA\r\n`), headers: unsignedHeaders(name, data.length) });
+      const t = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
+        body: unsignedTrailerBody(data, `${name}:AAAA\r\n`),
+        headers: unsignedHeaders(name, data.length),
+      });
       expect([t.status, code(t.text)], `${name} trailer: ${t.text}`).toEqual([501, 'NotImplemented']);
     }
     await unchanged();
   });
 
   it('the headers that carry no checksum value are not mistaken for one', async () => {
-    const r = await rawRequest(ts.url, 'PUT', `/${bucket}/other`, { body: data, headers: { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT' } });
+    const r = await rawRequest(ts.url, 'PUT', `/${bucket}/other`, {
+      body: data,
+      headers: { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT' },
+    });
     expect(r.status, r.text).toBe(200);
   });
 
   it('an x-amz-trailer entry that is no supported checksum is InvalidRequest', async () => {
     for (const name of ['x-amz-checksum-foo', 'x-amz-meta-color', 'x-amz-checksum-sha10']) {
-      const r = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: unsignedTrailerBody(data, `${name}:AAAAAA==\r\n`), headers: unsignedHeaders(name, data.length) });
+      const r = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
+        body: unsignedTrailerBody(data, `${name}:AAAAAA==\r\n`),
+        headers: unsignedHeaders(name, data.length),
+      });
       expect([r.status, code(r.text)], `${name}: ${r.text}`).toEqual([400, 'InvalidRequest']);
       expect(r.text).toContain('The value specified in the x-amz-trailer header is not supported');
     }
@@ -180,12 +188,18 @@ describe('checksum names Cairn cannot verify are refused, not ignored', () => {
       ['a trailer line without a colon', 'x-amz-checksum-crc32', `x-amz-checksum-crc32${crc32}\r\n`],
     ];
     for (const [what, announced, trailer] of cases) {
-      const r = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, { body: unsignedTrailerBody(data, trailer), headers: unsignedHeaders(announced, data.length) });
+      const r = await rawRequest(ts.url, 'PUT', `/${bucket}/${key}`, {
+        body: unsignedTrailerBody(data, trailer),
+        headers: unsignedHeaders(announced, data.length),
+      });
       expect([r.status, code(r.text)], `${what}: ${r.text}`).toEqual([400, 'MalformedTrailerError']);
     }
     await unchanged();
     // The matching trailer is stored.
-    const ok = await rawRequest(ts.url, 'PUT', `/${bucket}/trailed`, { body: unsignedTrailerBody(data, `x-amz-checksum-crc32:${crc32}\r\n`), headers: unsignedHeaders('x-amz-checksum-crc32', data.length) });
+    const ok = await rawRequest(ts.url, 'PUT', `/${bucket}/trailed`, {
+      body: unsignedTrailerBody(data, `x-amz-checksum-crc32:${crc32}\r\n`),
+      headers: unsignedHeaders('x-amz-checksum-crc32', data.length),
+    });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.headers['x-amz-checksum-crc32']).toBe(crc32);
   });

@@ -39,7 +39,10 @@ describe('cairn user create', () => {
     expect((await cairn(dataDir, ['user', 'create', 'carol'])).code).toBe(0);
     const all = await cairn(dataDir, ['key', 'list']);
     expect(all.code, all.stderr).toBe(0);
-    const rows = all.stdout.trim().split('\n').map((l) => l.split('\t'));
+    const rows = all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(rows.map((r) => r[1])).toEqual(['bob', 'carol']);
     expect(rows[0]![0]).toBe('bob.key/1');
     expect(rows[1]![0]).toMatch(/^CK[A-Z2-7]{18}$/);

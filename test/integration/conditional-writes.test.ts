@@ -123,7 +123,15 @@ describe('CompleteMultipartUpload conditions', () => {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: key }));
       const p = await s3.send(new UploadPartCommand({ Bucket: b, Key: key, UploadId, PartNumber: 1, Body: 'multipart' }));
       const outcomes = await Promise.allSettled([
-        s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } })),
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: b,
+            Key: key,
+            UploadId,
+            IfNoneMatch: '*',
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] },
+          }),
+        ),
         put(b, key, 'single', { IfNoneMatch: '*' }),
       ]);
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
@@ -139,7 +147,11 @@ describe('CopyObject destination conditions', () => {
     await put(b, 'src', 'source');
     const dst = await put(b, 'dst', 'dest');
     await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'dst', CopySource: `${b}/src`, IfNoneMatch: '*' })), 'PreconditionFailed', 412);
-    await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'dst', CopySource: `${b}/src`, IfMatch: `"${md5('source')}"` })), 'PreconditionFailed', 412);
+    await expectS3Error(
+      s3.send(new CopyObjectCommand({ Bucket: b, Key: 'dst', CopySource: `${b}/src`, IfMatch: `"${md5('source')}"` })),
+      'PreconditionFailed',
+      412,
+    );
     expect(await content(b, 'dst')).toBe('dest');
     await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'dst', CopySource: `${b}/src`, IfMatch: dst.ETag }));
     expect(await content(b, 'dst')).toBe('source');

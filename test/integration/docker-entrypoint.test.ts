@@ -76,7 +76,7 @@ describe.skipIf(!canRun)('docker/entrypoint.sh', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`cairn: uid 1000 (gid 1000) cannot write ${d}, so Cairn cannot use its data directory ${d}.\n`);
     expect(r.stderr).toContain(`cairn:     chown -R 1000:1000 ${d}\n`);
-    expect(r.stderr).toContain('cairn: or run Cairn as the directory\'s owner: PUID=1026 PGID=100\n');
+    expect(r.stderr).toContain("cairn: or run Cairn as the directory's owner: PUID=1026 PGID=100\n");
     expect(r.stderr).not.toContain('unable to open database file');
     expect(readdirSync(d)).toEqual(['keep.txt']);
   });

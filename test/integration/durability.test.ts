@@ -14,20 +14,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @aws-sdk/signature-v4 is the same signer under its old name; @smithy/signature-v4 is what @aws-sdk/client-s3 itself uses.
 import { SignatureV4 } from '@smithy/signature-v4';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { freePort, md5 as md5hex, sleep, waitFor } from '../helpers/s3.js';
+import { freePort, md5 as md5hex, sleep, slowDescribe, waitFor } from '../helpers/s3.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -131,7 +124,13 @@ const signer = new SignatureV4({
 });
 
 /** Signs a request (SigV4 header auth) whose x-amz-content-sha256 is `payloadHash`; returns the headers to send. */
-async function signedHeaders(base: string, method: string, path: string, payloadHash: string, headers: Record<string, string>): Promise<Record<string, string>> {
+async function signedHeaders(
+  base: string,
+  method: string,
+  path: string,
+  payloadHash: string,
+  headers: Record<string, string>,
+): Promise<Record<string, string>> {
   const u = new URL(base);
   const signed = await signer.sign({
     method,
@@ -285,7 +284,7 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------- tests
 
-describe('PutObject/GetObject of a 200 MB object streamed through @aws-sdk/client-s3 (server as a child process)', () => {
+slowDescribe('PutObject/GetObject of a 200 MB object streamed through @aws-sdk/client-s3 (server as a child process)', () => {
   it('round-trips the bytes (MD5 on both sides) while the server RSS stays under 150 MB', { timeout: 120_000 }, async () => {
     const dataDir = newDataDir();
     const srv = await spawnServer(dataDir);
@@ -424,7 +423,10 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
     const blobsBefore = blobFiles(ts.dataDir).length;
     full = true;
     const bigger = randomBytes(2 * MB);
-    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'full/obj', Body: bigger })))).toEqual({ status: 507, code: 'InsufficientStorage' });
+    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'full/obj', Body: bigger })))).toEqual({
+      status: 507,
+      code: 'InsufficientStorage',
+    });
     // The same through a raw request on a keep-alive connection, to see the error body as sent, and then the
     // next request on that same connection: the server must drain the unread rest of the body or close it.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -441,7 +443,10 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
       agent.destroy();
     }
     // A new key fails the same way and does not appear.
-    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'full/new', Body: bigger })))).toEqual({ status: 507, code: 'InsufficientStorage' });
+    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'full/new', Body: bigger })))).toEqual({
+      status: 507,
+      code: 'InsufficientStorage',
+    });
 
     expect(await waitFor(() => tmpFiles(ts.dataDir).length === 0, 2000)).toBe(true);
     expect(blobFiles(ts.dataDir).length).toBe(blobsBefore);
@@ -519,9 +524,11 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
       }
     };
     for (let n = 0; n < 300; n++) await check(n % 20);
-    await Promise.all(Array.from({ length: 8 }, async (_, w) => {
-      for (let n = 0; n < 50; n++) await check((n * 7 + w) % 20);
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let n = 0; n < 50; n++) await check((n * 7 + w) % 20);
+      }),
+    );
     expect(failures.slice(0, 5), `${failures.length} of 700 reads returned wrong bytes or failed`).toEqual([]);
   });
 
@@ -530,7 +537,10 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
     await client.send(new PutObjectCommand({ Bucket: B, Key: 'digest/md5', Body: old }));
     const next = randomBytes(60_000);
     const wrongMd5 = createHash('md5').update('not the body').digest('base64');
-    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'digest/md5', Body: next, ContentMD5: wrongMd5 })))).toEqual({ status: 400, code: 'BadDigest' });
+    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'digest/md5', Body: next, ContentMD5: wrongMd5 })))).toEqual({
+      status: 400,
+      code: 'BadDigest',
+    });
     const raw = await rawSigned(ts.url, 'PUT', `/${B}/digest/md5`, next, sha256hex(next), { 'content-md5': wrongMd5 });
     expect(raw.status).toBe(400);
     expect(codeOf(raw.body)).toBe('BadDigest');
@@ -553,46 +563,47 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
   });
 });
 
-describe('SIGKILL during 50 concurrent PutObject calls (CAIRN_FSYNC=on, server as a child process)', () => {
-  it('after a restart every key holds its complete old or complete new body, acknowledged writes survive, and no orphan blob or temp file remains', { timeout: 120_000 }, async () => {
-    const dataDir = newDataDir();
-    const B = 'crash';
-    let srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
-    let client = s3Client(srv.url, { maxAttempts: 1 });
-    const sizeOf = (i: number) => 1024 + ((i * 2_654_435_761) % (2 * MB - 1024)); // 1 KiB .. 2 MiB, spread
-    const oldBodies = new Map<string, Buffer>();
-    type Put = { i: number; key: string; body: Buffer; done: boolean; error?: string };
-    const puts: Put[] = [];
-    let killedAfter = 0;
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: B }));
-      for (let k = 0; k < 20; k++) {
-        const key = `k${String(k).padStart(2, '0')}`;
-        const body = randomBytes(sizeOf(k + 1000));
-        oldBodies.set(key, body);
-        await client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: body }));
-      }
-      client.destroy();
-
-      // 50 PUTs: k00..k09 get two each, k10..k19 one, n00..n19 are new keys.
-      for (let i = 0; i < 50; i++) {
-        const key = i < 30 ? `k${String(i % 20).padStart(2, '0')}` : `n${String(i - 30).padStart(2, '0')}`;
-        puts.push({ i, key, body: randomBytes(sizeOf(i)), done: false });
-      }
-      client = s3Client(srv.url, { maxAttempts: 1 });
-      let completed = 0;
-      let killing: Promise<void> | undefined;
-      const kill = () => {
-        if (!killing) {
-          killedAfter = completed;
-          killing = srv.kill();
+slowDescribe('SIGKILL during 50 concurrent PutObject calls (CAIRN_FSYNC=on, server as a child process)', () => {
+  it(
+    'after a restart every key holds its complete old or complete new body, acknowledged writes survive, and no orphan blob or temp file remains',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = newDataDir();
+      const B = 'crash';
+      let srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
+      let client = s3Client(srv.url, { maxAttempts: 1 });
+      const sizeOf = (i: number) => 1024 + ((i * 2_654_435_761) % (2 * MB - 1024)); // 1 KiB .. 2 MiB, spread
+      const oldBodies = new Map<string, Buffer>();
+      type Put = { i: number; key: string; body: Buffer; done: boolean; error?: string };
+      const puts: Put[] = [];
+      let killedAfter = 0;
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: B }));
+        for (let k = 0; k < 20; k++) {
+          const key = `k${String(k).padStart(2, '0')}`;
+          const body = randomBytes(sizeOf(k + 1000));
+          oldBodies.set(key, body);
+          await client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: body }));
         }
-        return killing;
-      };
-      const inflight = puts.map((p) =>
-        client
-          .send(new PutObjectCommand({ Bucket: B, Key: p.key, Body: pacedStream(p.body, 64 * 1024, 8), ContentLength: p.body.length }))
-          .then(
+        client.destroy();
+
+        // 50 PUTs: k00..k09 get two each, k10..k19 one, n00..n19 are new keys.
+        for (let i = 0; i < 50; i++) {
+          const key = i < 30 ? `k${String(i % 20).padStart(2, '0')}` : `n${String(i - 30).padStart(2, '0')}`;
+          puts.push({ i, key, body: randomBytes(sizeOf(i)), done: false });
+        }
+        client = s3Client(srv.url, { maxAttempts: 1 });
+        let completed = 0;
+        let killing: Promise<void> | undefined;
+        const kill = () => {
+          if (!killing) {
+            killedAfter = completed;
+            killing = srv.kill();
+          }
+          return killing;
+        };
+        const inflight = puts.map((p) =>
+          client.send(new PutObjectCommand({ Bucket: B, Key: p.key, Body: pacedStream(p.body, 64 * 1024, 8), ContentLength: p.body.length })).then(
             (r) => {
               expect(r.ETag).toBe(`"${md5hex(p.body)}"`);
               p.done = true;
@@ -603,68 +614,72 @@ describe('SIGKILL during 50 concurrent PutObject calls (CAIRN_FSYNC=on, server a
               p.error = (e as Error).name + ': ' + (e as Error).message;
             },
           ),
-      );
-      const fallback = setTimeout(() => void kill(), 15_000);
-      await Promise.all(inflight);
-      clearTimeout(fallback);
-      await kill();
-      client.destroy();
-      expect(srv.proc.signalCode).toBe('SIGKILL');
+        );
+        const fallback = setTimeout(() => void kill(), 15_000);
+        await Promise.all(inflight);
+        clearTimeout(fallback);
+        await kill();
+        client.destroy();
+        expect(srv.proc.signalCode).toBe('SIGKILL');
 
-      srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
-      client = s3Client(srv.url, { maxAttempts: 1 });
+        srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
+        client = s3Client(srv.url, { maxAttempts: 1 });
 
-      const keys = [...new Set([...oldBodies.keys(), ...puts.map((p) => p.key)])].sort();
-      const counts = { old: 0, new: 0, absent: 0 };
-      for (const key of keys) {
-        const mine = puts.filter((p) => p.key === key);
-        const old = oldBodies.get(key);
-        const got = await readMd5(client, B, key);
-        const allowed = new Map<string, string>();
-        if (old) allowed.set(md5hex(old), 'old');
-        for (const p of mine) allowed.set(md5hex(p.body), `new #${p.i}`);
-        if (!got) {
-          expect(old, `${key} existed before and is now missing`).toBeUndefined();
-          expect(mine.some((p) => p.done), `${key}: acknowledged PUT lost`).toBe(false);
-          counts.absent++;
-          continue;
+        const keys = [...new Set([...oldBodies.keys(), ...puts.map((p) => p.key)])].sort();
+        const counts = { old: 0, new: 0, absent: 0 };
+        for (const key of keys) {
+          const mine = puts.filter((p) => p.key === key);
+          const old = oldBodies.get(key);
+          const got = await readMd5(client, B, key);
+          const allowed = new Map<string, string>();
+          if (old) allowed.set(md5hex(old), 'old');
+          for (const p of mine) allowed.set(md5hex(p.body), `new #${p.i}`);
+          if (!got) {
+            expect(old, `${key} existed before and is now missing`).toBeUndefined();
+            expect(
+              mine.some((p) => p.done),
+              `${key}: acknowledged PUT lost`,
+            ).toBe(false);
+            counts.absent++;
+            continue;
+          }
+          expect(allowed.has(got.md5), `${key}: content is neither the old nor a new body (size ${got.size})`).toBe(true);
+          expect(got.etag).toBe(got.md5);
+          const what = allowed.get(got.md5)!;
+          if (mine.some((p) => p.done)) expect(what, `${key}: acknowledged PUT lost after the crash`).not.toBe('old');
+          if (mine.length === 1 && mine[0]!.done) expect(what).toBe(`new #${mine[0]!.i}`);
+          if (what === 'old') counts.old++;
+          else counts.new++;
         }
-        expect(allowed.has(got.md5), `${key}: content is neither the old nor a new body (size ${got.size})`).toBe(true);
-        expect(got.etag).toBe(got.md5);
-        const what = allowed.get(got.md5)!;
-        if (mine.some((p) => p.done)) expect(what, `${key}: acknowledged PUT lost after the crash`).not.toBe('old');
-        if (mine.length === 1 && mine[0]!.done) expect(what).toBe(`new #${mine[0]!.i}`);
-        if (what === 'old') counts.old++;
-        else counts.new++;
-      }
 
-      // The start-up sweep ran before "listening": nothing unreferenced is left.
-      const db = new Database(join(dataDir, 'cairn.db'), { readonly: true, fileMustExist: true });
-      let referenced: Set<string>;
-      try {
-        referenced = new Set((db.prepare('SELECT blob_id FROM objects').all() as Array<{ blob_id: string }>).map((r) => r.blob_id));
+        // The start-up sweep ran before "listening": nothing unreferenced is left.
+        const db = new Database(join(dataDir, 'cairn.db'), { readonly: true, fileMustExist: true });
+        let referenced: Set<string>;
+        try {
+          referenced = new Set((db.prepare('SELECT blob_id FROM objects').all() as Array<{ blob_id: string }>).map((r) => r.blob_id));
+        } finally {
+          db.close();
+        }
+        const files = blobFiles(dataDir);
+        const orphans = files.filter((f) => !referenced.has(f));
+        const missing = [...referenced].filter((id) => !files.includes(id));
+        expect(orphans, 'blob files no row references').toEqual([]);
+        expect(missing, 'rows whose blob file is missing').toEqual([]);
+        expect(tmpFiles(dataDir)).toEqual([]);
+        expect(counts.old + counts.new + counts.absent).toBe(40);
+
+        console.log(
+          `[durability] crash test: SIGKILL after ${killedAfter}/50 PUTs acknowledged ` +
+            `(${puts.filter((p) => p.done).length} acknowledged in all, ${puts.filter((p) => p.error).length} failed); ` +
+            `after restart: ${counts.old} keys old, ${counts.new} keys new, ${counts.absent} new keys absent; ` +
+            `${files.length} blob files, all referenced; tmp/ empty`,
+        );
+        expect(killedAfter).toBeGreaterThan(0);
+        expect(killedAfter).toBeLessThan(50);
       } finally {
-        db.close();
+        client.destroy();
+        await srv.stop();
       }
-      const files = blobFiles(dataDir);
-      const orphans = files.filter((f) => !referenced.has(f));
-      const missing = [...referenced].filter((id) => !files.includes(id));
-      expect(orphans, 'blob files no row references').toEqual([]);
-      expect(missing, 'rows whose blob file is missing').toEqual([]);
-      expect(tmpFiles(dataDir)).toEqual([]);
-      expect(counts.old + counts.new + counts.absent).toBe(40);
-
-      console.log(
-        `[durability] crash test: SIGKILL after ${killedAfter}/50 PUTs acknowledged ` +
-          `(${puts.filter((p) => p.done).length} acknowledged in all, ${puts.filter((p) => p.error).length} failed); ` +
-          `after restart: ${counts.old} keys old, ${counts.new} keys new, ${counts.absent} new keys absent; ` +
-          `${files.length} blob files, all referenced; tmp/ empty`,
-      );
-      expect(killedAfter).toBeGreaterThan(0);
-      expect(killedAfter).toBeLessThan(50);
-    } finally {
-      client.destroy();
-      await srv.stop();
-    }
-  });
+    },
+  );
 });

@@ -108,7 +108,12 @@ async function writeEverything(srv: Started): Promise<void> {
       Bucket: 'modes',
       Key: 'mpu',
       UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] },
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: p1.ETag },
+          { PartNumber: 2, ETag: p2.CopyPartResult!.ETag },
+        ],
+      },
     }),
   );
 }

@@ -156,7 +156,12 @@ describe('root credentials at later starts', () => {
       expect(await listBucketsStatus(server.url, 'mine-root-key', 'mine-root-secret')).toBe(200);
       expect(await listBucketsStatus(server.url, first.ak, first.sk)).toBe(200);
       const keys = await cairn(dataDir, ['key', 'list', 'root']);
-      expect(keys.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual([first.ak, 'mine-root-key']);
+      expect(
+        keys.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0]),
+      ).toEqual([first.ak, 'mine-root-key']);
       expect((await cairn(dataDir, ['key', 'delete', first.ak])).code).toBe(0);
       await new Promise((r) => setTimeout(r, 150));
       expect(await listBucketsStatus(server.url, first.ak, first.sk)).toBe('InvalidAccessKeyId');
@@ -229,7 +234,9 @@ describe('server.json and cairn presign', () => {
     const { server } = await start(creds);
     await server.close();
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
-    writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:4', listening: [], port: 4, pid: gone, startedAt: '' }), { mode: 0o600 });
+    writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:4', listening: [], port: 4, pid: gone, startedAt: '' }), {
+      mode: 0o600,
+    });
     expect(presignBase(configFor({ port: 9000 }))).toEqual({
       url: 'http://127.0.0.1:9000',
       source: `no running server recorded in ${join(dataDir, 'server.json')}: the configured port`,

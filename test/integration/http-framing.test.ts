@@ -52,7 +52,11 @@ describe('framing', () => {
     const path = `/${b}/mp`;
     const query = { partNumber: '1', uploadId: UploadId! };
     const h = await signHeaders(host, 'PUT', path, { 'transfer-encoding': 'chunked' }, query);
-    const r = await rawSocket(ts.port, [requestHead('PUT', `${path}?partNumber=1&uploadId=${encodeURIComponent(UploadId!)}`, { ...h, connection: 'close' }), teChunked(data, 700)], 2000);
+    const r = await rawSocket(
+      ts.port,
+      [requestHead('PUT', `${path}?partNumber=1&uploadId=${encodeURIComponent(UploadId!)}`, { ...h, connection: 'close' }), teChunked(data, 700)],
+      2000,
+    );
     expect(r.status, r.text).toBe(200);
     const parts = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'mp', UploadId }));
     expect(parts.Parts?.[0]?.Size).toBe(3000);

@@ -39,7 +39,7 @@ import type { ObjectRecord, Segment } from '../../src/store/objects.js';
 import { sweep } from '../../src/workers/sweeper.js';
 import { rawRequest } from '../helpers/signing.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { body, expectS3Error, md5, newBucket, pool, s3Error, sleep, type S3Err, waitFor } from '../helpers/s3.js';
+import { body, expectS3Error, md5, newBucket, pool, s3Error, sleep, slowDescribe, type S3Err, waitFor } from '../helpers/s3.js';
 
 const MiB = 1024 * 1024;
 
@@ -116,7 +116,7 @@ function u32(v: number): Buffer {
 
 // ---------------------------------------------------------------- lib-storage
 
-describe('lib-storage Upload', () => {
+slowDescribe('lib-storage Upload', () => {
   it('uploads 100 MB+ from a stream with 4 parallel parts; the ETag is MD5-of-part-MD5s-N; the download matches', async () => {
     const b = await newBucket(s3, { prefix: 'mp-bucket' });
     const partSize = 8 * MiB;
@@ -128,11 +128,11 @@ describe('lib-storage Upload', () => {
     let curCrc = 0;
     let inPart = 0;
     async function* generate(): AsyncGenerator<Buffer> {
-      for (let left = total; left > 0; ) {
+      for (let left = total; left > 0;) {
         const chunk = randomBytes(Math.min(left, MiB - 1000)); // chunks that do not line up with parts
         left -= chunk.length;
         whole.update(chunk);
-        for (let off = 0; off < chunk.length; ) {
+        for (let off = 0; off < chunk.length;) {
           const take = Math.min(chunk.length - off, partSize - inPart);
           const piece = chunk.subarray(off, off + take);
           cur.update(piece);
@@ -487,7 +487,8 @@ describe('errors', () => {
     const p1 = await uploadPart(b, key, id, 1, big);
     const p2 = await uploadPart(b, key, id, 2, Buffer.from('small one'));
     const p3 = await uploadPart(b, key, id, 3, Buffer.from('small two'));
-    const complete = (parts: CompletedPart[]) => s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, MultipartUpload: { Parts: parts } }));
+    const complete = (parts: CompletedPart[]) =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, MultipartUpload: { Parts: parts } }));
     await expectS3Error(complete([p1, { PartNumber: 2, ETag: `"${md5('something else')}"` }]), 'InvalidPart', 400);
     await expectS3Error(complete([p1, { PartNumber: 4, ETag: p3.ETag }]), 'InvalidPart', 400);
     await expectS3Error(complete([p2, p1]), 'InvalidPartOrder', 400);
@@ -625,7 +626,14 @@ describe('UploadPartCopy', () => {
     // A range from the single-part source, and one across the multipart source's part boundary.
     const r3 = single.subarray(5 * MiB, 5 * MiB + 1234 + 1);
     const c3 = await s3.send(
-      new UploadPartCopyCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: 3, CopySource: srcSingle(), CopySourceRange: `bytes=${5 * MiB}-${5 * MiB + 1234}` }),
+      new UploadPartCopyCommand({
+        Bucket: b,
+        Key: key,
+        UploadId: id,
+        PartNumber: 3,
+        CopySource: srcSingle(),
+        CopySourceRange: `bytes=${5 * MiB}-${5 * MiB + 1234}`,
+      }),
     );
     expect(c3.CopyPartResult?.ETag).toBe(`"${md5(r3)}"`);
     // (part 3 is too small to be a non-last part: replace it with a 5 MiB+ range across the boundary)
@@ -638,7 +646,14 @@ describe('UploadPartCopy', () => {
     expect(c3b.CopyPartResult?.ETag).toBe(`"${md5(r3b)}"`);
     const r4 = multi.subarray(5 * MiB - 10, 5 * MiB + 10);
     const c4 = await s3.send(
-      new UploadPartCopyCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: 4, CopySource: srcMulti(), CopySourceRange: `bytes=${5 * MiB - 10}-${5 * MiB + 9}` }),
+      new UploadPartCopyCommand({
+        Bucket: b,
+        Key: key,
+        UploadId: id,
+        PartNumber: 4,
+        CopySource: srcMulti(),
+        CopySourceRange: `bytes=${5 * MiB - 10}-${5 * MiB + 9}`,
+      }),
     );
     expect(c4.CopyPartResult?.ETag).toBe(`"${md5(r4)}"`);
     const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: key, UploadId: id }));
@@ -689,7 +704,8 @@ describe('UploadPartCopy', () => {
   it('an out-of-range or malformed x-amz-copy-source-range is 400; a missing source is NoSuchKey', async () => {
     const key = 'dst/range.bin';
     const id = await createUpload(b, key);
-    const copy = (range: string, src = srcSingle()) => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: 1, CopySource: src, CopySourceRange: range }));
+    const copy = (range: string, src = srcSingle()) =>
+      s3.send(new UploadPartCopyCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: 1, CopySource: src, CopySourceRange: range }));
     for (const range of [`bytes=0-${single.length}`, `bytes=${single.length}-${single.length + 10}`, 'bytes=10-5', 'bytes=5-', 'bytes=-5', 'items=0-1']) {
       const e = await s3Error(copy(range));
       expect(e.$metadata.httpStatusCode, range).toBe(400);
@@ -756,7 +772,7 @@ describe('GET/HEAD ?partNumber and GetObjectAttributes', () => {
     expect((await body(full)).equals(whole)).toBe(true);
   });
 
-  it('GetObject and HeadObject ?partNumber with ChecksumMode return that part\'s checksum and the ChecksumType', async () => {
+  it("GetObject and HeadObject ?partNumber with ChecksumMode return that part's checksum and the ChecksumType", async () => {
     for (const [i, p] of parts.entries()) {
       const want = checksumBase64('CRC32', p);
       const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'parts.bin', PartNumber: i + 1, ChecksumMode: 'ENABLED' }));
@@ -800,14 +816,18 @@ describe('GET/HEAD ?partNumber and GetObjectAttributes', () => {
       [1, parts[0]!.length, checksumBase64('CRC32', parts[0]!)],
       [2, parts[1]!.length, checksumBase64('CRC32', parts[1]!)],
     ]);
-    const next = await s3.send(new GetObjectAttributesCommand({ Bucket: b, Key: 'parts.bin', ObjectAttributes: ['ObjectParts'], MaxParts: 2, PartNumberMarker: '2' }));
+    const next = await s3.send(
+      new GetObjectAttributesCommand({ Bucket: b, Key: 'parts.bin', ObjectAttributes: ['ObjectParts'], MaxParts: 2, PartNumberMarker: '2' }),
+    );
     expect(next.ETag).toBeUndefined();
     expect(next.ObjectParts?.IsTruncated).toBe(false);
     expect(next.ObjectParts?.PartNumberMarker).toBe('2');
     expect(next.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[3, 777]]);
     // A single-part object has no ObjectParts.
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain.txt', Body: 'plain' }));
-    const plain = await s3.send(new GetObjectAttributesCommand({ Bucket: b, Key: 'plain.txt', ObjectAttributes: ['ETag', 'ObjectSize', 'ObjectParts', 'StorageClass'] }));
+    const plain = await s3.send(
+      new GetObjectAttributesCommand({ Bucket: b, Key: 'plain.txt', ObjectAttributes: ['ETag', 'ObjectSize', 'ObjectParts', 'StorageClass'] }),
+    );
     expect(plain.ETag).toBe(md5('plain'));
     expect(plain.ObjectSize).toBe(5);
     expect(plain.StorageClass).toBe('STANDARD');
@@ -886,7 +906,9 @@ describe('checksums', () => {
         400,
       );
       const expected = checksumBase64(algo, whole);
-      const out = await s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: done } }));
+      const out = await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: done } }),
+      );
       expect(field_(out, field)).toBe(expected);
       expect(out.ChecksumType).toBe('FULL_OBJECT');
       const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: key, ChecksumMode: 'ENABLED' }));
@@ -952,12 +974,16 @@ describe('checksums', () => {
     expect(ok.ChecksumCRC64NVME).toBe(checksumBase64('CRC64NVME', Buffer.concat(parts)));
   });
 
-  it('a part checksum of another algorithm than the upload\'s is refused; CRC64NVME cannot be COMPOSITE', async () => {
+  it("a part checksum of another algorithm than the upload's is refused; CRC64NVME cannot be COMPOSITE", async () => {
     const key = 'mismatch.bin';
     const id = await createUpload(b, key, { ChecksumAlgorithm: 'CRC32C' });
     const e = await s3Error(s3.send(new UploadPartCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: 1, Body: 'x', ChecksumAlgorithm: 'SHA256' })));
     expect(e.$metadata.httpStatusCode).toBe(400);
-    await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'COMPOSITE' })), 'InvalidRequest', 400);
+    await expectS3Error(
+      s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'COMPOSITE' })),
+      'InvalidRequest',
+      400,
+    );
     await s3.send(new AbortMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id }));
   });
 });
@@ -1123,7 +1149,13 @@ describe('ListMultipartUploads paging', () => {
     model.push(...created);
     // More uploads of keys that have one already: one at a time, the clock moved on each time,
     // so uploads of one key have increasing initiation times.
-    const dups = [...Array(39).fill('dup'), ...Array(9).fill('dup/a'), ...Array(10).fill('data/0005'), ...Array(10).fill('top-007'), ...Array(10).fill('logs/3/005')] as string[];
+    const dups = [
+      ...Array(39).fill('dup'),
+      ...Array(9).fill('dup/a'),
+      ...Array(10).fill('data/0005'),
+      ...Array(10).fill('top-007'),
+      ...Array(10).fill('logs/3/005'),
+    ] as string[];
     for (const key of dups) {
       ts.now.offsetMs += 2;
       model.push({ key, id: await createUpload(b, key), seq: seq++ });
@@ -1141,7 +1173,14 @@ describe('ListMultipartUploads paging', () => {
     const cap = Math.min(maxUploads ?? 1000, 1000);
     for (;;) {
       const page: ListMultipartUploadsCommandOutput = await s3.send(
-        new ListMultipartUploadsCommand({ Bucket: b, Prefix: params.Prefix, Delimiter: params.Delimiter, KeyMarker: keyMarker, UploadIdMarker: idMarker, MaxUploads: maxUploads }),
+        new ListMultipartUploadsCommand({
+          Bucket: b,
+          Prefix: params.Prefix,
+          Delimiter: params.Delimiter,
+          KeyMarker: keyMarker,
+          UploadIdMarker: idMarker,
+          MaxUploads: maxUploads,
+        }),
       );
       pages++;
       expect(page.MaxUploads).toBe(cap);
@@ -1291,7 +1330,7 @@ describe('stale uploads', () => {
 // ---------------------------------------------------------------- DeleteBucket
 
 describe('DeleteBucket with open uploads', () => {
-  it('succeeds with an open upload and no objects, and removes the upload\'s part files', async () => {
+  it("succeeds with an open upload and no objects, and removes the upload's part files", async () => {
     const b = await newBucket(s3, { prefix: 'mp-bucket' });
     const id = await createUpload(b, 'open/upload.bin');
     await uploadPart(b, 'open/upload.bin', id, 1, randomBytes(5 * MiB));

@@ -98,7 +98,9 @@ async function plainBucket(versioning?: 'Enabled'): Promise<string> {
 }
 
 async function putLocked(bucket: string, key: string, mode: ObjectLockRetentionMode, until: Date, client = s3): Promise<string> {
-  const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${key} ${mode}`, ObjectLockMode: mode, ObjectLockRetainUntilDate: until }));
+  const out = await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${key} ${mode}`, ObjectLockMode: mode, ObjectLockRetainUntilDate: until }),
+  );
   return out.VersionId!;
 }
 
@@ -138,21 +140,37 @@ describe('Object Lock buckets', () => {
     const v = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }))).VersionId!;
     await expectCode(s3.send(new GetObjectLockConfigurationCommand({ Bucket: b })), 'ObjectLockConfigurationNotFoundError', 404);
     const until = fromNow(HOUR);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } })), 'InvalidRequest', 400);
+    await expectCode(
+      s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } })),
+      'InvalidRequest',
+      400,
+    );
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' })), 'InvalidRequest', 400);
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k', VersionId: v })), 'InvalidRequest', 400);
     await expectCode(s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', LegalHold: { Status: 'ON' } })), 'InvalidRequest', 400);
     await expectCode(s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' })), 'InvalidRequest', 400);
-    await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until })), 'InvalidRequest', 400);
+    await expectCode(
+      s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until })),
+      'InvalidRequest',
+      400,
+    );
     await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockLegalHoldStatus: 'ON' })), 'InvalidRequest', 400);
     await expectCode(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/k`, ObjectLockLegalHoldStatus: 'ON' })), 'InvalidRequest', 400);
-    await expectCode(s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until })), 'InvalidRequest', 400);
+    await expectCode(
+      s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until })),
+      'InvalidRequest',
+      400,
+    );
     // Nothing was written by the refused requests, not even a temp file.
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: b }))).Versions?.map((x) => x.Key)).toEqual(['k']);
     expect(tempFiles()).toEqual([]);
     // An unversioned bucket cannot take a lock configuration.
     const u = await plainBucket();
-    await expectCode(s3.send(new PutObjectLockConfigurationCommand({ Bucket: u, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })), 'InvalidBucketState', 409);
+    await expectCode(
+      s3.send(new PutObjectLockConfigurationCommand({ Bucket: u, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })),
+      'InvalidBucketState',
+      409,
+    );
     await expectCode(s3.send(new GetObjectLockConfigurationCommand({ Bucket: u })), 'ObjectLockConfigurationNotFoundError', 404);
     await expectCode(s3.send(new GetObjectLockConfigurationCommand({ Bucket: 'no-such-lock-bucket' })), 'NoSuchBucket', 404);
   });
@@ -176,7 +194,9 @@ describe('Put/GetObjectLockConfiguration', () => {
       { Mode: 'COMPLIANCE', Days: 36500 },
       { Mode: 'GOVERNANCE', Years: 1 },
     ] as const) {
-      await s3.send(new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: rule } } }));
+      await s3.send(
+        new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: rule } } }),
+      );
       const got = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }));
       expect(got.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: rule } });
     }
@@ -186,7 +206,12 @@ describe('Put/GetObjectLockConfiguration', () => {
 
   it('MalformedXML for Days and Years together, neither, a bad Mode, no ObjectLockEnabled; InvalidArgument for a period of 0', async () => {
     const b = await lockBucket();
-    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 3 } } } }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: b,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 3 } } },
+      }),
+    );
     const bad: Array<[unknown, string]> = [
       [{ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1, Years: 1 } } }, 'MalformedXML'],
       [{ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE' } } }, 'MalformedXML'],
@@ -208,13 +233,17 @@ describe('Put/GetObjectLockConfiguration', () => {
       expect(r.text, body).toContain('<Code>MalformedXML</Code>');
     }
     // The configuration in place is unchanged.
-    expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule?.DefaultRetention).toEqual({ Mode: 'GOVERNANCE', Days: 3 });
+    expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule?.DefaultRetention).toEqual({
+      Mode: 'GOVERNANCE',
+      Days: 3,
+    });
   });
 
   it('the configuration, retention and legal-hold PUTs need Content-MD5 or an x-amz-checksum-* header', async () => {
     const b = await lockBucket();
     const v = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }))).VersionId!;
-    const cfg = '<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>2</Days></DefaultRetention></Rule></ObjectLockConfiguration>';
+    const cfg =
+      '<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>2</Days></DefaultRetention></Rule></ObjectLockConfiguration>';
     const retention = `<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>GOVERNANCE</Mode><RetainUntilDate>${fromNow(HOUR).toISOString()}</RetainUntilDate></Retention>`;
     const hold = '<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>ON</Status></LegalHold>';
     for (const [path, body] of [
@@ -241,7 +270,10 @@ describe('Put/GetObjectLockConfiguration', () => {
     expect((await raw('PUT', `/${b}/k?retention`, { body: retention, headers: { 'x-amz-checksum-sha256': sha256b64(retention) } })).status).toBe(200);
     const held = await raw('PUT', `/${b}/k?legal-hold&versionId=${v}`, { body: hold, headers: { 'content-md5': md5b64(hold) } });
     expect(held.status, held.text).toBe(200);
-    expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule?.DefaultRetention).toEqual({ Mode: 'GOVERNANCE', Days: 2 });
+    expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule?.DefaultRetention).toEqual({
+      Mode: 'GOVERNANCE',
+      Days: 2,
+    });
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' }))).Retention?.Mode).toBe('GOVERNANCE');
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k' }))).LegalHold?.Status).toBe('ON');
     // A PutObject with lock headers needs an integrity header too.
@@ -266,7 +298,12 @@ describe('Put/GetObjectLockConfiguration', () => {
 describe('retention', () => {
   it('the default retention applies to PutObject, CopyObject and multipart; deletion by id waits for the date', async () => {
     const b = await lockBucket();
-    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } } }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: b,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
     const t0 = serverNow();
     const v = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'doc', Body: 'one' }))).VersionId!;
     const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'doc' }));
@@ -287,14 +324,28 @@ describe('retention', () => {
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mpu' }));
     const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId, PartNumber: 1, Body: 'part' }));
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: 'mpu',
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] },
+      }),
     );
     expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'mpu', VersionId: done.VersionId }))).ObjectLockMode).toBe('GOVERNANCE');
 
     // Locked: 403 AccessDenied by version id (DeleteObject and DeleteObjects).
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'doc', VersionId: v })), 'AccessDenied', 403);
     const many = await s3.send(
-      new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'doc', VersionId: v }, { Key: 'copy', VersionId: copy.VersionId }, { Key: 'mpu', VersionId: done.VersionId }] } }),
+      new DeleteObjectsCommand({
+        Bucket: b,
+        Delete: {
+          Objects: [
+            { Key: 'doc', VersionId: v },
+            { Key: 'copy', VersionId: copy.VersionId },
+            { Key: 'mpu', VersionId: done.VersionId },
+          ],
+        },
+      }),
     );
     expect(many.Deleted ?? []).toEqual([]);
     expect(many.Errors?.map((e) => [e.Key, e.Code])).toEqual([
@@ -317,7 +368,15 @@ describe('retention', () => {
     expect(del.VersionId).toBe(v);
     await expectCode(s3.send(new GetObjectCommand({ Bucket: b, Key: 'doc', VersionId: v })), 'NoSuchVersion', 404);
     const after = await s3.send(
-      new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'copy', VersionId: copy.VersionId }, { Key: 'mpu', VersionId: done.VersionId }] } }),
+      new DeleteObjectsCommand({
+        Bucket: b,
+        Delete: {
+          Objects: [
+            { Key: 'copy', VersionId: copy.VersionId },
+            { Key: 'mpu', VersionId: done.VersionId },
+          ],
+        },
+      }),
     );
     expect(after.Errors ?? []).toEqual([]);
     expect(after.Deleted?.map((d) => d.Key)).toEqual(['copy', 'mpu']);
@@ -325,7 +384,12 @@ describe('retention', () => {
 
   it('a default in Years counts 365-day years; explicit headers override the default', async () => {
     const b = await lockBucket();
-    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: b, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 1 } } } }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: b,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 1 } } },
+      }),
+    );
     const t0 = serverNow();
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'y', Body: 'y' }));
     const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'y' }));
@@ -349,9 +413,37 @@ describe('retention', () => {
 
     const shorter = fromNow(HOUR);
     for (const bypass of [false, true]) {
-      await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'c', VersionId: v, BypassGovernanceRetention: bypass, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: shorter } })), 'AccessDenied', 403);
-      await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'c', VersionId: v, BypassGovernanceRetention: bypass, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } })), 'AccessDenied', 403);
-      await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'c', VersionId: v, BypassGovernanceRetention: bypass, Retention: {} })), 'AccessDenied', 403);
+      await expectCode(
+        s3.send(
+          new PutObjectRetentionCommand({
+            Bucket: b,
+            Key: 'c',
+            VersionId: v,
+            BypassGovernanceRetention: bypass,
+            Retention: { Mode: 'COMPLIANCE', RetainUntilDate: shorter },
+          }),
+        ),
+        'AccessDenied',
+        403,
+      );
+      await expectCode(
+        s3.send(
+          new PutObjectRetentionCommand({
+            Bucket: b,
+            Key: 'c',
+            VersionId: v,
+            BypassGovernanceRetention: bypass,
+            Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until },
+          }),
+        ),
+        'AccessDenied',
+        403,
+      );
+      await expectCode(
+        s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'c', VersionId: v, BypassGovernanceRetention: bypass, Retention: {} })),
+        'AccessDenied',
+        403,
+      );
       await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'c', VersionId: v, BypassGovernanceRetention: bypass })), 'AccessDenied', 403);
     }
     const many = await s3.send(new DeleteObjectsCommand({ Bucket: b, BypassGovernanceRetention: true, Delete: { Objects: [{ Key: 'c', VersionId: v }] } }));
@@ -395,14 +487,26 @@ describe('retention', () => {
     const v = await putLocked(b, 'g', 'GOVERNANCE', until);
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'g', VersionId: v })), 'AccessDenied', 403);
     const shorter = fromNow(HOUR);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: shorter } })), 'AccessDenied', 403);
+    await expectCode(
+      s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: shorter } })),
+      'AccessDenied',
+      403,
+    );
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, Retention: {} })), 'AccessDenied', 403);
     // Extending needs no bypass.
     const longer = fromNow(2 * DAY);
     await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: longer } }));
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'g' }))).Retention?.RetainUntilDate).toEqual(longer);
     // With the bypass header (root): shorten, then remove.
-    await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, BypassGovernanceRetention: true, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: shorter } }));
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: b,
+        Key: 'g',
+        VersionId: v,
+        BypassGovernanceRetention: true,
+        Retention: { Mode: 'GOVERNANCE', RetainUntilDate: shorter },
+      }),
+    );
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'g' }))).Retention).toEqual({ Mode: 'GOVERNANCE', RetainUntilDate: shorter });
     await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g', VersionId: v, BypassGovernanceRetention: true, Retention: {} }));
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'g' })), 'NoSuchObjectLockConfiguration', 404);
@@ -424,8 +528,20 @@ describe('retention', () => {
     // GOVERNANCE → COMPLIANCE changes the mode: it needs the bypass too, and then holds for good.
     const v5 = await putLocked(b, 'g2', 'GOVERNANCE', fromNow(DAY));
     const same = fromNow(DAY);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g2', VersionId: v5, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same } })), 'AccessDenied', 403);
-    await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g2', VersionId: v5, BypassGovernanceRetention: true, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same } }));
+    await expectCode(
+      s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'g2', VersionId: v5, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same } })),
+      'AccessDenied',
+      403,
+    );
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: b,
+        Key: 'g2',
+        VersionId: v5,
+        BypassGovernanceRetention: true,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: same },
+      }),
+    );
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'g2' }))).Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: same });
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'g2', VersionId: v5, BypassGovernanceRetention: true })), 'AccessDenied', 403);
   });
@@ -437,7 +553,11 @@ describe('retention', () => {
     const v = await putLocked(b, 'u', 'GOVERNANCE', fromNow(DAY), user);
     await expectCode(user.send(new DeleteObjectCommand({ Bucket: b, Key: 'u', VersionId: v })), 'AccessDenied', 403);
     await expectCode(user.send(new DeleteObjectCommand({ Bucket: b, Key: 'u', VersionId: v, BypassGovernanceRetention: true })), 'AccessDenied', 403);
-    await expectCode(user.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'u', VersionId: v, BypassGovernanceRetention: true, Retention: {} })), 'AccessDenied', 403);
+    await expectCode(
+      user.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'u', VersionId: v, BypassGovernanceRetention: true, Retention: {} })),
+      'AccessDenied',
+      403,
+    );
     const many = await user.send(new DeleteObjectsCommand({ Bucket: b, BypassGovernanceRetention: true, Delete: { Objects: [{ Key: 'u', VersionId: v }] } }));
     expect(many.Errors?.map((e) => e.Code)).toEqual(['AccessDenied']);
     // The owner may still extend it, and add delete markers.
@@ -450,7 +570,16 @@ describe('retention', () => {
   it('per-object retention and legal hold headers on PutObject, CopyObject and CreateMultipartUpload', async () => {
     const b = await lockBucket();
     const until = fromNow(6 * HOUR);
-    const src = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'source', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until, ObjectLockLegalHoldStatus: 'ON' }));
+    const src = await s3.send(
+      new PutObjectCommand({
+        Bucket: b,
+        Key: 'src',
+        Body: 'source',
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: until,
+        ObjectLockLegalHoldStatus: 'ON',
+      }),
+    );
     const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'src' }));
     expect([h.ObjectLockMode, h.ObjectLockRetainUntilDate?.getTime(), h.ObjectLockLegalHoldStatus]).toEqual(['COMPLIANCE', until.getTime(), 'ON']);
 
@@ -461,28 +590,60 @@ describe('retention', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'plain-copy', VersionId: plain.VersionId }));
     const until2 = fromNow(2 * HOUR);
     const copy = await s3.send(
-      new CopyObjectCommand({ Bucket: b, Key: 'copy', CopySource: `${b}/src?versionId=${src.VersionId}`, ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until2, ObjectLockLegalHoldStatus: 'ON' }),
+      new CopyObjectCommand({
+        Bucket: b,
+        Key: 'copy',
+        CopySource: `${b}/src?versionId=${src.VersionId}`,
+        ObjectLockMode: 'GOVERNANCE',
+        ObjectLockRetainUntilDate: until2,
+        ObjectLockLegalHoldStatus: 'ON',
+      }),
     );
     const ch = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'copy', VersionId: copy.VersionId }));
     expect([ch.ObjectLockMode, ch.ObjectLockRetainUntilDate?.getTime(), ch.ObjectLockLegalHoldStatus]).toEqual(['GOVERNANCE', until2.getTime(), 'ON']);
 
     const until3 = fromNow(3 * HOUR);
-    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mpu', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until3, ObjectLockLegalHoldStatus: 'OFF' }));
+    const up = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: b,
+        Key: 'mpu',
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: until3,
+        ObjectLockLegalHoldStatus: 'OFF',
+      }),
+    );
     const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId, PartNumber: 1, Body: 'mpu body' }));
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: 'mpu',
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] },
+      }),
     );
     const mr = await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'mpu', VersionId: done.VersionId }));
     expect(mr.Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: until3 });
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'mpu' }))).LegalHold?.Status).toBe('OFF');
-    await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'mpu', VersionId: done.VersionId, BypassGovernanceRetention: true })), 'AccessDenied', 403);
+    await expectCode(
+      s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'mpu', VersionId: done.VersionId, BypassGovernanceRetention: true })),
+      'AccessDenied',
+      403,
+    );
 
     // Bad lock headers.
     const later = fromNow(HOUR);
     await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE' })), 'InvalidArgument', 400);
     await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockRetainUntilDate: later })), 'InvalidArgument', 400);
-    await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'FOREVER' as never, ObjectLockRetainUntilDate: later })), 'InvalidArgument', 400);
-    await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: fromNow(-HOUR) })), 'InvalidArgument', 400);
+    await expectCode(
+      s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'FOREVER' as never, ObjectLockRetainUntilDate: later })),
+      'InvalidArgument',
+      400,
+    );
+    await expectCode(
+      s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: fromNow(-HOUR) })),
+      'InvalidArgument',
+      400,
+    );
     await expectCode(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x', ObjectLockLegalHoldStatus: 'MAYBE' as never })), 'InvalidArgument', 400);
     await expectCode(s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'x', ObjectLockMode: 'GOVERNANCE' })), 'InvalidArgument', 400);
     await expectCode(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/src`, ObjectLockRetainUntilDate: later })), 'InvalidArgument', 400);
@@ -505,8 +666,16 @@ describe('retention', () => {
     const v = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }))).VersionId!;
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE' } })), 'MalformedXML', 400);
     await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { RetainUntilDate: fromNow(HOUR) } })), 'MalformedXML', 400);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: fromNow(-1000) } })), 'InvalidArgument', 400);
-    await expectCode(s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'SOMETIMES' as never, RetainUntilDate: fromNow(HOUR) } })), 'MalformedXML', 400);
+    await expectCode(
+      s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: fromNow(-1000) } })),
+      'InvalidArgument',
+      400,
+    );
+    await expectCode(
+      s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', Retention: { Mode: 'SOMETIMES' as never, RetainUntilDate: fromNow(HOUR) } })),
+      'MalformedXML',
+      400,
+    );
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' })), 'NoSuchObjectLockConfiguration', 404);
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404);
     const other = v.slice(0, -1) + (v.endsWith('0') ? '1' : '0');
@@ -515,7 +684,11 @@ describe('retention', () => {
     // The latest version is a delete marker: 405 for retention and legal hold.
     const m = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
     await expectCode(s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k' })), 'MethodNotAllowed', 405);
-    await expectCode(s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: m.VersionId, LegalHold: { Status: 'ON' } })), 'MethodNotAllowed', 405);
+    await expectCode(
+      s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: m.VersionId, LegalHold: { Status: 'ON' } })),
+      'MethodNotAllowed',
+      405,
+    );
     // The version behind it is still addressable by id.
     await s3.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'k', VersionId: v, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: fromNow(HOUR) } }));
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: b, Key: 'k', VersionId: v }))).Retention?.Mode).toBe('GOVERNANCE');
@@ -573,7 +746,11 @@ describe('legal hold', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v2 }));
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1 })), 'AccessDenied', 403);
     // Bad statuses.
-    await expectCode(s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1, LegalHold: { Status: 'MAYBE' as never } })), 'MalformedXML', 400);
+    await expectCode(
+      s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1, LegalHold: { Status: 'MAYBE' as never } })),
+      'MalformedXML',
+      400,
+    );
     await expectCode(s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1, LegalHold: {} })), 'MalformedXML', 400);
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1 }))).LegalHold?.Status).toBe('ON');
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: b, Key: 'k', VersionId: v1, LegalHold: { Status: 'OFF' } }));

@@ -30,7 +30,12 @@ interface Answer {
 }
 
 /** Posts a form: the fields in order, then the file (if any), then `after`. */
-async function post(url: string, fields: Record<string, string> | Array<[string, string]>, file?: Upload, after: Array<[string, string]> = []): Promise<Answer> {
+async function post(
+  url: string,
+  fields: Record<string, string> | Array<[string, string]>,
+  file?: Upload,
+  after: Array<[string, string]> = [],
+): Promise<Answer> {
   const form = new FormData();
   for (const [k, v] of Array.isArray(fields) ? fields : Object.entries(fields)) form.append(k, v);
   if (file) form.append('file', new Blob([file.data], { type: file.type ?? 'application/octet-stream' }), file.name ?? 'upload.bin');
@@ -66,7 +71,13 @@ async function missing(bucket: string, key: string): Promise<boolean> {
   }
 }
 
-const unescape = (s: string | undefined) => s?.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (s: string | undefined) =>
+  s
+    ?.replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   it('stores the file and answers 204 with ETag and Location by default', async () => {
@@ -236,7 +247,10 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
     try {
       const injections: Array<[Record<string, string>, string]> = [
         [{ 'x-amz-storage-class': 'GLACIER' }, 'x-amz-storage-class'],
-        [{ 'x-amz-object-lock-mode': 'COMPLIANCE', 'x-amz-object-lock-retain-until-date': '2099-01-01T00:00:00Z' }, 'x-amz-object-lock-mode, x-amz-object-lock-retain-until-date'],
+        [
+          { 'x-amz-object-lock-mode': 'COMPLIANCE', 'x-amz-object-lock-retain-until-date': '2099-01-01T00:00:00Z' },
+          'x-amz-object-lock-mode, x-amz-object-lock-retain-until-date',
+        ],
         [{ 'Content-Type': 'text/html' }, 'Content-Type'],
         [{ 'X-Amz-Meta-Owner': 'mallory', 'x-amz-checksum-crc32': 'AAAAAA==' }, 'X-Amz-Meta-Owner, x-amz-checksum-crc32'],
         [{ success_action_redirect: 'https://evil.example/' }, 'success_action_redirect'],
@@ -260,7 +274,10 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
   it('fields after the file are ignored', async () => {
     const b = await newBucket(s3, { prefix: 'post-bucket' });
     const { url, fields } = await presign({ Bucket: b, Key: 'after' });
-    const res = await post(url, fields, { data: 'before' }, [['x-amz-meta-late', 'ignored'], ['key', 'other-key']]);
+    const res = await post(url, fields, { data: 'before' }, [
+      ['x-amz-meta-late', 'ignored'],
+      ['key', 'other-key'],
+    ]);
     expect(res.status).toBe(204);
     expect(await get(b, 'after')).toBe('before');
     expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'after' }))).Metadata).toEqual({});
@@ -414,7 +431,11 @@ describe('PostObject (SigV2 and unsigned forms, bad bodies)', () => {
     const noBoundary = await request(`${ts.url}/${b}`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
     expect(noBoundary.statusCode).toBe(400);
     expect(await noBoundary.body.text()).toContain('<Code>MalformedPOSTRequest</Code>');
-    const noParts = await request(`${ts.url}/${b}`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XyZ' }, body: 'not multipart at all' });
+    const noParts = await request(`${ts.url}/${b}`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
+      body: 'not multipart at all',
+    });
     expect(noParts.statusCode).toBe(400);
     expect(await noParts.body.text()).toContain('<Code>MalformedPOSTRequest</Code>');
     const body = '--XyZ\r\nContent-Disposition: form-data; name="key"\r\n\r\nk-with-no-end';

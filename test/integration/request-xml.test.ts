@@ -41,7 +41,17 @@ afterAll(async () => ts?.stop());
 async function send(method: string, path: string, query: Array<[string, string]>, body: string | Buffer, headers: Record<string, string> = {}) {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const h = { ...headers, 'content-md5': createHash('md5').update(bytes).digest('base64') };
-  const signed = signRequest({ endpoint: ts.url, method, path, query, headers: h, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', now: new Date() });
+  const signed = signRequest({
+    endpoint: ts.url,
+    method,
+    path,
+    query,
+    headers: h,
+    accessKey: ACCESS_KEY,
+    secretKey: SECRET_KEY,
+    region: 'us-east-1',
+    now: new Date(),
+  });
   const res = await request(signed.url, { method: method as 'POST', headers: signed.headers, body: bytes });
   const text = await res.body.text();
   return { status: res.statusCode, text, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1] };
@@ -96,7 +106,12 @@ describe('DeleteObjects request documents', () => {
 
   it('invalid UTF-8 is MalformedXML (it was read as U+FFFD and could name another key)', async () => {
     for (const bad of INVALID_UTF8) {
-      await expectAnswer(del(withBytes('<Delete><Object><Key>keep</Key></Object><Object><Key>a', bad, 'b</Key></Object></Delete>')), 'MalformedXML', 400, bad.toString('hex'));
+      await expectAnswer(
+        del(withBytes('<Delete><Object><Key>keep</Key></Object><Object><Key>a', bad, 'b</Key></Object></Delete>')),
+        'MalformedXML',
+        400,
+        bad.toString('hex'),
+      );
     }
     await allThere();
     // The same document in valid UTF-8 deletes both.
@@ -154,9 +169,19 @@ describe('CompleteMultipartUpload request documents', () => {
   };
 
   it('a DOCTYPE, an undefined entity or invalid UTF-8 is MalformedXML; the upload stays open', async () => {
-    await expectAnswer(complete(`<!DOCTYPE C [<!ENTITY n "1">]><CompleteMultipartUpload><Part><PartNumber>&n;</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`), 'MalformedXML');
+    await expectAnswer(
+      complete(
+        `<!DOCTYPE C [<!ENTITY n "1">]><CompleteMultipartUpload><Part><PartNumber>&n;</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+      ),
+      'MalformedXML',
+    );
     await expectAnswer(complete(doc('&one;')), 'MalformedXML');
-    await expectAnswer(complete(withBytes('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>', Buffer.from([0xff]), `${etag}</ETag></Part></CompleteMultipartUpload>`)), 'MalformedXML');
+    await expectAnswer(
+      complete(
+        withBytes('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>', Buffer.from([0xff]), `${etag}</ETag></Part></CompleteMultipartUpload>`),
+      ),
+      'MalformedXML',
+    );
     await unchanged();
   });
 
@@ -183,7 +208,12 @@ describe('Object Lock request documents', () => {
     versionId = (await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }))).VersionId!;
   });
   const lockConfig = (retention: string) =>
-    send('PUT', `/${b}`, [['object-lock', '']], `<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>${retention}</DefaultRetention></Rule></ObjectLockConfiguration>`);
+    send(
+      'PUT',
+      `/${b}`,
+      [['object-lock', '']],
+      `<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>${retention}</DefaultRetention></Rule></ObjectLockConfiguration>`,
+    );
   const noDefault = async () => expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket: b }))).ObjectLockConfiguration?.Rule).toBeUndefined();
 
   it('Days and Years: xs:int, positive, at most 100 years; nothing is configured otherwise', async () => {
@@ -198,7 +228,15 @@ describe('Object Lock request documents', () => {
     }
     await expectAnswer(lockConfig('<Days>36501</Days>'), 'InvalidArgument');
     await expectAnswer(lockConfig('<Years>101</Years>'), 'InvalidArgument');
-    await expectAnswer(send('PUT', `/${b}`, [['object-lock', '']], '<!DOCTYPE x><ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>'), 'MalformedXML');
+    await expectAnswer(
+      send(
+        'PUT',
+        `/${b}`,
+        [['object-lock', '']],
+        '<!DOCTYPE x><ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>',
+      ),
+      'MalformedXML',
+    );
     await noDefault();
     // The limits themselves are accepted, and a PutObject then gets a retain-until date 100 years on.
     expect((await lockConfig('<Years>100</Years>')).status).toBe(200);
@@ -211,8 +249,26 @@ describe('Object Lock request documents', () => {
   });
 
   it('RetainUntilDate must be an ISO 8601 date-time (MalformedXML otherwise); without a zone it is UTC', async () => {
-    const retention = (mode: string, date: string) => send('PUT', `/${b}/k`, [['retention', ''], ['versionId', versionId]], `<Retention><Mode>${mode}</Mode><RetainUntilDate>${date}</RetainUntilDate></Retention>`);
-    for (const d of ['notadate', '1577836800', '2099-13-01T00:00:00Z', '2099-02-30T00:00:00Z', '2099-01-01', 'Tue, 01 Jan 2099 00:00:00 GMT', '2099-01-01T25:00:00Z', '']) {
+    const retention = (mode: string, date: string) =>
+      send(
+        'PUT',
+        `/${b}/k`,
+        [
+          ['retention', ''],
+          ['versionId', versionId],
+        ],
+        `<Retention><Mode>${mode}</Mode><RetainUntilDate>${date}</RetainUntilDate></Retention>`,
+      );
+    for (const d of [
+      'notadate',
+      '1577836800',
+      '2099-13-01T00:00:00Z',
+      '2099-02-30T00:00:00Z',
+      '2099-01-01',
+      'Tue, 01 Jan 2099 00:00:00 GMT',
+      '2099-01-01T25:00:00Z',
+      '',
+    ]) {
       await expectAnswer(retention('GOVERNANCE', d), 'MalformedXML', 400, d);
     }
     await expectAnswer(retention('SOMETIMES', '2099-01-01T00:00:00Z'), 'MalformedXML');
@@ -228,7 +284,16 @@ describe('Object Lock request documents', () => {
   });
 
   it('LegalHold: a DOCTYPE or an unknown Status is MalformedXML and sets nothing', async () => {
-    const hold = (body: string | Buffer) => send('PUT', `/${b}/k`, [['legal-hold', ''], ['versionId', versionId]], body);
+    const hold = (body: string | Buffer) =>
+      send(
+        'PUT',
+        `/${b}/k`,
+        [
+          ['legal-hold', ''],
+          ['versionId', versionId],
+        ],
+        body,
+      );
     await expectAnswer(hold('<!DOCTYPE h [<!ENTITY s "ON">]><LegalHold><Status>&s;</Status></LegalHold>'), 'MalformedXML');
     await expectAnswer(hold('<LegalHold><Status>on</Status></LegalHold>'), 'MalformedXML');
     await expectAnswer(hold(withBytes('<LegalHold><Status>O', Buffer.from([0xc0]), 'N</Status></LegalHold>')), 'MalformedXML');
@@ -274,10 +339,22 @@ describe('bucket configuration documents', () => {
 
   it('CreateBucket: a DOCTYPE is MalformedXML, a LocationConstraint that is no region InvalidLocationConstraint; no bucket is made', async () => {
     const create = (b: string, body: string | Buffer) => send('PUT', `/${b}`, [], body);
-    await expectAnswer(create('xml-create-a', '<!DOCTYPE c><CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>'), 'MalformedXML');
-    const text = await expectAnswer(create('xml-create-b', '<CreateBucketConfiguration><LocationConstraint>banana</LocationConstraint></CreateBucketConfiguration>'), 'InvalidLocationConstraint');
+    await expectAnswer(
+      create('xml-create-a', '<!DOCTYPE c><CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>'),
+      'MalformedXML',
+    );
+    const text = await expectAnswer(
+      create('xml-create-b', '<CreateBucketConfiguration><LocationConstraint>banana</LocationConstraint></CreateBucketConfiguration>'),
+      'InvalidLocationConstraint',
+    );
     expect(text).toContain('<LocationConstraint>banana</LocationConstraint>');
-    await expectAnswer(create('xml-create-c', withBytes('<CreateBucketConfiguration><LocationConstraint>us-east-', Buffer.from([0xff]), '1</LocationConstraint></CreateBucketConfiguration>')), 'MalformedXML');
+    await expectAnswer(
+      create(
+        'xml-create-c',
+        withBytes('<CreateBucketConfiguration><LocationConstraint>us-east-', Buffer.from([0xff]), '1</LocationConstraint></CreateBucketConfiguration>'),
+      ),
+      'MalformedXML',
+    );
     for (const b of ['xml-create-a', 'xml-create-b', 'xml-create-c']) {
       try {
         await s3.send(new HeadBucketCommand({ Bucket: b }));

@@ -75,11 +75,14 @@ describe('buckets', () => {
     await s3.send(new PutObjectCommand({ Bucket: ab, Key: 'from-root', Body: 'x' }));
   });
 
-  it.each(['ab', 'Upper-Case', 'under_score', '192.168.1.1', 'xn--punycode', 'a..b', 'bucket-s3alias', 'foo.-bar', 'foo-.bar'])('InvalidBucketName for %s', async (name) => {
-    const e = await s3Error(s3.send(new CreateBucketCommand({ Bucket: name })));
-    expect(e.name).toBe('InvalidBucketName');
-    expect(e.$metadata.httpStatusCode).toBe(400);
-  });
+  it.each(['ab', 'Upper-Case', 'under_score', '192.168.1.1', 'xn--punycode', 'a..b', 'bucket-s3alias', 'foo.-bar', 'foo-.bar'])(
+    'InvalidBucketName for %s',
+    async (name) => {
+      const e = await s3Error(s3.send(new CreateBucketCommand({ Bucket: name })));
+      expect(e.name).toBe('InvalidBucketName');
+      expect(e.$metadata.httpStatusCode).toBe(400);
+    },
+  );
 
   it('DeleteBucket of a non-empty bucket is BucketNotEmpty; of a missing one NoSuchBucket', async () => {
     const b = await newBucket(s3, { prefix: 'test-bucket' });
@@ -229,7 +232,13 @@ describe('objects', () => {
       }),
     );
     await body(g);
-    expect(g).toMatchObject({ ContentType: 'application/json', ContentDisposition: 'inline', CacheControl: 'no-cache', ContentLanguage: 'fr', ContentEncoding: 'identity' });
+    expect(g).toMatchObject({
+      ContentType: 'application/json',
+      ContentDisposition: 'inline',
+      CacheControl: 'no-cache',
+      ContentLanguage: 'fr',
+      ContentEncoding: 'identity',
+    });
   });
 
   it('NoSuchKey carries the key; DeleteObject answers 204 even for a missing key', async () => {
@@ -254,25 +263,28 @@ describe('objects', () => {
     'double//slash//',
     '/leading-slash',
     'question?mark#hash',
-    "quote'and\"double",
+    'quote\'and"double',
     'amp&lt;<tag>',
     'tab\tkey',
     '~tilde!*()',
     'k'.repeat(1024),
   ];
-  it.each(specialKeys.map((k) => [k.length > 60 ? `${k.slice(0, 20)}…(${k.length})` : k, k]))('key %s round-trips through PUT, GET, LIST, COPY, DELETE', async (_label, key) => {
-    await s3.send(new PutObjectCommand({ Bucket: b, Key: key, Body: `body of ${key}` }));
-    expect((await body(await s3.send(new GetObjectCommand({ Bucket: b, Key: key })))).toString()).toBe(`body of ${key}`);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: b, Prefix: key }));
-    expect(listed.Contents?.map((c) => c.Key)).toContain(key);
-    const url = await s3.send(new ListObjectsV2Command({ Bucket: b, Prefix: key, EncodingType: 'url' }));
-    expect(url.Contents?.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, ' ')))).toContain(key);
-    const copyKey = `${key.slice(0, 1000)}-copy`;
-    await s3.send(new CopyObjectCommand({ Bucket: b, Key: copyKey, CopySource: `${b}/${encodeURIComponent(key)}` }));
-    expect((await body(await s3.send(new GetObjectCommand({ Bucket: b, Key: copyKey })))).toString()).toBe(`body of ${key}`);
-    await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: key }, { Key: copyKey }] } }));
-    expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: b, Key: key })))).$metadata.httpStatusCode).toBe(404);
-  });
+  it.each(specialKeys.map((k) => [k.length > 60 ? `${k.slice(0, 20)}…(${k.length})` : k, k]))(
+    'key %s round-trips through PUT, GET, LIST, COPY, DELETE',
+    async (_label, key) => {
+      await s3.send(new PutObjectCommand({ Bucket: b, Key: key, Body: `body of ${key}` }));
+      expect((await body(await s3.send(new GetObjectCommand({ Bucket: b, Key: key })))).toString()).toBe(`body of ${key}`);
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: b, Prefix: key }));
+      expect(listed.Contents?.map((c) => c.Key)).toContain(key);
+      const url = await s3.send(new ListObjectsV2Command({ Bucket: b, Prefix: key, EncodingType: 'url' }));
+      expect(url.Contents?.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, ' ')))).toContain(key);
+      const copyKey = `${key.slice(0, 1000)}-copy`;
+      await s3.send(new CopyObjectCommand({ Bucket: b, Key: copyKey, CopySource: `${b}/${encodeURIComponent(key)}` }));
+      expect((await body(await s3.send(new GetObjectCommand({ Bucket: b, Key: copyKey })))).toString()).toBe(`body of ${key}`);
+      await s3.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: key }, { Key: copyKey }] } }));
+      expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: b, Key: key })))).$metadata.httpStatusCode).toBe(404);
+    },
+  );
 
   it('a key over 1024 bytes is KeyTooLongError', async () => {
     const e = await s3Error(s3.send(new PutObjectCommand({ Bucket: b, Key: 'é'.repeat(513), Body: 'x' })));
@@ -326,7 +338,9 @@ describe('CopyObject', () => {
     expect(cp.CopyObjectResult?.LastModified).toBeInstanceOf(Date);
     const h = await s3.send(new HeadObjectCommand({ Bucket: c, Key: 'dst' }));
     expect(h).toMatchObject({ ContentType: 'text/x-src', Metadata: { m: '1' }, ContentLength: 7 });
-    await s3.send(new CopyObjectCommand({ Bucket: c, Key: 'dst2', CopySource: `${a}/src`, MetadataDirective: 'REPLACE', ContentType: 'text/new', Metadata: { m: '2' } }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: c, Key: 'dst2', CopySource: `${a}/src`, MetadataDirective: 'REPLACE', ContentType: 'text/new', Metadata: { m: '2' } }),
+    );
     expect(await s3.send(new HeadObjectCommand({ Bucket: c, Key: 'dst2' }))).toMatchObject({ ContentType: 'text/new', Metadata: { m: '2' } });
   });
 
@@ -478,7 +492,9 @@ describe('authentication and errors', () => {
     const err = await raw('GET', `/${b}/missing`);
     for (const h of ['x-amz-request-id', 'x-amz-id-2', 'date', 'server']) expect(err.headers[h], h).toBeTruthy();
     expect(err.text).toMatch(
-      new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>missing</Key><Resource>/${b}/missing</Resource><RequestId>${err.headers['x-amz-request-id']}</RequestId><HostId>[^<]+</HostId></Error>$`),
+      new RegExp(
+        `^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>missing</Key><Resource>/${b}/missing</Resource><RequestId>${err.headers['x-amz-request-id']}</RequestId><HostId>[^<]+</HostId></Error>$`,
+      ),
     );
   });
 
@@ -522,7 +538,13 @@ describe('authentication and errors', () => {
     expect(m.statusCode).toBe(400);
     expect(await m.body.text()).toContain('<Code>AuthorizationHeaderMalformed</Code>');
     const url = new URL(`${ts.url}/${b}/k`);
-    const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, applyChecksum: false });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Sha256,
+      applyChecksum: false,
+    });
     const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: url.host, path: url.pathname, headers: { host: url.host } });
     const r = await request(url, { headers: signed.headers });
     expect(r.statusCode).toBe(400);

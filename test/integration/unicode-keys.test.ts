@@ -32,7 +32,7 @@ import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../hel
 import { s3Error } from '../helpers/s3.js';
 
 /** One key per kind of character, each under its own prefix. */
-const KEYS: Record<string, string> = {
+const KEYS = {
   ascii: 'ascii/plain-key_1.txt',
   latin1: 'latin1/café ñ ü ß ÿ',
   cjk: 'bmp/中文 日本語 한국어',
@@ -44,7 +44,7 @@ const KEYS: Record<string, string> = {
   plane16: 'plane16/private \u{10FFFD}',
   combining: 'combining/e\u0301 a\u0308 n\u0303',
   zwj: 'zwj/👩\u200d💻 👨\u200d👩\u200d👧 🏳️\u200d🌈',
-};
+} satisfies Record<string, string>;
 const ALL = Object.values(KEYS);
 /** S3's listing order: by UTF-8 bytes (not UTF-16 code units, which put U+E000.. after a surrogate pair). */
 const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -73,7 +73,17 @@ afterAll(async () => ts?.stop());
 async function raw(method: string, path: string, query: Array<[string, string]> = [], opts: { body?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers['content-md5'] = createHash('md5').update(opts.body).digest('base64');
-  const signed = signRequest({ endpoint: ts.url, method, path, query, headers, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', now: new Date() });
+  const signed = signRequest({
+    endpoint: ts.url,
+    method,
+    path,
+    query,
+    headers,
+    accessKey: ACCESS_KEY,
+    secretKey: SECRET_KEY,
+    region: 'us-east-1',
+    now: new Date(),
+  });
   const res = await request(signed.url, { method: method as 'GET', headers: signed.headers, body: opts.body });
   const bytes = Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, bytes, text: bytes.toString('utf8') };
@@ -94,7 +104,14 @@ function expectCleanXml(bytes: Buffer, keys: readonly string[], what: string): s
 /** The <Key> elements of a document, unescaped (only &amp; and friends can occur: no controls in these keys). */
 function keysIn(text: string, element = 'Key'): string[] {
   const re = new RegExp(`<${element}>([^<]*)</${element}>`, 'g');
-  return [...text.matchAll(re)].map((m) => m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+  return [...text.matchAll(re)].map((m) =>
+    m[1]!
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&'),
+  );
 }
 
 describe('keys from every Unicode plane', () => {
@@ -117,7 +134,10 @@ describe('keys from every Unicode plane', () => {
     const p = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'emoji/😀', Marker: 'emoji/' }));
     expect(p.Contents?.map((o) => o.Key)).toEqual([KEYS.emoji]);
     expect(p.Prefix).toBe('emoji/😀');
-    const d = await raw('GET', `/${bucket}`, [['prefix', 'zwj/'], ['delimiter', '💻']]);
+    const d = await raw('GET', `/${bucket}`, [
+      ['prefix', 'zwj/'],
+      ['delimiter', '💻'],
+    ]);
     const prefixes = keysIn(expectCleanXml(d.bytes, [], 'ListObjects delimiter'), 'Prefix');
     expect(prefixes).toEqual(['zwj/', 'zwj/👩\u200d💻']);
     expect(d.text).toContain('<Delimiter>💻</Delimiter>');
@@ -141,7 +161,12 @@ describe('keys from every Unicode plane', () => {
   });
 
   it('ListObjectsV2 with encoding-type=url: percent-encoded UTF-8 that decodes to the exact keys', async () => {
-    const r = await raw('GET', `/${bucket}`, [['list-type', '2'], ['encoding-type', 'url'], ['prefix', 'plane'], ['start-after', 'plane14/']]);
+    const r = await raw('GET', `/${bucket}`, [
+      ['list-type', '2'],
+      ['encoding-type', 'url'],
+      ['prefix', 'plane'],
+      ['start-after', 'plane14/'],
+    ]);
     const text = expectCleanXml(r.bytes, [], 'ListObjectsV2 url');
     expect(text).toContain('<EncodingType>url</EncodingType>');
     const encoded = keysIn(text);
@@ -165,7 +190,9 @@ describe('keys from every Unicode plane', () => {
     expect((v.DeleteMarkers ?? []).map((x) => x.Key)).toEqual([KEYS.plane2, KEYS.zwj].sort(byUtf8));
     const r = await raw('GET', `/${versioned}`, [['versions', '']]);
     expect(r.status).toBe(200);
-    expect(keysIn(expectCleanXml(r.bytes, ALL, 'ListObjectVersions')).sort(byUtf8)).toEqual([...SORTED.flatMap((k) => [k, k]), KEYS.plane2, KEYS.zwj].sort(byUtf8));
+    expect(keysIn(expectCleanXml(r.bytes, ALL, 'ListObjectVersions')).sort(byUtf8)).toEqual(
+      [...SORTED.flatMap((k) => [k, k]), KEYS.plane2, KEYS.zwj].sort(byUtf8),
+    );
     // Paging by key-marker through a non-BMP key.
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: versioned, KeyMarker: KEYS.emoji }));
     expect(page.KeyMarker).toBe(KEYS.emoji);
@@ -188,7 +215,15 @@ describe('keys from every Unicode plane', () => {
     const lu = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(lu.Uploads?.map((u) => u.Key)).toEqual(SORTED.map((k) => `mp/${k}`));
     const rawList = await raw('GET', `/${bucket}`, [['uploads', '']]);
-    expect(keysIn(expectCleanXml(rawList.bytes, ALL.map((k) => `mp/${k}`), 'ListMultipartUploads'))).toEqual(SORTED.map((k) => `mp/${k}`));
+    expect(
+      keysIn(
+        expectCleanXml(
+          rawList.bytes,
+          ALL.map((k) => `mp/${k}`),
+          'ListMultipartUploads',
+        ),
+      ),
+    ).toEqual(SORTED.map((k) => `mp/${k}`));
     const luPrefix = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'mp/plane', KeyMarker: `mp/${KEYS.plane14}` }));
     expect(luPrefix.Uploads?.map((u) => u.Key)).toEqual([`mp/${KEYS.plane15}`, `mp/${KEYS.plane16}`, `mp/${KEYS.plane2}`]);
 
@@ -199,7 +234,9 @@ describe('keys from every Unicode plane', () => {
       expect(lp.Parts?.map((p) => p.ETag)).toEqual([part.ETag]);
       const rawParts = await raw('GET', `/${bucket}/${key}`, [['uploadId', id]]);
       expectCleanXml(rawParts.bytes, [key], 'ListPartsResult');
-      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+      const done = await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+      );
       expect(done.Key, key).toBe(key);
       expect(decodeURIComponent(new URL(done.Location!).pathname)).toBe(`/${bucket}/${key}`);
       const g = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -232,7 +269,9 @@ describe('keys from every Unicode plane', () => {
   it('DeleteObjects: Deleted and Error entries carry the exact keys (SDK and raw)', async () => {
     const keys = ALL.map((k) => `copy/${k}`);
     // A malformed version id is an Error entry (NoSuchVersion) that names its key.
-    const withErrors = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key, VersionId: 'not-a-version' })) } }));
+    const withErrors = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key, VersionId: 'not-a-version' })) } }),
+    );
     expect(withErrors.Errors?.map((e) => [e.Key, e.Code])).toEqual(keys.map((k) => [k, 'NoSuchVersion']));
     const errBody = `<Delete>${keys.map((k) => `<Object><Key>${escapeXml(k)}</Key><VersionId>not-a-version</VersionId></Object>`).join('')}</Delete>`;
     const rawErrors = await raw('POST', `/${bucket}`, [['delete', '']], { body: errBody });
@@ -241,7 +280,10 @@ describe('keys from every Unicode plane', () => {
     // Deleted entries, SDK then raw.
     const d = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(0, 6).map((Key) => ({ Key })) } }));
     expect(d.Deleted?.map((x) => x.Key)).toEqual(keys.slice(0, 6));
-    const body = `<Delete>${keys.slice(6).map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join('')}</Delete>`;
+    const body = `<Delete>${keys
+      .slice(6)
+      .map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`)
+      .join('')}</Delete>`;
     const rawDeleted = await raw('POST', `/${bucket}`, [['delete', '']], { body });
     expect(keysIn(expectCleanXml(rawDeleted.bytes, keys.slice(6), 'DeleteResult'))).toEqual(keys.slice(6));
     // Keys sent as character references come back as the characters.

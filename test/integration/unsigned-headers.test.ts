@@ -79,7 +79,17 @@ function expectNotSigned(a: Answer, names: string): void {
 
 /** A SigV4 presigned URL signed for `host` only, by Cairn's own presigner. */
 function hostOnly(method: 'GET' | 'PUT' | 'DELETE', bucket: string, key: string): string {
-  return presignUrl({ baseUrl: ts.url, method, bucket, key, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: 'us-east-1', expiresSeconds: 900, now: new Date() });
+  return presignUrl({
+    baseUrl: ts.url,
+    method,
+    bucket,
+    key,
+    accessKey: ACCESS_KEY,
+    secretKey: SECRET_KEY,
+    region: 'us-east-1',
+    expiresSeconds: 900,
+    now: new Date(),
+  });
 }
 
 /** Watches the blob store: an operation that never ran neither stages nor reads a blob. */
@@ -140,7 +150,9 @@ describe('presigned URLs signed for host only', () => {
 
   it('x-amz-bypass-governance-retention added to a presigned DELETE of a version leaves the GOVERNANCE-protected version', async () => {
     const until = new Date(Date.now() + 24 * 3600_000);
-    const { VersionId: v } = await s3.send(new PutObjectCommand({ Bucket: LOCK, Key: 'governed.txt', Body: 'kept', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }));
+    const { VersionId: v } = await s3.send(
+      new PutObjectCommand({ Bucket: LOCK, Key: 'governed.txt', Body: 'kept', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }),
+    );
     const url = await getSignedUrl(s3, new DeleteObjectCommand({ Bucket: LOCK, Key: 'governed.txt', VersionId: v }), { expiresIn: 900 });
     expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host');
     const a = await send(url, 'DELETE', { 'x-amz-bypass-governance-retention': 'true' });
@@ -202,12 +214,17 @@ describe('presigned URLs that sign the extra headers still work', () => {
     const h = await s3.send(new HeadObjectCommand({ Bucket: DST, Key: 'signed.txt' }));
     expect([h.Metadata, h.StorageClass]).toEqual([{ owner: 'alice' }, 'STANDARD_IA']);
     // An unsigned header beside the signed ones is still refused.
-    expectNotSigned(await send(url, 'PUT', { 'x-amz-meta-owner': 'alice', 'x-amz-storage-class': 'STANDARD_IA', 'content-md5': md5, 'x-amz-meta-extra': '1' }, 'signed body'), 'x-amz-meta-extra');
+    expectNotSigned(
+      await send(url, 'PUT', { 'x-amz-meta-owner': 'alice', 'x-amz-storage-class': 'STANDARD_IA', 'content-md5': md5, 'x-amz-meta-extra': '1' }, 'signed body'),
+      'x-amz-meta-extra',
+    );
   });
 
   it('a signed x-amz-bypass-governance-retention deletes the protected version', async () => {
     const until = new Date(Date.now() + 24 * 3600_000);
-    const { VersionId: v } = await s3.send(new PutObjectCommand({ Bucket: LOCK, Key: 'bypassed.txt', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }));
+    const { VersionId: v } = await s3.send(
+      new PutObjectCommand({ Bucket: LOCK, Key: 'bypassed.txt', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }),
+    );
     const cmd = new DeleteObjectCommand({ Bucket: LOCK, Key: 'bypassed.txt', VersionId: v, BypassGovernanceRetention: true });
     const url = await getSignedUrl(s3, cmd, { expiresIn: 900, unhoistableHeaders: new Set(['x-amz-bypass-governance-retention']) });
     expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-amz-bypass-governance-retention');
@@ -218,7 +235,14 @@ describe('presigned URLs that sign the extra headers still work', () => {
 });
 
 describe('header-signed requests', () => {
-  const signer = new SignatureV4({ credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
 
   async function signed(method: string, path: string, headers: Record<string, string>, opts: { unsignable?: string[] } = {}): Promise<Record<string, string>> {
     const host = new URL(ts.url).host;
@@ -231,7 +255,12 @@ describe('header-signed requests', () => {
     const captured = await signed('PUT', `/${DST}/replayed.txt`, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '8' });
     expect(captured.authorization).toContain('SignedHeaders=content-length;host;x-amz-content-sha256;x-amz-date,');
     const blobCalls = watchBlobs();
-    const a = await send(`${ts.url}/${DST}/replayed.txt`, 'PUT', { ...captured, 'x-amz-copy-source': `/${SRC}/private.txt`, 'x-amz-metadata-directive': 'REPLACE' }, 'replayed');
+    const a = await send(
+      `${ts.url}/${DST}/replayed.txt`,
+      'PUT',
+      { ...captured, 'x-amz-copy-source': `/${SRC}/private.txt`, 'x-amz-metadata-directive': 'REPLACE' },
+      'replayed',
+    );
     expectNotSigned(a, 'x-amz-copy-source, x-amz-metadata-directive');
     expect(blobCalls()).toBe(0);
     expect(await absent(DST, 'replayed.txt')).toBe(true);
@@ -242,11 +271,21 @@ describe('header-signed requests', () => {
   });
 
   it('x-amz-content-sha256 may be left out of SignedHeaders (S3 accepts it: it is bound as the payload hash); x-amz-date may not', async () => {
-    const h = await signed('PUT', `/${DST}/no-sha-signed.txt`, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '2' }, { unsignable: ['x-amz-content-sha256'] });
+    const h = await signed(
+      'PUT',
+      `/${DST}/no-sha-signed.txt`,
+      { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '2' },
+      { unsignable: ['x-amz-content-sha256'] },
+    );
     expect(h.authorization).not.toContain('x-amz-content-sha256');
     const ok = await send(`${ts.url}/${DST}/no-sha-signed.txt`, 'PUT', h, 'ok');
     expect(ok.status, ok.text).toBe(200);
-    const d = await signed('PUT', `/${DST}/no-date-signed.txt`, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '2' }, { unsignable: ['x-amz-date'] });
+    const d = await signed(
+      'PUT',
+      `/${DST}/no-date-signed.txt`,
+      { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '2' },
+      { unsignable: ['x-amz-date'] },
+    );
     expect(d.authorization).not.toContain('x-amz-date');
     expectNotSigned(await send(`${ts.url}/${DST}/no-date-signed.txt`, 'PUT', d, 'no'), 'x-amz-date');
     expect(await absent(DST, 'no-date-signed.txt')).toBe(true);
@@ -262,13 +301,26 @@ describe('header-signed requests', () => {
     expect(await absent(DST, 'chunked.txt')).toBe(true);
     // Signed, the same metadata is stored.
     vi.restoreAllMocks();
-    const ok = await signedChunkedUpload(host, `/${DST}/chunked.txt`, Buffer.from('chunked body'), { chunkSize: 4, extraHeaders: { 'x-amz-meta-signed': 'y' } });
+    const ok = await signedChunkedUpload(host, `/${DST}/chunked.txt`, Buffer.from('chunked body'), {
+      chunkSize: 4,
+      extraHeaders: { 'x-amz-meta-signed': 'y' },
+    });
     expect((await send(`${ts.url}/${DST}/chunked.txt`, 'PUT', ok.headers, ok.body)).status).toBe(200);
     expect((await s3.send(new HeadObjectCommand({ Bucket: DST, Key: 'chunked.txt' }))).Metadata).toEqual({ signed: 'y' });
   });
 
   it('requests from @aws-sdk/client-s3 at its defaults pass (it signs every x-amz-* header it sends)', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: DST, Key: 'sdk.txt', Body: 'sdk', Metadata: { a: '1' }, StorageClass: 'STANDARD_IA', ContentType: 'text/plain', Tagging: 'k=v' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: DST,
+        Key: 'sdk.txt',
+        Body: 'sdk',
+        Metadata: { a: '1' },
+        StorageClass: 'STANDARD_IA',
+        ContentType: 'text/plain',
+        Tagging: 'k=v',
+      }),
+    );
     expect((await s3.send(new HeadObjectCommand({ Bucket: DST, Key: 'sdk.txt' }))).Metadata).toEqual({ a: '1' });
   });
 });

@@ -45,8 +45,7 @@ async function put(bucket: string, key: string, body: string): Promise<string> {
 // ---------------------------------------------------------------- raw ListObjectVersions
 
 type Item =
-  | { kind: 'Version' | 'DeleteMarker'; key: string; versionId: string; isLatest: boolean; etag?: string; size?: number }
-  | { kind: 'Prefix'; prefix: string };
+  { kind: 'Version' | 'DeleteMarker'; key: string; versionId: string; isLatest: boolean; etag?: string; size?: number } | { kind: 'Prefix'; prefix: string };
 
 interface VersionsPage {
   items: Item[];
@@ -85,7 +84,12 @@ function parseVersions(xml: string, urlEncoded = false): VersionsPage {
       items.push({ kind: 'Prefix', prefix: dec(field(body, 'Prefix'))! });
       continue;
     }
-    const it: Item = { kind: m[1] as 'Version', key: dec(field(body, 'Key'))!, versionId: field(body, 'VersionId')!, isLatest: field(body, 'IsLatest') === 'true' };
+    const it: Item = {
+      kind: m[1] as 'Version',
+      key: dec(field(body, 'Key'))!,
+      versionId: field(body, 'VersionId')!,
+      isLatest: field(body, 'IsLatest') === 'true',
+    };
     if (m[1] === 'Version') {
       it.etag = field(body, 'ETag');
       it.size = Number(field(body, 'Size'));
@@ -137,7 +141,8 @@ async function listVersionsRaw(bucket: string, params: Record<string, string | n
   return parseVersions(res.text, params['encoding-type'] === 'url');
 }
 
-const short = (it: Item) => (it.kind === 'Prefix' ? `P ${it.prefix}` : `${it.kind === 'Version' ? 'V' : 'D'} ${it.key} ${it.versionId}${it.isLatest ? ' latest' : ''}`);
+const short = (it: Item) =>
+  it.kind === 'Prefix' ? `P ${it.prefix}` : `${it.kind === 'Version' ? 'V' : 'D'} ${it.key} ${it.versionId}${it.isLatest ? ' latest' : ''}`;
 
 // ---------------------------------------------------------------- PutBucketVersioning / GetBucketVersioning
 
@@ -226,7 +231,7 @@ describe('versioning Enabled', () => {
     expect(v.DeleteMarkers ?? []).toEqual([]);
   });
 
-  it('version ids keep growing when the clock steps back (and across restarts, from the key\'s newest id)', async () => {
+  it("version ids keep growing when the clock steps back (and across restarts, from the key's newest id)", async () => {
     const b = await newBucket(s3, { prefix: 'ver', versioning: 'Enabled' });
     const v1 = await put(b, 'k', 'one');
     const saved = ts.now.offsetMs;
@@ -392,7 +397,9 @@ describe('versioning Enabled', () => {
     expect(byMarker.$metadata.httpStatusCode).toBe(400);
     const latestMarker = await s3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/src` })));
     expect(latestMarker.name).toBe('NoSuchKey');
-    const unknown = await s3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/src?versionId=${s1.slice(0, -1)}${s1.endsWith('0') ? '1' : '0'}` })));
+    const unknown = await s3Error(
+      s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/src?versionId=${s1.slice(0, -1)}${s1.endsWith('0') ? '1' : '0'}` })),
+    );
     expect(unknown.name).toBe('NoSuchVersion');
     expect(unknown.$metadata.httpStatusCode).toBe(404);
     // The old versions are still a valid source behind the marker.
@@ -479,9 +486,16 @@ describe('versioning Enabled', () => {
     // UploadPartCopy reads the source version it names.
     const later = await put(b, 'big', 'small second');
     const up2 = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'assembled' }));
-    const pc = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'assembled', UploadId: up2.UploadId, PartNumber: 1, CopySource: `${b}/big?versionId=${before}` }));
+    const pc = await s3.send(
+      new UploadPartCopyCommand({ Bucket: b, Key: 'assembled', UploadId: up2.UploadId, PartNumber: 1, CopySource: `${b}/big?versionId=${before}` }),
+    );
     const done2 = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'assembled', UploadId: up2.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: pc.CopyPartResult?.ETag }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: 'assembled',
+        UploadId: up2.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: pc.CopyPartResult?.ETag }] },
+      }),
     );
     expect(pc.CopySourceVersionId).toBe(before);
     expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'assembled', VersionId: done2.VersionId })))).toBe('small first');
@@ -572,7 +586,12 @@ describe('versioning Suspended and never enabled', () => {
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'k' }));
     const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, PartNumber: 1, Body: 'mpu' }));
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'k', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: 'k',
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] },
+      }),
     );
     expect(done.VersionId).toBe('null');
     expect((await listVersionsRaw(b)).items.map(short)).toEqual(['V k null latest', `V k ${a5}`, `V k ${a2}`, `V k ${a1}`]);
@@ -768,7 +787,12 @@ describe('ListObjectVersions', () => {
       // Fresh copies of everything for each walk: the walk deletes what it sees.
       if (maxKeys !== 1) {
         written.length = 0;
-        for (const [key, n] of [['a', 4], ['n', 5], ['z', 3]] as const) for (let i = 0; i < n; i++) await w(key, `${key}${i}`);
+        for (const [key, n] of [
+          ['a', 4],
+          ['n', 5],
+          ['z', 3],
+        ] as const)
+          for (let i = 0; i < n; i++) await w(key, `${key}${i}`);
       }
       let keyMarker: string | undefined;
       let versionIdMarker: string | undefined;
@@ -998,7 +1022,14 @@ describe('ListObjectVersions', () => {
         for (let guard = 0; ; guard++) {
           expect(guard).toBeLessThan(TOTAL + 10);
           const out = await s3.send(
-            new ListObjectVersionsCommand({ Bucket: b, Prefix: prefix || undefined, Delimiter: delimiter || undefined, MaxKeys: maxKeys, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+            new ListObjectVersionsCommand({
+              Bucket: b,
+              Prefix: prefix || undefined,
+              Delimiter: delimiter || undefined,
+              MaxKeys: maxKeys,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionIdMarker,
+            }),
           );
           const count = (out.Versions?.length ?? 0) + (out.DeleteMarkers?.length ?? 0) + (out.CommonPrefixes?.length ?? 0);
           expect(count).toBeLessThanOrEqual(maxKeys);

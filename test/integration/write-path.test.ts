@@ -59,7 +59,8 @@ const WRITERS: Record<string, Writer> = {
   CompleteMultipartUpload: async (Bucket, Key, Body) => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
     const p = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body }));
-    return (await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } }))).VersionId;
+    return (await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } })))
+      .VersionId;
   },
 };
 

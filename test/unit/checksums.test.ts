@@ -93,7 +93,11 @@ describe('against reference implementations on random data', () => {
   });
 
   test('SHA1, SHA256, MD5 equal node:crypto', () => {
-    for (const [a, n] of [['SHA1', 'sha1'], ['SHA256', 'sha256'], ['MD5', 'md5']] as const) {
+    for (const [a, n] of [
+      ['SHA1', 'sha1'],
+      ['SHA256', 'sha256'],
+      ['MD5', 'md5'],
+    ] as const) {
       expect(hexDigest(a, data)).toBe(createHash(n).update(data).digest('hex'));
     }
   });

@@ -118,7 +118,7 @@ function encodeSigned(data: Buffer, chunkSize: number, seed: string, trailers?: 
 /** Unsigned aws-chunked body the way @aws-sdk/client-s3 (getAwsChunkedEncodingStream) writes it. */
 function encodeUnsigned(data: Buffer, chunkSizes: () => number, trailer?: [string, string]): Buffer {
   const parts: Buffer[] = [];
-  for (let pos = 0; pos < data.length; ) {
+  for (let pos = 0; pos < data.length;) {
     const piece = data.subarray(pos, pos + chunkSizes());
     parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
     pos += piece.length;
@@ -190,8 +190,7 @@ function docTrailerBody(afterFinal = '', end = '\r\n'): Buffer {
     Buffer.from(`\r\n400;chunk-signature=${TRAILER_SIGS[1]}\r\n`),
     DOC_DATA.subarray(65536),
     Buffer.from(
-      `\r\n0;chunk-signature=${TRAILER_SIGS[2]}\r\n${afterFinal}` +
-        `x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:${TRAILER_SIG}\r\n${end}`,
+      `\r\n0;chunk-signature=${TRAILER_SIGS[2]}\r\n${afterFinal}` + `x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:${TRAILER_SIG}\r\n${end}`,
     ),
   ]);
 }
@@ -339,7 +338,12 @@ describe('AWS example: signed chunks with a signed trailer', () => {
   test('tampered trailer value or signature -> SignatureDoesNotMatch', async () => {
     const tamperedValue = Buffer.from(docTrailerBody().toString('latin1').replace('sOO8/Q==', 'sOO8/Q=A'), 'latin1');
     expect((await decodeError(tamperedValue, TRAILER_OPTS)).code).toBe('SignatureDoesNotMatch');
-    const tamperedSig = Buffer.from(docTrailerBody().toString('latin1').replace(TRAILER_SIG, `${TRAILER_SIG.slice(0, -1)}4`), 'latin1');
+    const tamperedSig = Buffer.from(
+      docTrailerBody()
+        .toString('latin1')
+        .replace(TRAILER_SIG, `${TRAILER_SIG.slice(0, -1)}4`),
+      'latin1',
+    );
     expect((await decodeError(tamperedSig, TRAILER_OPTS)).code).toBe('SignatureDoesNotMatch');
   });
 
@@ -390,7 +394,13 @@ describe('aws-crt vector: several signed trailers', () => {
     Buffer.concat([DOC_BODY.subarray(0, DOC_BODY.length - 2), Buffer.from(`${lines}x-amz-trailer-signature:${CRT_TRAILER_SIG}\r\n\r\n`)]);
 
   test('canonical form is name:value\\n per trailer', () => {
-    expect(trailerSignature(DOC_SIGS[2]!, [['first', '1st'], ['second', '2nd'], ['third', '3rd']])).toBe(CRT_TRAILER_SIG);
+    expect(
+      trailerSignature(DOC_SIGS[2]!, [
+        ['first', '1st'],
+        ['second', '2nd'],
+        ['third', '3rd'],
+      ]),
+    ).toBe(CRT_TRAILER_SIG);
   });
 
   test('verifies in the sent order, and in another order', async () => {

@@ -6,7 +6,12 @@ import { combineBase64 } from '../../src/digest/crcCombine.js';
 describe('CRC combination (full-object checksums of multipart uploads)', () => {
   for (const algo of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
     it(`${algo}: combining the parts' CRCs equals the CRC of the whole`, () => {
-      for (const sizes of [[1, 1], [5, 0, 7], [1000, 1, 4096, 33], [65536, 12345]]) {
+      for (const sizes of [
+        [1, 1],
+        [5, 0, 7],
+        [1000, 1, 4096, 33],
+        [65536, 12345],
+      ]) {
         const parts = sizes.map((n) => randomBytes(n));
         const whole = checksumBase64(algo, Buffer.concat(parts));
         const combined = combineBase64(

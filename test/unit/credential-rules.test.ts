@@ -16,8 +16,12 @@ describe('access key and secret rules', () => {
   });
 
   it('is the rule loadConfig applies to CAIRN_ACCESS_KEY and CAIRN_SECRET_KEY', () => {
-    expect(() => loadConfig({ CAIRN_ACCESS_KEY: 'a b', CAIRN_SECRET_KEY: '12345678' })).toThrow(new ConfigError('CAIRN_ACCESS_KEY: 3 to 128 characters of A-Z a-z 0-9 . _ ~ + / = -'));
-    expect(() => loadConfig({ CAIRN_ACCESS_KEY: 'abc', CAIRN_SECRET_KEY: 's'.repeat(257) })).toThrow(new ConfigError('CAIRN_SECRET_KEY: must be 8 to 256 characters'));
+    expect(() => loadConfig({ CAIRN_ACCESS_KEY: 'a b', CAIRN_SECRET_KEY: '12345678' })).toThrow(
+      new ConfigError('CAIRN_ACCESS_KEY: 3 to 128 characters of A-Z a-z 0-9 . _ ~ + / = -'),
+    );
+    expect(() => loadConfig({ CAIRN_ACCESS_KEY: 'abc', CAIRN_SECRET_KEY: 's'.repeat(257) })).toThrow(
+      new ConfigError('CAIRN_SECRET_KEY: must be 8 to 256 characters'),
+    );
     expect(loadConfig({ CAIRN_ACCESS_KEY: 'abc', CAIRN_SECRET_KEY: '12345678' }).accessKey).toBe('abc');
   });
 });

@@ -1,12 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as S3 from '@aws-sdk/client-s3';
-import {
-  ACTIONS,
-  OPERATIONS,
-  dispatch,
-  type DispatchInput,
-  type OperationName,
-} from '../../src/s3/router.js';
+import { ACTIONS, OPERATIONS, dispatch, type DispatchInput, type OperationName } from '../../src/s3/router.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 

@@ -26,7 +26,15 @@ describe('listeningUrls (the start-up line)', () => {
 
   it('names a specific address as it is, and each address of a name that resolved to several', () => {
     expect(listeningUrls([{ address: '192.168.1.10', port: 80 }], machine)).toEqual(['http://192.168.1.10:80']);
-    expect(listeningUrls([{ address: '::1', port: 9000 }, { address: '127.0.0.1', port: 9000 }], machine)).toEqual(['http://[::1]:9000', 'http://127.0.0.1:9000']);
+    expect(
+      listeningUrls(
+        [
+          { address: '::1', port: 9000 },
+          { address: '127.0.0.1', port: 9000 },
+        ],
+        machine,
+      ),
+    ).toEqual(['http://[::1]:9000', 'http://127.0.0.1:9000']);
   });
 
   it('falls back to loopback when the machine reports no interface', () => {

@@ -1,13 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  checkPostPolicy,
-  parsePostPolicy,
-  postSignature,
-  readPostSignature,
-  verifyPostSignature,
-  type PostPolicy,
-} from '../../src/auth/postPolicy.js';
+import { checkPostPolicy, parsePostPolicy, postSignature, readPostSignature, verifyPostSignature, type PostPolicy } from '../../src/auth/postPolicy.js';
 import { S3Error } from '../../src/errors/s3error.js';
 
 const b64 = (doc: unknown) => Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc), 'utf8').toString('base64');
@@ -98,7 +91,15 @@ describe('checkPostPolicy', () => {
 
   it('returns undefined without a content-length-range, the intersection with several', () => {
     expect(check(policy([['starts-with', '$key', '']]), [['key', 'k']])).toBeUndefined();
-    expect(check(policy([['content-length-range', 5, 100], ['content-length-range', 0, 50]]), [])).toEqual({ min: 5, max: 50 });
+    expect(
+      check(
+        policy([
+          ['content-length-range', 5, 100],
+          ['content-length-range', 0, 50],
+        ]),
+        [],
+      ),
+    ).toEqual({ min: 5, max: 50 });
   });
 
   it('AccessDenied once expired', () => {
@@ -109,27 +110,73 @@ describe('checkPostPolicy', () => {
   });
 
   it('names the fields no condition covers', () => {
-    const e = err(() => check(policy([['starts-with', '$key', '']]), [['key', 'k'], ['x-amz-meta-a', '1'], ['Content-Type', 'x']]));
+    const e = err(() =>
+      check(policy([['starts-with', '$key', '']]), [
+        ['key', 'k'],
+        ['x-amz-meta-a', '1'],
+        ['Content-Type', 'x'],
+      ]),
+    );
     expect(e.code).toBe('AccessDenied');
     expect(e.message).toBe('Invalid according to Policy: Extra input fields: x-amz-meta-a, Content-Type');
   });
 
   it('a bucket field needs its condition too', () => {
-    expect(err(() => check(policy([['starts-with', '$key', '']]), [['key', 'k'], ['bucket', 'photos']])).message).toBe(
-      'Invalid according to Policy: Extra input fields: bucket',
-    );
+    expect(
+      err(() =>
+        check(policy([['starts-with', '$key', '']]), [
+          ['key', 'k'],
+          ['bucket', 'photos'],
+        ]),
+      ).message,
+    ).toBe('Invalid according to Policy: Extra input fields: bucket');
   });
 
   it('only the signature, policy, file and x-ignore-* fields are exempt: the SigV4 signing fields and every field the upload reads need a condition', () => {
     const p = policy([{ key: 'k' }]);
-    for (const name of ['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-amz-storage-class', 'x-amz-object-lock-mode', 'x-amz-checksum-sha256', 'Content-MD5', 'Cache-Control', 'success_action_status', 'acl', 'tagging']) {
-      expect(err(() => check(p, [['key', 'k'], [name, 'v']])).message, name).toBe(`Invalid according to Policy: Extra input fields: ${name}`);
+    for (const name of [
+      'x-amz-algorithm',
+      'x-amz-credential',
+      'x-amz-date',
+      'x-amz-security-token',
+      'x-amz-storage-class',
+      'x-amz-object-lock-mode',
+      'x-amz-checksum-sha256',
+      'Content-MD5',
+      'Cache-Control',
+      'success_action_status',
+      'acl',
+      'tagging',
+    ]) {
+      expect(
+        err(() =>
+          check(p, [
+            ['key', 'k'],
+            [name, 'v'],
+          ]),
+        ).message,
+        name,
+      ).toBe(`Invalid according to Policy: Extra input fields: ${name}`);
     }
-    expect(check(p, [['key', 'k'], ['X-Amz-Signature', 's'], ['file', 'f'], ['X-Ignore-Anything', 'x']])).toBeUndefined();
+    expect(
+      check(p, [
+        ['key', 'k'],
+        ['X-Amz-Signature', 's'],
+        ['file', 'f'],
+        ['X-Ignore-Anything', 'x'],
+      ]),
+    ).toBeUndefined();
   });
 
   it('SigV2 form fields need no condition', () => {
-    expect(check(policy([{ key: 'k' }]), [['key', 'k'], ['AWSAccessKeyId', 'AK'], ['signature', 's'], ['Policy', 'p']])).toBeUndefined();
+    expect(
+      check(policy([{ key: 'k' }]), [
+        ['key', 'k'],
+        ['AWSAccessKeyId', 'AK'],
+        ['signature', 's'],
+        ['Policy', 'p'],
+      ]),
+    ).toBeUndefined();
   });
 
   it('quotes the failed condition as AWS does (exact match in either form)', () => {
@@ -148,8 +195,16 @@ describe('checkPostPolicy', () => {
   });
 
   it('an empty starts-with prefix allows anything, a missing field included', () => {
-    const p = policy([['starts-with', '$success_action_redirect', ''], ['starts-with', '$key', '']]);
-    expect(check(p, [['key', 'k'], ['success_action_redirect', 'https://example.com/']])).toBeUndefined();
+    const p = policy([
+      ['starts-with', '$success_action_redirect', ''],
+      ['starts-with', '$key', ''],
+    ]);
+    expect(
+      check(p, [
+        ['key', 'k'],
+        ['success_action_redirect', 'https://example.com/'],
+      ]),
+    ).toBeUndefined();
     expect(check(p, [['key', 'k']])).toBeUndefined();
   });
 
@@ -160,7 +215,9 @@ describe('checkPostPolicy', () => {
   it('judges the bucket condition against the bucket posted to, not the form', () => {
     const p = policy([{ bucket: 'photos' }]);
     expect(check(p, [['bucket', 'photos']], 'photos')).toBeUndefined();
-    expect(err(() => check(p, [['bucket', 'photos']], 'other')).message).toBe('Invalid according to Policy: Policy Condition failed: ["eq", "$bucket", "photos"]');
+    expect(err(() => check(p, [['bucket', 'photos']], 'other')).message).toBe(
+      'Invalid according to Policy: Policy Condition failed: ["eq", "$bucket", "photos"]',
+    );
   });
 
   it('a starts-with on Content-Type holds for every entry of a comma-separated list', () => {
@@ -221,14 +278,27 @@ describe('form signatures', () => {
   it('verifies a SigV2 form: base64 HMAC-SHA1 of the policy', () => {
     const policy = b64({ expiration: LATER, conditions: [{ key: 'k' }] });
     const signature = createHmac('sha1', secret).update(policy).digest('base64');
-    const sig = readPostSignature(new Map([['awsaccesskeyid', 'AK'], ['signature', signature], ['policy', policy]]))!;
+    const sig = readPostSignature(
+      new Map([
+        ['awsaccesskeyid', 'AK'],
+        ['signature', signature],
+        ['policy', policy],
+      ]),
+    )!;
     expect(sig).toEqual({ version: 2, accessKey: 'AK', signature, policy });
     expect(verifyPostSignature(sig, secret)).toBe(true);
     expect(verifyPostSignature({ ...sig, signature: signature.toLowerCase() }, secret)).toBe(false);
   });
 
   it('an unsigned form has no signature', () => {
-    expect(readPostSignature(new Map([['key', 'k'], ['policy', 'p']]))).toBeUndefined();
+    expect(
+      readPostSignature(
+        new Map([
+          ['key', 'k'],
+          ['policy', 'p'],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it.each(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-signature', 'policy'])('InvalidArgument for a SigV4 form without %s', (name) => {
@@ -240,13 +310,26 @@ describe('form signatures', () => {
   });
 
   it('InvalidArgument for a SigV2 form without its policy', () => {
-    expect(err(() => readPostSignature(new Map([['awsaccesskeyid', 'AK'], ['signature', 's']]))).message).toContain("'policy'");
+    expect(
+      err(() =>
+        readPostSignature(
+          new Map([
+            ['awsaccesskeyid', 'AK'],
+            ['signature', 's'],
+          ]),
+        ),
+      ).message,
+    ).toContain("'policy'");
   });
 
   it('rejects another algorithm, a malformed credential and a malformed date', () => {
     expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-algorithm', 'AWS4-HMAC-SHA512']]))).code).toBe('InvalidArgument');
-    expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-credential', 'AK/20151229/us-east-1/s3']]))).code).toBe('AuthorizationQueryParametersError');
-    expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-credential', 'AK/20151229/us-east-1/s3/aws5_request']]))).message).toContain('aws5_request');
+    expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-credential', 'AK/20151229/us-east-1/s3']]))).code).toBe(
+      'AuthorizationQueryParametersError',
+    );
+    expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-credential', 'AK/20151229/us-east-1/s3/aws5_request']]))).message).toContain(
+      'aws5_request',
+    );
     expect(err(() => readPostSignature(new Map([...v4Fields, ['x-amz-date', '2015-12-29']]))).code).toBe('InvalidArgument');
   });
 });

@@ -297,10 +297,7 @@ describe('canonicalization details', () => {
       query: parseQuery('retention'),
     };
     const all = v2StringToSignCandidates(p);
-    expect(all).toEqual([
-      'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/b/k?retention',
-      'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/b/k',
-    ]);
+    expect(all).toEqual(['GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/b/k?retention', 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/b/k']);
     // a request without a disputed parameter has a single candidate
     expect(v2StringToSignCandidates({ ...p, query: parseQuery('acl') })).toHaveLength(1);
   });

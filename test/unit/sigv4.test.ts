@@ -144,7 +144,13 @@ describe('canonicalQueryString', () => {
 
   it('sorts by the encoded bytes', () => {
     // '%' (0x25) sorts before letters, '~' (0x7e) after them.
-    expect(canonicalQueryString([['~a', '1'], ['b', '1'], [' c', '1']])).toBe('%20c=1&b=1&~a=1');
+    expect(
+      canonicalQueryString([
+        ['~a', '1'],
+        ['b', '1'],
+        [' c', '1'],
+      ]),
+    ).toBe('%20c=1&b=1&~a=1');
   });
 
   it('omits X-Amz-Signature for presigned requests', () => {
@@ -154,10 +160,12 @@ describe('canonicalQueryString', () => {
 
 describe('canonicalHeaderBlock', () => {
   it('trims, collapses inner whitespace and joins repeated values with commas', () => {
-    const block = canonicalHeaderBlock(
-      { host: 'h', 'x-amz-meta-a': '  a   b \t c  ', 'x-amz-meta-b': ['1', ' 2  3 '], 'x-amz-meta-c': '"a   b"' },
-      ['host', 'x-amz-meta-a', 'x-amz-meta-b', 'x-amz-meta-c'],
-    );
+    const block = canonicalHeaderBlock({ host: 'h', 'x-amz-meta-a': '  a   b \t c  ', 'x-amz-meta-b': ['1', ' 2  3 '], 'x-amz-meta-c': '"a   b"' }, [
+      'host',
+      'x-amz-meta-a',
+      'x-amz-meta-b',
+      'x-amz-meta-c',
+    ]);
     expect(block).toBe('host:h\nx-amz-meta-a:a b c\nx-amz-meta-b:1,2 3\nx-amz-meta-c:"a b"\n');
   });
 
@@ -167,24 +175,58 @@ describe('canonicalHeaderBlock', () => {
   });
 
   it('finds headers whatever their case and gives an absent one an empty value', () => {
-    expect(canonicalHeaderBlock({ Host: 'h', 'X-Amz-Date': 'd' }, ['host', 'x-amz-date', 'range'])).toBe(
-      'host:h\nx-amz-date:d\nrange:\n',
-    );
+    expect(canonicalHeaderBlock({ Host: 'h', 'X-Amz-Date': 'd' }, ['host', 'x-amz-date', 'range'])).toBe('host:h\nx-amz-date:d\nrange:\n');
   });
 });
 
 describe('mustBeSigned / unsignedHeaders', () => {
   it('every x-amz-* header and Content-MD5 must be signed, x-amz-content-sha256 excepted', () => {
-    for (const n of ['x-amz-copy-source', 'x-amz-meta-a', 'x-amz-storage-class', 'x-amz-object-lock-mode', 'x-amz-bypass-governance-retention', 'x-amz-date', 'x-amz-security-token', 'x-amz-decoded-content-length', 'x-amz-trailer', 'x-amz-user-agent', 'content-md5']) {
+    for (const n of [
+      'x-amz-copy-source',
+      'x-amz-meta-a',
+      'x-amz-storage-class',
+      'x-amz-object-lock-mode',
+      'x-amz-bypass-governance-retention',
+      'x-amz-date',
+      'x-amz-security-token',
+      'x-amz-decoded-content-length',
+      'x-amz-trailer',
+      'x-amz-user-agent',
+      'content-md5',
+    ]) {
       expect(mustBeSigned(n), n).toBe(true);
     }
-    for (const n of ['x-amz-content-sha256', 'x-amzn-trace-id', 'x-amz', 'host', 'content-type', 'content-length', 'content-encoding', 'range', 'user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request', 'expect', 'authorization', 'x-forwarded-for']) {
+    for (const n of [
+      'x-amz-content-sha256',
+      'x-amzn-trace-id',
+      'x-amz',
+      'host',
+      'content-type',
+      'content-length',
+      'content-encoding',
+      'range',
+      'user-agent',
+      'amz-sdk-invocation-id',
+      'amz-sdk-request',
+      'expect',
+      'authorization',
+      'x-forwarded-for',
+    ]) {
       expect(mustBeSigned(n), n).toBe(false);
     }
   });
 
   it('is undefined when every such header is signed, or none is present', () => {
-    const headers = { host: 'h', 'x-amz-date': 'd', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-a': '1', 'content-md5': 'm', 'content-type': 't', 'user-agent': 'u', 'x-amzn-trace-id': 'r' };
+    const headers = {
+      host: 'h',
+      'x-amz-date': 'd',
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      'x-amz-meta-a': '1',
+      'content-md5': 'm',
+      'content-type': 't',
+      'user-agent': 'u',
+      'x-amzn-trace-id': 'r',
+    };
     expect(unsignedHeaders(headers, ['content-md5', 'host', 'x-amz-date', 'x-amz-meta-a'])).toBeUndefined();
     expect(unsignedHeaders({ host: 'h', 'content-type': 't', range: 'bytes=0-1' }, ['host'])).toBeUndefined();
     // x-amz-content-sha256 may be signed or not
@@ -436,16 +478,8 @@ describe('parseAuthorizationHeader', () => {
   });
 
   it('splits the credential from the right and keeps other services and regions', () => {
-    const p = parseAuthorizationHeader(
-      'AWS4-HMAC-SHA256 Credential=odd/key/20240101/eu-west-3/iam/aws4_request, SignedHeaders=host, Signature=ab',
-    );
-    expect([p.accessKey, p.date, p.region, p.service, p.scope]).toEqual([
-      'odd/key',
-      '20240101',
-      'eu-west-3',
-      'iam',
-      '20240101/eu-west-3/iam/aws4_request',
-    ]);
+    const p = parseAuthorizationHeader('AWS4-HMAC-SHA256 Credential=odd/key/20240101/eu-west-3/iam/aws4_request, SignedHeaders=host, Signature=ab');
+    expect([p.accessKey, p.date, p.region, p.service, p.scope]).toEqual(['odd/key', '20240101', 'eu-west-3', 'iam', '20240101/eu-west-3/iam/aws4_request']);
   });
 
   it('rejects malformed headers with AuthorizationHeaderMalformed', () => {
@@ -529,7 +563,16 @@ describe('dates and comparisons', () => {
   it('parseAmzDate reads the ISO 8601 basic format and refuses anything else', () => {
     expect(parseAmzDate('20130524T000000Z')?.toISOString()).toBe('2013-05-24T00:00:00.000Z');
     expect(parseAmzDate('20240229T235959Z')?.toISOString()).toBe('2024-02-29T23:59:59.000Z');
-    for (const bad of ['20230229T000000Z', '20131324T000000Z', '20130524T240000Z', '20130524T000060Z', '20130524T000000', '20130524', '', 'Fri, 24 May 2013 00:00:00 GMT']) {
+    for (const bad of [
+      '20230229T000000Z',
+      '20131324T000000Z',
+      '20130524T240000Z',
+      '20130524T000060Z',
+      '20130524T000000',
+      '20130524',
+      '',
+      'Fri, 24 May 2013 00:00:00 GMT',
+    ]) {
       expect(parseAmzDate(bad), bad).toBeUndefined();
     }
     expect(formatAmzDate(new Date('2013-05-24T00:00:00.123Z'))).toBe(AMZ_DATE);
@@ -606,7 +649,9 @@ describe('cross-check with @aws-sdk/client-s3 (real signer, real wire)', () => {
       req.on('end', () => {
         if (req.method === 'GET' && (req.url ?? '').includes('list-type=2')) {
           res.writeHead(200, { 'content-type': 'application/xml' });
-          res.end('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>');
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>',
+          );
         } else {
           res.writeHead(200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"', 'content-length': '0' });
           res.end();
@@ -710,11 +755,9 @@ describe('cross-check with @aws-sdk/client-s3 (real signer, real wire)', () => {
 
   it('presigned URLs from @aws-sdk/s3-request-presigner verify', async () => {
     for (const key of keys) {
-      const url = await getSignedUrl(
-        client,
-        new GetObjectCommand({ Bucket: 'bucket', Key: key, ResponseContentType: 'text/plain; charset=utf-8' }),
-        { expiresIn: 3600 },
-      );
+      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: 'bucket', Key: key, ResponseContentType: 'text/plain; charset=utf-8' }), {
+        expiresIn: 3600,
+      });
       const u = new URL(url);
       const rec: Recorded = {
         method: 'GET',
@@ -752,11 +795,50 @@ describe('cross-check with @aws-sdk/client-s3 (real signer, real wire)', () => {
   it('the SDK at defaults signs every header S3 requires signed (header-signed, aws-chunked and presigned)', async () => {
     const sent = async (send: () => Promise<unknown>) => lastFor(() => send().catch(() => undefined));
     const requests: Recorded[] = [
-      await sent(() => client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'k', Body: 'hello', Metadata: { a: '1', b: '2' }, StorageClass: 'STANDARD_IA', ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==', ContentType: 'text/plain', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 3600_000), Tagging: 'a=b', ACL: 'private' }))),
-      await sent(() => client.send(new PutObjectCommand({ Bucket: 'bucket', Key: 'stream', Body: Readable.from([Buffer.from('hello ')], { objectMode: false }), ContentLength: 6, Metadata: { s: '1' } }))),
-      await sent(() => client.send(new CopyObjectCommand({ Bucket: 'bucket', Key: 'copy', CopySource: 'other/private.txt', MetadataDirective: 'REPLACE', Metadata: { c: '1' }, CopySourceIfMatch: '"x"' }))),
+      await sent(() =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: 'bucket',
+            Key: 'k',
+            Body: 'hello',
+            Metadata: { a: '1', b: '2' },
+            StorageClass: 'STANDARD_IA',
+            ContentMD5: 'XUFAKrxLKna5cZ2REBfFkg==',
+            ContentType: 'text/plain',
+            ObjectLockMode: 'GOVERNANCE',
+            ObjectLockRetainUntilDate: new Date(Date.now() + 3600_000),
+            Tagging: 'a=b',
+            ACL: 'private',
+          }),
+        ),
+      ),
+      await sent(() =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: 'bucket',
+            Key: 'stream',
+            Body: Readable.from([Buffer.from('hello ')], { objectMode: false }),
+            ContentLength: 6,
+            Metadata: { s: '1' },
+          }),
+        ),
+      ),
+      await sent(() =>
+        client.send(
+          new CopyObjectCommand({
+            Bucket: 'bucket',
+            Key: 'copy',
+            CopySource: 'other/private.txt',
+            MetadataDirective: 'REPLACE',
+            Metadata: { c: '1' },
+            CopySourceIfMatch: '"x"',
+          }),
+        ),
+      ),
       await sent(() => client.send(new DeleteObjectCommand({ Bucket: 'bucket', Key: 'k', VersionId: 'v1', BypassGovernanceRetention: true }))),
-      await sent(() => client.send(new DeleteObjectsCommand({ Bucket: 'bucket', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }] }, BypassGovernanceRetention: true }))),
+      await sent(() =>
+        client.send(new DeleteObjectsCommand({ Bucket: 'bucket', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }] }, BypassGovernanceRetention: true })),
+      ),
       await sent(() => client.send(new CreateMultipartUploadCommand({ Bucket: 'bucket', Key: 'mp', ChecksumAlgorithm: 'SHA256', Metadata: { m: '1' } }))),
     ];
     for (const r of requests) {
@@ -767,7 +849,9 @@ describe('cross-check with @aws-sdk/client-s3 (real signer, real wire)', () => {
       expect(Object.keys(r.headers).some((h) => h.startsWith('amz-sdk-'))).toBe(true);
     }
     // A presigned PutObject hoists its x-amz-* parameters into the (signed) query: a plain PUT of the URL carries none.
-    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'bucket', Key: 'p', Metadata: { a: '1' }, StorageClass: 'STANDARD_IA' }), { expiresIn: 600 });
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'bucket', Key: 'p', Metadata: { a: '1' }, StorageClass: 'STANDARD_IA' }), {
+      expiresIn: 600,
+    });
     const p = parsePresignedQuery(new Map(parseQuery(new URL(url).search.slice(1))));
     expect(unsignedHeaders({ host: new URL(url).host, 'content-type': 'text/plain', 'content-length': '5' }, p.signedHeaders)).toBeUndefined();
   });

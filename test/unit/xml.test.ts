@@ -96,7 +96,10 @@ describe('parseXml', () => {
 
   it('refuses undefined entities (HTML ones included) and references to characters XML does not allow', () => {
     for (const ref of ['&a;', '&nbsp;', '&copy;', '&#x1;', '&#0;', '&#xD800;', '&#xDFFF;', '&#xFFFE;', '&#x110000;', '&#xZZ;', '& ', '&amp']) {
-      expect(code(() => parseXml(del(`<Object><Key>k${ref}</Key></Object>`), 'Delete', ['Delete.Object'])), ref).toBe('MalformedXML');
+      expect(
+        code(() => parseXml(del(`<Object><Key>k${ref}</Key></Object>`), 'Delete', ['Delete.Object'])),
+        ref,
+      ).toBe('MalformedXML');
     }
   });
 
@@ -105,13 +108,19 @@ describe('parseXml', () => {
     expect(code(() => parseXml(del('<Object><Key>a\ud800b</Key></Object>'), 'Delete'))).toBe('MalformedXML');
     for (const bad of [[0xff], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
       const body = Buffer.concat([Buffer.from(del('<Object><Key>a')), Buffer.from(bad), Buffer.from('</Key></Object></Delete>')]);
-      expect(code(() => parseXml(body, 'Delete', ['Delete.Object'])), bad.join(',')).toBe('MalformedXML');
+      expect(
+        code(() => parseXml(body, 'Delete', ['Delete.Object'])),
+        bad.join(','),
+      ).toBe('MalformedXML');
     }
   });
 
   it('refuses an empty body, a wrong root, two roots, unclosed tags', () => {
     for (const t of ['', '   ', '<Other/>', '<Delete/><Delete/>', '<Delete></Delete><Extra/>', '<Delete><Object></Delete>', 'junk<Delete/>']) {
-      expect(code(() => parseXml(t, 'Delete')), JSON.stringify(t)).toBe('MalformedXML');
+      expect(
+        code(() => parseXml(t, 'Delete')),
+        JSON.stringify(t),
+      ).toBe('MalformedXML');
     }
     expect(parseXml('<Delete/>', 'Delete')).toEqual({});
   });
@@ -121,7 +130,11 @@ describe('parseXmlBoolean / parseXmlInt', () => {
   it('booleans: true/false (any case) and 1/0, else MalformedXML', () => {
     for (const t of ['true', 'TRUE', 'True', ' true\n', '1']) expect(parseXmlBoolean(t), t).toBe(true);
     for (const f of ['false', 'False', '0', ' false ']) expect(parseXmlBoolean(f), f).toBe(false);
-    for (const bad of ['banana', '', 'yes', '2', 'truee', undefined, {}, ['true', 'true']]) expect(code(() => parseXmlBoolean(bad)), String(bad)).toBe('MalformedXML');
+    for (const bad of ['banana', '', 'yes', '2', 'truee', undefined, {}, ['true', 'true']])
+      expect(
+        code(() => parseXmlBoolean(bad)),
+        String(bad),
+      ).toBe('MalformedXML');
   });
 
   it('ints: 32-bit decimal integers, else MalformedXML', () => {
@@ -131,6 +144,10 @@ describe('parseXmlBoolean / parseXmlInt', () => {
     expect(parseXmlInt('+7')).toBe(7);
     expect(parseXmlInt('2147483647')).toBe(2147483647);
     expect(parseXmlInt('-2147483648')).toBe(-2147483648);
-    for (const bad of ['2147483648', '99999999999', '1.5', '1e3', '0x10', '', 'abc', ' ', '1 2', undefined, {}]) expect(code(() => parseXmlInt(bad)), String(bad)).toBe('MalformedXML');
+    for (const bad of ['2147483648', '99999999999', '1.5', '1e3', '0x10', '', 'abc', ' ', '1 2', undefined, {}])
+      expect(
+        code(() => parseXmlInt(bad)),
+        String(bad),
+      ).toBe('MalformedXML');
   });
 });

@@ -33,7 +33,8 @@ function parseCompleteBody(body: Buffer): RequestedPart[] {
     // PartNumber is an xs:int: garbage, a fraction or a number beyond 32 bits is MalformedXML; below 1 is
     // InvalidArgument (as S3 answers); above 10000 names no part that can exist (InvalidPart, later).
     const partNumber = parseXmlInt(o.PartNumber);
-    if (partNumber < 1) throw new S3Error('InvalidArgument', 'PartNumber must be >= 1', { ArgumentName: 'PartNumber', ArgumentValue: String(o.PartNumber).trim() });
+    if (partNumber < 1)
+      throw new S3Error('InvalidArgument', 'PartNumber must be >= 1', { ArgumentName: 'PartNumber', ArgumentValue: String(o.PartNumber).trim() });
     if (o.ETag !== undefined && typeof o.ETag !== 'string') throw new S3Error('MalformedXML');
     const checksums: RequestedPart['checksums'] = {};
     for (const a of CHECKSUM_ALGORITHMS) {
@@ -93,7 +94,8 @@ export const CompleteMultipartUpload = operation({
       uploadId: i.uploadId,
       parts: () => {
         const parts = i.parts();
-        if (i.typeRaw !== undefined && i.typeRaw !== 'COMPOSITE' && i.typeRaw !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+        if (i.typeRaw !== undefined && i.typeRaw !== 'COMPOSITE' && i.typeRaw !== 'FULL_OBJECT')
+          throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
         return parts;
       },
       conditions: i.conditions,
@@ -104,6 +106,17 @@ export const CompleteMultipartUpload = operation({
       maxObjectSize: ctx.config.maxObjectSize,
     });
     const out = answer(done, bucket.versioning !== undefined);
-    return { ...out, events: [{ name: 'ObjectCreated:CompleteMultipartUpload', bucket: bucket.name, key: i.key, versionId: out.headers['x-amz-version-id'], etag: 'legacyXml' in done ? undefined : done.etag }] };
+    return {
+      ...out,
+      events: [
+        {
+          name: 'ObjectCreated:CompleteMultipartUpload',
+          bucket: bucket.name,
+          key: i.key,
+          versionId: out.headers['x-amz-version-id'],
+          etag: 'legacyXml' in done ? undefined : done.etag,
+        },
+      ],
+    };
   },
 });

@@ -57,7 +57,8 @@ export const CopyObject = operation({
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
-    if (obj.size > MAX_COPY) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
+    if (obj.size > MAX_COPY)
+      throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
     const md = i.metadata ?? { headers: obj.headers, meta: obj.meta };
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;

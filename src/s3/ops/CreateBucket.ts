@@ -42,7 +42,10 @@ export const CreateBucket = operation({
     const region = ctx.config.region;
     const lc = input.locationConstraint;
     if (lc !== undefined && lc !== '' && lc !== region && region !== 'us-east-1') {
-      throw new S3Error('IllegalLocationConstraintException', `The ${lc} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      throw new S3Error(
+        'IllegalLocationConstraintException',
+        `The ${lc} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+      );
     }
     await ctx.services.buckets.create(input.name, req.principal!.user.id, region, input.objectLock);
     return { headers: { location: `/${input.name}` } };

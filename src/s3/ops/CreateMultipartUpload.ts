@@ -18,10 +18,14 @@ export const CreateMultipartUpload = operation({
     const algoRaw = header(req.headers, 'x-amz-checksum-algorithm');
     const algorithm = algoRaw === undefined ? undefined : parseChecksumAlgorithm(algoRaw);
     if (algoRaw !== undefined && !algorithm) {
-      throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+      throw new S3Error(
+        'InvalidRequest',
+        'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+      );
     }
     const typeRaw = header(req.headers, 'x-amz-checksum-type')?.toUpperCase();
-    if (typeRaw !== undefined && typeRaw !== 'COMPOSITE' && typeRaw !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+    if (typeRaw !== undefined && typeRaw !== 'COMPOSITE' && typeRaw !== 'FULL_OBJECT')
+      throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
     if (typeRaw && !algorithm) throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     let type: ChecksumType | undefined;
     if (algorithm) {
@@ -29,7 +33,8 @@ export const CreateMultipartUpload = operation({
       if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) {
         throw new S3Error('InvalidRequest', `The ${algorithm} checksum algorithm does not support the FULL_OBJECT checksum type.`);
       }
-      if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
+      if (type === 'COMPOSITE' && algorithm === 'CRC64NVME')
+        throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
     }
     return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
   },

@@ -56,10 +56,12 @@ export const DeleteObjects = operation({
     const refused = new Map<number, XmlObject>();
     i.entries.forEach((e, index) => {
       if (e.key === '') refused.set(index, { Key: e.key, Code: 'UserKeyMustBeSpecified', Message: 'The key must be specified' });
-      else if (Buffer.byteLength(e.key, 'utf8') > MAX_KEY_BYTES) refused.set(index, { Key: e.key, VersionId: e.versionId, Code: 'KeyTooLongError', Message: 'Your key is too long' });
+      else if (Buffer.byteLength(e.key, 'utf8') > MAX_KEY_BYTES)
+        refused.set(index, { Key: e.key, VersionId: e.versionId, Code: 'KeyTooLongError', Message: 'Your key is too long' });
       else if (e.versionId !== undefined && !VERSION_ID_RE.test(e.versionId)) {
         refused.set(index, { Key: e.key, VersionId: e.versionId, Code: 'NoSuchVersion', Message: 'The specified version does not exist.' });
-      } else if (!grants.allowed(entryPermission(i.bucket, e))) refused.set(index, { Key: e.key, VersionId: e.versionId, Code: 'AccessDenied', Message: 'Access Denied' });
+      } else if (!grants.allowed(entryPermission(i.bucket, e)))
+        refused.set(index, { Key: e.key, VersionId: e.versionId, Code: 'AccessDenied', Message: 'Access Denied' });
       else todo.push({ index, e });
     });
     const results = await ctx.services.objects.deleteMany(
@@ -86,11 +88,22 @@ export const DeleteObjects = operation({
         return;
       }
       if (e.versionId !== undefined) {
-        if (!i.quiet) deleted.push({ Key: e.key, VersionId: e.versionId, DeleteMarker: res.deleteMarker ? true : undefined, DeleteMarkerVersionId: res.deleteMarker ? e.versionId : undefined });
+        if (!i.quiet)
+          deleted.push({
+            Key: e.key,
+            VersionId: e.versionId,
+            DeleteMarker: res.deleteMarker ? true : undefined,
+            DeleteMarkerVersionId: res.deleteMarker ? e.versionId : undefined,
+          });
         return;
       }
       if (!i.quiet) deleted.push(res.deleteMarker ? { Key: e.key, DeleteMarker: true, DeleteMarkerVersionId: res.versionId } : { Key: e.key });
-      events.push({ name: res.deleteMarker ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete', bucket: bucket.name, key: e.key, versionId: res.versionId });
+      events.push({
+        name: res.deleteMarker ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete',
+        bucket: bucket.name,
+        key: e.key,
+        versionId: res.versionId,
+      });
     });
     return { xml: { root: 'DeleteResult', body: { Deleted: deleted, Error: errors } }, events };
   },

@@ -1,7 +1,16 @@
 import type { ObjectRecord } from '../../core/objects.js';
 import { S3Error } from '../../errors/s3error.js';
 import { wireHeaderValue } from '../../http/headerText.js';
-import { evaluateConditions, lockHeaders, objectHeaders, parseRange, readConditionsOf, type ByteRange, type ReadConditions, type ResponseHeaders } from '../headers.js';
+import {
+  evaluateConditions,
+  lockHeaders,
+  objectHeaders,
+  parseRange,
+  readConditionsOf,
+  type ByteRange,
+  type ReadConditions,
+  type ResponseHeaders,
+} from '../headers.js';
 import { lookupObject, requireBucket } from '../lookup.js';
 import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
@@ -65,7 +74,8 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody:
   const choose = (): Chosen => {
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
     const cond = evaluateConditions(i.conditions, o.etag, o.lastModified);
-    if (cond === 'failed') throw new S3Error('PreconditionFailed', undefined, { Condition: i.conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+    if (cond === 'failed')
+      throw new S3Error('PreconditionFailed', undefined, { Condition: i.conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
     // The object's checksum describes the whole object: it is not sent with a byte range; a part gets its own (below).
     const h = objectHeaders(o, i.checksumMode && i.range === undefined, ctx.dates);
     if (bucket.versioning) h['x-amz-version-id'] = o.versionId;

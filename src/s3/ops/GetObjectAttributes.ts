@@ -17,7 +17,9 @@ export const GetObjectAttributes = operation({
       throw new S3Error('InvalidRequest', 'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty');
     }
     const wanted = new Set(raw.split(',').map((s) => s.trim()));
-    for (const a of wanted) if (!ATTRIBUTES.has(a)) throw new S3Error('InvalidArgument', 'Invalid attribute name specified.', { ArgumentName: 'x-amz-object-attributes', ArgumentValue: a });
+    for (const a of wanted)
+      if (!ATTRIBUTES.has(a))
+        throw new S3Error('InvalidArgument', 'Invalid attribute name specified.', { ArgumentName: 'x-amz-object-attributes', ArgumentValue: a });
     return {
       bucket: requireBucketName(req.target.bucket),
       key: requireKey(req.target.key),

@@ -21,12 +21,25 @@ export const ListObjectVersions = operation({
     const keyMarker = q.get('key-marker') ?? '';
     const versionIdMarker = q.get('version-id-marker') ?? '';
     if (versionIdMarker !== '' && keyMarker === '') {
-      throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+      throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', {
+        ArgumentName: 'version-id-marker',
+        ArgumentValue: versionIdMarker,
+      });
     }
     if (versionIdMarker !== '') versionIdOf(versionIdMarker, 'version-id-marker');
-    return { bucket: requireBucketName(req.target.bucket), encoding, maxKeys, keyMarker, versionIdMarker, prefix: q.get('prefix') ?? '', delimiter: q.get('delimiter') ?? '' };
+    return {
+      bucket: requireBucketName(req.target.bucket),
+      encoding,
+      maxKeys,
+      keyMarker,
+      versionIdMarker,
+      prefix: q.get('prefix') ?? '',
+      delimiter: q.get('delimiter') ?? '',
+    };
   },
-  permissions: (i) => [{ action: 's3:ListBucketVersions', bucket: i.bucket, conditions: { 's3:prefix': i.prefix, 's3:delimiter': i.delimiter, 's3:max-keys': String(i.maxKeys) } }],
+  permissions: (i) => [
+    { action: 's3:ListBucketVersions', bucket: i.bucket, conditions: { 's3:prefix': i.prefix, 's3:delimiter': i.delimiter, 's3:max-keys': String(i.maxKeys) } },
+  ],
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);
     const page = ctx.services.objects.listVersions(bucket, i);
@@ -37,7 +50,14 @@ export const ListObjectVersions = operation({
       if (row.deleteMarker) return ['DeleteMarker', { ...common, Owner: owners.of(row.ownerId) }];
       return [
         'Version',
-        { ...common, ETag: quoteEtag(row.etag), ChecksumAlgorithm: row.checksumAlgorithm, Size: row.size, StorageClass: row.storageClass, Owner: owners.of(row.ownerId) },
+        {
+          ...common,
+          ETag: quoteEtag(row.etag),
+          ChecksumAlgorithm: row.checksumAlgorithm,
+          Size: row.size,
+          StorageClass: row.storageClass,
+          Owner: owners.of(row.ownerId),
+        },
       ];
     });
     const last = page.last;

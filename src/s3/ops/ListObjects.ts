@@ -44,7 +44,8 @@ function contents(ctx: OpContext, rows: ListEntry[], enc: Encoding, withOwner: b
   }));
 }
 
-const lastMarker = (p: { last?: { prefix?: string; row?: ListEntry } }) => (p.last === undefined ? undefined : p.last.row ? p.last.row.key.toString('utf8') : p.last.prefix);
+const lastMarker = (p: { last?: { prefix?: string; row?: ListEntry } }) =>
+  p.last === undefined ? undefined : p.last.row ? p.last.row.key.toString('utf8') : p.last.prefix;
 
 export const ListObjects = operation({
   name: 'ListObjects',

@@ -46,7 +46,9 @@ export const PutObjectRetention = operation({
     return { ...lockTarget(req), mode, until, bypass: booleanHeader(req.headers, 'x-amz-bypass-governance-retention') };
   },
   permissions: (i) => {
-    const p: Permission[] = [{ action: 's3:PutObjectRetention', bucket: i.bucket, key: i.key, conditions: i.mode ? { 's3:object-lock-mode': i.mode } : undefined }];
+    const p: Permission[] = [
+      { action: 's3:PutObjectRetention', bucket: i.bucket, key: i.key, conditions: i.mode ? { 's3:object-lock-mode': i.mode } : undefined },
+    ];
     if (i.bypass) p.push(bypassPermission(i.bucket, i.key));
     return p;
   },
@@ -70,4 +72,3 @@ export const GetObjectRetention = operation({
     return { xml: { root: 'Retention', body: { Mode: v.lockMode, RetainUntilDate: new Date(v.lockUntil).toISOString() } } };
   },
 });
-

@@ -74,7 +74,10 @@ export const PostObject = operation({
     let checksum: string | undefined;
     try {
       if (range && staged.size < range.min) {
-        throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', { ProposedSize: String(staged.size), MinSizeAllowed: String(range.min) });
+        throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
+          ProposedSize: String(staged.size),
+          MinSizeAllowed: String(range.min),
+        });
       }
       await form.finished();
       checksum = verifyIntegrity(i.plan, staged, NO_TRAILERS);

@@ -41,7 +41,8 @@ export const PutObject = operation({
   ],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
-    if (i.len !== undefined && i.len > maxSize) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(maxSize) });
+    if (i.len !== undefined && i.len > maxSize)
+      throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(maxSize) });
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
     objects.precheck(bucket, i.key, i.conditions);

@@ -36,7 +36,8 @@ export const UploadPart = operation({
       );
     }
     if (i.len === undefined && !i.chunked) throw new S3Error('MissingContentLength');
-    if (i.len !== undefined && i.len > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(MAX_PART_SIZE) });
+    if (i.len !== undefined && i.len > MAX_PART_SIZE)
+      throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = plan.algorithm ?? uploadAlgo;
     const uploads = ctx.services.uploads;
     const staged = await ctx.services.objects.stage(req.body(), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: i.len ?? Infinity });

@@ -47,10 +47,14 @@ export const UploadPartCopy = operation({
       start = Number(m[1]);
       end = Number(m[2]);
       if (start > end || end >= obj.size) {
-        throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${obj.size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: i.range });
+        throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${obj.size}`, {
+          ArgumentName: 'x-amz-copy-source-range',
+          ArgumentValue: i.range,
+        });
       }
     }
-    if (end - start + 1 > MAX_PART_SIZE) throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(end - start + 1), MaxSizeAllowed: String(MAX_PART_SIZE) });
+    if (end - start + 1 > MAX_PART_SIZE)
+      throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(end - start + 1), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = u.checksumAlgorithm as ChecksumAlgorithm | undefined;
     const staged = await ctx.services.objects.stageCopy(obj, { maxSize: MAX_PART_SIZE, checksum: algo, start, end });
     const checksum = staged.checksum?.toString('base64');
