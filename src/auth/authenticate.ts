@@ -241,7 +241,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
     const a = parseAuthorizationHeader(authz, ctx.signatures);
     checkScope(ctx, a, false);
     const rawDate = header(headers, 'x-amz-date') ?? header(headers, 'date');
-    const date = rawDate ? (parseAmzDate(rawDate) ?? parseHttpDate(rawDate)) : undefined;
+    const date = rawDate ? ((ctx.signatures ? ctx.signatures.amzDate(rawDate) : parseAmzDate(rawDate)) ?? parseHttpDate(rawDate)) : undefined;
     if (!rawDate || !date) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
     const amzDate = header(headers, 'x-amz-date') ?? toAmzDate(date);
     if (amzDate.slice(0, 8) !== a.date) {

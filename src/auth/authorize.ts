@@ -29,13 +29,26 @@ function decide(ctx: AuthzContext, principal: Principal | undefined, p: Permissi
   return !b || b.ownerId === principal.user.id;
 }
 
+class Decisions implements Grants {
+  constructor(
+    private readonly ctx: AuthzContext,
+    private readonly principal: Principal | undefined,
+  ) {}
+
+  allowed(p: Permission): boolean {
+    return decide(this.ctx, this.principal, p);
+  }
+
+  get listOwner(): number | undefined {
+    const p = this.principal;
+    return p === undefined ? -1 : p.user.isRoot ? undefined : p.user.id;
+  }
+}
+
 /** Judges a request's permissions: throws AccessDenied for a required one denied; answers the optional ones. */
 export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[]): Grants {
   for (const p of permissions) {
     if (!p.optional && !decide(ctx, principal, p)) throw new S3Error('AccessDenied');
   }
-  return {
-    allowed: (p) => decide(ctx, principal, p),
-    listOwner: principal === undefined ? -1 : principal.user.isRoot ? undefined : principal.user.id,
-  };
+  return new Decisions(ctx, principal);
 }

@@ -246,6 +246,17 @@ export class SignatureCaches {
     return key;
   }
 
+  private lastDate?: { raw: string; date: Date | undefined };
+
+  /** parseAmzDate, remembering the last one (a second's requests all carry it). */
+  amzDate(raw: string): Date | undefined {
+    const last = this.lastDate;
+    if (last && last.raw === raw) return last.date;
+    const date = parseAmzDate(raw);
+    this.lastDate = { raw, date };
+    return date;
+  }
+
   credential(cred: string): CredentialResult {
     const hit = this.credentials.get(cred);
     if (hit) return hit;

@@ -13,7 +13,7 @@ import type { BlobStore, StagedBlob, StageOptions } from '../store/blobs.js';
 import type { Bucket } from '../store/buckets.js';
 import type { GroupCommit } from '../store/commits.js';
 import type { Garbage } from '../store/garbage.js';
-import type { ListEntry, ObjectRecord, ObjectsRepo, Segment, VersionEntry, Versioning } from '../store/objects.js';
+import type { ListEntry, ObjectRecord, ObjectsRepo, Released, Segment, VersionEntry, Versioning } from '../store/objects.js';
 import { DomainError } from './errors.js';
 import { keyPage, pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { guardRemoval, guardRetentionChange, lockForNewVersion, type LockMode, type LockRequest } from './objectLock.js';
@@ -253,7 +253,7 @@ export class ObjectService {
     const res = await this.commits.run(() =>
       this.objects.put(record, conditions ? (cur) => checkWriteConditions(conditions, cur, record.key) : undefined, versioning),
     );
-    this.garbage.release(res.replacedBlobId);
+    this.garbage.release(res.released);
     return res.versionId;
   }
 
@@ -266,7 +266,8 @@ export class ObjectService {
    * marker becomes current (versioned).
    */
   async delete(d: DeleteRequest): Promise<Deleted> {
-    const res = await this.commits.run(() => this.deleteNow(d, this.clock()));
+    const single = d.versionId === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
+    const res = await this.commits.run(() => this.deleteNow(d, this.clock()), { single });
     this.garbage.release(res.garbage);
     return res.result;
   }
@@ -278,11 +279,11 @@ export class ObjectService {
    */
   async deleteMany(bucket: Bucket, entries: ReadonlyArray<Omit<DeleteRequest, 'bucket'>>): Promise<Array<Deleted | DomainError>> {
     const now = this.clock();
-    const garbage: Array<string | undefined> = [];
+    const garbage: Array<Released | undefined> = [];
     const out = await this.commits.run(() =>
       entries.map((e) => {
         try {
-          const r = this.deleteNow({ ...e, bucket }, now);
+          const r = this.commits.savepoint(() => this.deleteNow({ ...e, bucket }, now));
           garbage.push(r.garbage);
           return r.result;
         } catch (err) {
@@ -295,15 +296,15 @@ export class ObjectService {
     return out;
   }
 
-  private deleteNow(d: DeleteRequest, now: number): { result: Deleted; garbage?: string } {
+  private deleteNow(d: DeleteRequest, now: number): { result: Deleted; garbage?: Released } {
     if (d.versionId !== undefined) {
       const res = this.objects.deleteVersion(d.bucket.id, d.key, d.versionId, now, (v) => guardRemoval(v, now, d.mayBypassGovernance));
-      return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.deletedBlobId };
+      return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.released };
     }
     const res = this.objects.delete(d.bucket.id, d.key, now, d.bucket.versioning, d.ownerId);
     return {
       result: { versionId: res.deleteMarkerVersionId, deleteMarker: res.deleteMarkerVersionId !== undefined, found: true },
-      garbage: res.deletedBlobId,
+      garbage: res.released,
     };
   }
 
@@ -332,7 +333,7 @@ export class ObjectService {
       const c = choose();
       if (!c.range) return c;
       const body = await this.readRange(c.object, c.range.start, c.range.end);
-      if (body) return { ...c, body };
+      if (body) return Object.assign(c, { body });
       if (attempt >= 2) throw new DomainError('DataMissing', 'The object data could not be read.');
     }
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { BlobStore } from './blobs.js';
 import type { Db } from './db.js';
 import type { GroupCommit } from './commits.js';
-import type { ObjectsRepo } from './objects.js';
+import type { ObjectsRepo, Released } from './objects.js';
 
 /**
  * Blobs no metadata row points at any more. A write or delete records the
@@ -25,12 +25,21 @@ export class Garbage {
   }
 
   /**
-   * Lets go of a blob the caller's committed transaction recorded as garbage:
-   * it is unlinked now, in the background (no-op for undefined; never throws;
-   * the sweeper retries what fails).
+   * Lets go of a blob the caller's committed transaction released: it is
+   * unlinked now, in the background (no-op for undefined; never throws). A
+   * recorded one (a blob id, or `recorded`) is forgotten once unlinked and
+   * retried by the sweeper if that fails; an unrecorded single-part blob left
+   * behind by a crash is an orphan the start-up sweep removes.
    */
-  release(blobId: string | undefined): void {
-    if (!blobId) return;
+  release(r: Released | string | undefined): void {
+    if (!r) return;
+    if (typeof r !== 'string' && !r.recorded) {
+      this.blobs
+        .remove(r.blobId)
+        .catch((e: unknown) => this.log.warn({ err: e, blobId: r.blobId }, 'could not remove a released blob; the sweeper will remove it'));
+      return;
+    }
+    const blobId = typeof r === 'string' ? r : r.blobId;
     this.remove(blobId).catch((e: unknown) => this.log.warn({ err: e, blobId }, 'could not remove garbage blob; the sweeper will retry'));
   }
 

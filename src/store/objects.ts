@@ -184,6 +184,18 @@ export interface VersionEntry extends ListEntry {
   deleteMarker: boolean;
 }
 
+/**
+ * A blob a transaction let go of, to unlink once the transaction is durable.
+ * A single-part blob needs no record: if the process dies before the unlink,
+ * the start-up sweep removes it as an orphan. A multipart manifest is
+ * `recorded` as garbage (its part blobs and segment rows go with it, and a
+ * read may still have it pinned).
+ */
+export interface Released {
+  blobId: string;
+  recorded: boolean;
+}
+
 /** Thrown by a guard to refuse removing a version (e.g. Object Lock); the repository rethrows it. */
 export type VersionGuard = (v: ObjectRecord) => void;
 
@@ -199,9 +211,9 @@ export class ObjectsRepo {
   private readonly newerSeq;
   private readonly insert;
   private readonly delRow;
+  private readonly delNull;
   private readonly clearLatest;
   private readonly promote;
-  private readonly addGarbage;
   private readonly scanOpen;
   private readonly scanBounded;
   private readonly versionsScan;
@@ -231,11 +243,13 @@ export class ObjectsRepo {
          @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold)`,
     );
     this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
+    this.delNull = db.prepare<[number, Buffer], Pick<Row, 'blob_id' | 'parts_count'>>(
+      "DELETE FROM objects WHERE bucket_id = ? AND key = ? AND version_id = 'null' RETURNING blob_id, parts_count",
+    );
     this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1');
     this.promote = db.prepare(
       'UPDATE objects SET is_latest = 1 WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
     );
-    this.addGarbage = db.prepare('INSERT OR IGNORE INTO garbage (blob_id, since) VALUES (?, ?)');
     this.scanOpen = db.prepare<[number, Buffer, number], ListRow>(
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
     );
@@ -335,18 +349,34 @@ export class ObjectsRepo {
     return r ? toRecord(r) : undefined;
   }
 
-  /** Inserts a new latest version (inside a transaction); the null version it replaces, if any, becomes garbage. */
-  private addVersion(rec: ObjectRecord, keyBuf: Buffer, versioning: Versioning, latest: Row | undefined): { versionId: string; garbage: string[] } {
-    const garbage: string[] = [];
+  /**
+   * What a removed row lets go of: a multipart manifest was recorded as
+   * garbage by the statement that removed it (trigger objects_manifest_garbage,
+   * migration 005); a plain blob is only returned, to be unlinked.
+   */
+  private release(row: Pick<Row, 'blob_id' | 'parts_count'>): Released | undefined {
+    if (!row.blob_id) return undefined;
+    return { blobId: row.blob_id, recorded: row.parts_count > 0 };
+  }
+
+  /**
+   * Runs a change atomically: in its own transaction, or as part of the
+   * caller's (the group commit runs each change in a savepoint of its batch,
+   * so a second savepoint per call would only cost two statements).
+   */
+  private atomic<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+  }
+
+  /** Inserts a new latest version (inside a transaction); the null version it replaces, if any, is released. */
+  private addVersion(rec: ObjectRecord, keyBuf: Buffer, versioning: Versioning, latest: Row | undefined): { versionId: string; released?: Released } {
+    let released: Released | undefined;
     const versionId = versioning === 'Enabled' ? this.versionIds.next(rec.lastModified, this.newestId.get(rec.bucketId, keyBuf)?.v ?? undefined) : 'null';
     if (versionId === 'null') {
       const old = this.byVersion.get(rec.bucketId, keyBuf, 'null');
       if (old) {
         this.delRow.run(rec.bucketId, keyBuf, old.seq);
-        if (old.blob_id) {
-          this.addGarbage.run(old.blob_id, rec.lastModified);
-          garbage.push(old.blob_id);
-        }
+        released = this.release(old);
       }
     }
     this.clearLatest.run(rec.bucketId, keyBuf);
@@ -371,27 +401,34 @@ export class ObjectsRepo {
       lockUntil: rec.lockUntil ?? null,
       legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
     });
-    return { versionId, garbage };
+    return { versionId, released };
   }
 
   /**
    * Makes `rec` the current version of its key in one transaction. `check`
    * runs inside the transaction with the current object (conditional
    * writes) and may throw to abort. Unversioned and suspended buckets
-   * replace the null version, whose blob becomes garbage (returned so the
-   * caller can unlink it at once); enabled buckets keep every version.
+   * replace the null version, whose blob is released (returned so the
+   * caller can unlink it once the commit is durable); enabled buckets keep
+   * every version.
    */
-  put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void, versioning?: Versioning): { replacedBlobId?: string; versionId: string } {
-    return this.db
-      .transaction(() => {
-        this.forgetRecent(rec.bucketId, rec.key);
-        const keyBuf = Buffer.from(rec.key, 'utf8');
-        const latest = this.latestStmt.get(rec.bucketId, keyBuf);
-        if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
-        const { versionId, garbage } = this.addVersion(rec, keyBuf, versioning, latest);
-        return { replacedBlobId: garbage[0], versionId };
-      })
-      .immediate();
+  put(rec: ObjectRecord, check?: (current: ObjectRecord | undefined) => void, versioning?: Versioning): { released?: Released; versionId: string } {
+    return this.atomic(() => {
+      this.forgetRecent(rec.bucketId, rec.key);
+      const keyBuf = Buffer.from(rec.key, 'utf8');
+      const latest = this.latestStmt.get(rec.bucketId, keyBuf);
+      if (check) check(latest && latest.delete_marker === 0 ? toRecord(latest) : undefined);
+      return this.addVersion(rec, keyBuf, versioning, latest);
+    });
+  }
+
+  /**
+   * Does delete() in this bucket write with one statement (a bucket that
+   * never had versioning: the null version goes, and with it, by trigger, a
+   * manifest's garbage record)? Then it needs no savepoint of its own.
+   */
+  deleteIsOneStatement(versioning: Versioning): boolean {
+    return versioning === undefined;
   }
 
   /**
@@ -399,37 +436,33 @@ export class ObjectsRepo {
    * Enabled: a delete marker becomes the latest version. Suspended: the null
    * version is removed and a null delete marker becomes the latest.
    */
-  delete(bucketId: number, key: string, now: number, versioning?: Versioning, ownerId = 0): { deletedBlobId?: string; deleteMarkerVersionId?: string } {
-    return this.db
-      .transaction(() => {
-        this.forgetRecent(bucketId, key);
-        const keyBuf = Buffer.from(key, 'utf8');
-        if (versioning === undefined) {
-          // Versioning never enabled: the null version is the key's only row, so nothing is left to promote.
-          const old = this.byVersion.get(bucketId, keyBuf, 'null');
-          if (!old) return {};
-          this.delRow.run(bucketId, keyBuf, old.seq);
-          if (old.blob_id) this.addGarbage.run(old.blob_id, now);
-          return { deletedBlobId: old.blob_id ?? undefined };
-        }
-        const latest = this.latestStmt.get(bucketId, keyBuf);
-        const marker: ObjectRecord = {
-          bucketId,
-          key,
-          blobId: '',
-          size: 0,
-          etag: '',
-          lastModified: now,
-          ownerId,
-          storageClass: 'STANDARD',
-          headers: {},
-          meta: [],
-          deleteMarker: true,
-        };
-        const { versionId, garbage } = this.addVersion(marker, keyBuf, versioning, latest);
-        return { deletedBlobId: garbage[0], deleteMarkerVersionId: versionId };
-      })
-      .immediate();
+  delete(bucketId: number, key: string, now: number, versioning?: Versioning, ownerId = 0): { released?: Released; deleteMarkerVersionId?: string } {
+    return this.atomic(() => {
+      this.forgetRecent(bucketId, key);
+      const keyBuf = Buffer.from(key, 'utf8');
+      if (versioning === undefined) {
+        // Versioning never enabled: the null version is the key's only row, so nothing is left to promote.
+        // One statement (the caller may commit it without a savepoint: see deleteIsOneStatement).
+        const old = this.delNull.get(bucketId, keyBuf);
+        return old ? { released: this.release(old) } : {};
+      }
+      const latest = this.latestStmt.get(bucketId, keyBuf);
+      const marker: ObjectRecord = {
+        bucketId,
+        key,
+        blobId: '',
+        size: 0,
+        etag: '',
+        lastModified: now,
+        ownerId,
+        storageClass: 'STANDARD',
+        headers: {},
+        meta: [],
+        deleteMarker: true,
+      };
+      const { versionId, released } = this.addVersion(marker, keyBuf, versioning, latest);
+      return { released, deleteMarkerVersionId: versionId };
+    });
   }
 
   /**
@@ -443,20 +476,17 @@ export class ObjectsRepo {
     versionId: string,
     now: number,
     guard?: VersionGuard,
-  ): { found: boolean; deletedBlobId?: string; wasDeleteMarker?: boolean } {
-    return this.db
-      .transaction(() => {
-        this.forgetRecent(bucketId, key);
-        const keyBuf = Buffer.from(key, 'utf8');
-        const row = this.byVersion.get(bucketId, keyBuf, versionId);
-        if (!row) return { found: false };
-        guard?.(toRecord(row));
-        this.delRow.run(bucketId, keyBuf, row.seq);
-        if (row.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
-        if (row.blob_id) this.addGarbage.run(row.blob_id, now);
-        return { found: true, deletedBlobId: row.blob_id ?? undefined, wasDeleteMarker: row.delete_marker === 1 };
-      })
-      .immediate();
+  ): { found: boolean; released?: Released; wasDeleteMarker?: boolean } {
+    return this.atomic(() => {
+      this.forgetRecent(bucketId, key);
+      const keyBuf = Buffer.from(key, 'utf8');
+      const row = this.byVersion.get(bucketId, keyBuf, versionId);
+      if (!row) return { found: false };
+      guard?.(toRecord(row));
+      this.delRow.run(bucketId, keyBuf, row.seq);
+      if (row.is_latest === 1) this.promote.run({ b: bucketId, k: keyBuf });
+      return { found: true, released: this.release(row), wasDeleteMarker: row.delete_marker === 1 };
+    });
   }
 
   /** Sets or clears a version's retention. */

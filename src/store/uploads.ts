@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import type { ObjectRecord, ObjectsRepo, Segment, Versioning } from './objects.js';
+import type { ObjectRecord, ObjectsRepo, Released, Segment, Versioning } from './objects.js';
 
 export type UploadState = 'uploading' | 'complete' | 'aborted';
 
@@ -207,7 +207,7 @@ export class UploadsRepo {
       current: ObjectRecord | undefined,
     ) => { record: ObjectRecord; segments: Segment[]; result: (versionId: string) => string },
     versioning?: Versioning,
-  ): { garbage: string[]; record: ObjectRecord; versionId: string } | 'no-upload' {
+  ): { garbage: Array<string | Released>; record: ObjectRecord; versionId: string } | 'no-upload' {
     return this.db
       .transaction(() => {
         const row = this.byId.get(uploadId);
@@ -217,7 +217,7 @@ export class UploadsRepo {
         const current = this.objects.get(upload.bucketId, upload.key);
         const { record, segments, result } = build(upload, parts, current);
         const used = new Set(segments.map((s) => s.blobId));
-        const garbage: string[] = [];
+        const garbage: Array<string | Released> = [];
         for (const p of parts.values()) {
           if (!used.has(p.blobId)) {
             this.addGarbage.run(p.blobId, record.lastModified);
@@ -226,8 +226,8 @@ export class UploadsRepo {
         }
         this.objects.addSegments(record.blobId, segments);
         this.deleteParts.run(uploadId);
-        const { replacedBlobId, versionId } = this.objects.put(record, undefined, versioning);
-        if (replacedBlobId) garbage.push(replacedBlobId);
+        const { released, versionId } = this.objects.put(record, undefined, versioning);
+        if (released) garbage.push(released);
         this.setState.run('complete', result(versionId), record.lastModified, uploadId);
         return { garbage, record, versionId };
       })

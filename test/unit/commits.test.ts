@@ -35,7 +35,8 @@ describe('GroupCommit', () => {
   it('commits one batch at a time: changes queued while a batch waits for its fsync form the next batch (one transaction, one fsync), and nobody is answered before an fsync that began after its commit', async () => {
     const f = controlledFsync();
     f.setRows(rows);
-    const gc = new GroupCommit(db, join(dir, 'cairn.db-wal'), true, f.fn);
+    // maxInFlight 1: one batch at a time (the default overlaps two; tested below).
+    const gc = new GroupCommit(db, join(dir, 'cairn.db-wal'), true, f.fn, 1);
     const answered: number[] = [];
     const write = (v: number) => gc.run(() => db.prepare('INSERT INTO t VALUES (?)').run(v)).then(() => answered.push(v));
     void write(1);
@@ -65,6 +66,45 @@ describe('GroupCommit', () => {
     await tick();
     expect(answered.sort()).toEqual([1, 2, 3, 4]);
     expect(f.calls.length).toBe(2);
+    gc.close();
+  });
+
+  it('two batches in flight (the default): the second commits while the first waits for its fsync and starts its own; a third batch waits; nobody is answered before an fsync that began after its commit', async () => {
+    const f = controlledFsync();
+    f.setRows(rows);
+    const gc = new GroupCommit(db, join(dir, 'cairn.db-wal'), true, f.fn);
+    const answered: number[] = [];
+    const write = (v: number) => gc.run(() => db.prepare('INSERT INTO t VALUES (?)').run(v)).then(() => answered.push(v));
+    void write(1);
+    await tick();
+    await tick();
+    expect(f.calls.map((c) => c.startedAfterRows)).toEqual([1]);
+    void write(2);
+    await tick();
+    await tick();
+    // The second batch committed at once and started its own fsync, overlapping the first.
+    expect(rows()).toBe(2);
+    expect(f.calls.map((c) => c.startedAfterRows)).toEqual([1, 2]);
+    // A third and fourth wait: two batches are in flight.
+    void write(3);
+    void write(4);
+    await tick();
+    await tick();
+    expect(rows()).toBe(2);
+    expect(answered).toEqual([]);
+    // The second fsync returns first: its batch is answered (its fsync began after its commit).
+    f.calls[1]!.done();
+    await tick();
+    await tick();
+    expect(answered).toEqual([2]);
+    // A slot is free: 3 and 4 commit together and start a third fsync.
+    expect(rows()).toBe(4);
+    expect(f.calls.map((c) => c.startedAfterRows)).toEqual([1, 2, 4]);
+    f.calls[0]!.done();
+    f.calls[2]!.done();
+    await tick();
+    await tick();
+    expect(answered.sort()).toEqual([1, 2, 3, 4]);
     gc.close();
   });
 
