@@ -138,10 +138,11 @@ export const OPERATIONS = [
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**
- * IAM action checked for each operation (AWS Service Authorization Reference names).
- * Operations that need more than one check (CopyObject: s3:GetObject on the source too) add the
- * extra checks in their own `authorize`. OptionsObject (CORS preflight) is never authorized: it
- * is answered from the bucket's CORS configuration, so its action is the empty string.
+ * The primary IAM action of each operation (AWS Service Authorization Reference names), for
+ * every AWS operation, served or not. A served operation declares its full permissions itself
+ * (`permissions` in src/s3/ops/*: version-specific actions, a copy's source, condition keys).
+ * OptionsObject (CORS preflight) is never authorized: it is answered from the bucket's CORS
+ * configuration, so its action is the empty string.
  */
 export const ACTIONS: Readonly<Record<OperationName, string>> = Object.freeze({
   ListBuckets: 's3:ListAllMyBuckets',

@@ -29,10 +29,17 @@ export const GetObjectAttributes = operation({
       markerRaw: header(req.headers, 'x-amz-part-number-marker'),
     };
   },
+  // AWS asks for both: read access to the object and to its attributes.
   permissions: (i) =>
     i.versionId === undefined
-      ? [{ action: 's3:GetObjectAttributes', bucket: i.bucket, key: i.key }]
-      : [{ action: 's3:GetObjectVersionAttributes', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } }],
+      ? [
+          { action: 's3:GetObject', bucket: i.bucket, key: i.key },
+          { action: 's3:GetObjectAttributes', bucket: i.bucket, key: i.key },
+        ]
+      : [
+          { action: 's3:GetObjectVersion', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
+          { action: 's3:GetObjectVersionAttributes', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
+        ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
