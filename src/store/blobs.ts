@@ -49,6 +49,8 @@ export interface StageOptions {
 
 /** Bodies at least this large hash MD5 on a worker thread, overlapped with receiving and writing. */
 const WORKER_HASH_MIN = 8 * 1024 * 1024;
+/** How long a large body waits for a free MD5 worker before it hashes on the event loop instead. */
+const WORKER_WAIT_MS = 500;
 /** Received chunks are written in batches of about this many bytes (one writev). */
 const WRITE_BATCH = 1024 * 1024;
 /** Bodies being received are fdatasynced every this many bytes (when fsync is on). */
@@ -217,8 +219,10 @@ export class BlobStore {
 
   /**
    * A worker's MD5 hasher for a large body, waiting (the body unread) while
-   * every worker hashes another one. A body that fails meanwhile stops the
-   * wait: it gets an inline hasher, and its error comes out when it is read.
+   * every worker hashes another one, for at most WORKER_WAIT_MS: slow clients
+   * holding every worker must not stall the next uploads, which then hash on
+   * the event loop. A body that fails meanwhile stops the wait: it gets an
+   * inline hasher, and its error comes out when it is read.
    */
   private async workerMd5(source: Readable): Promise<AsyncHasher> {
     if (source.destroyed) return inlineHasher(createHasher('MD5'));
@@ -226,12 +230,14 @@ export class BlobStore {
     const abort = () => gone.abort();
     source.once('close', abort);
     source.once('error', abort);
+    const timer = setTimeout(abort, WORKER_WAIT_MS);
     try {
       return await this.md5Pool.hasher(gone.signal);
     } catch (e) {
       if (gone.signal.aborted) return inlineHasher(createHasher('MD5'));
       throw e;
     } finally {
+      clearTimeout(timer);
       source.off('close', abort);
       source.off('error', abort);
     }

@@ -249,6 +249,27 @@ describe('BlobStore and its MD5 pool', () => {
     expect(pool.stats()).toEqual({ workers: 2, busy: 0, waiting: 0 });
   });
 
+  it('a large body that waited 500 ms for a worker (slow clients hold them all) is hashed on the event loop instead, correctly', async () => {
+    const pool = new Md5Pool({ size: 1 });
+    pools.push(pool);
+    const store = newStore('w', pool);
+    const holder = new PassThrough({ highWaterMark: 64 * 1024 });
+    const held = randomBytes(LARGE);
+    const first = store.stage(holder, { maxSize: 1e9, expectedSize: held.length });
+    holder.write(held.subarray(0, MiB));
+    expect(await waitFor(() => pool.stats().busy === 1)).toBe(true);
+    const body = randomBytes(LARGE + 3);
+    const src = new PassThrough({ highWaterMark: 64 * 1024 });
+    const second = store.stage(src, { maxSize: 1e9, expectedSize: body.length });
+    src.end(body);
+    // Hashed inline once the wait runs out, while the first body still holds the only worker.
+    const done = await second;
+    expect(done.md5!.toString('hex')).toBe(md5(body));
+    expect(pool.stats()).toEqual({ workers: 1, busy: 1, waiting: 0 });
+    holder.end(held.subarray(MiB));
+    expect((await first).md5!.toString('hex')).toBe(md5(held));
+  });
+
   it('hashes a body below the threshold inline, without starting a worker', async () => {
     const store = newStore('s');
     const body = randomBytes(MiB);
