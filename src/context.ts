@@ -26,7 +26,11 @@ import { Garbage } from './store/garbage.js';
 import { DB_FILE, makePrivateDir, repairModes } from './store/modes.js';
 import { ObjectsRepo } from './store/objects.js';
 import { UploadsRepo } from './store/uploads.js';
-import { UsersRepo } from './store/users.js';
+import { AccountsRepo } from './store/accounts.js';
+import { IamRepo } from './store/iam.js';
+import { SecretBox } from './store/secrets.js';
+import { IamService, type ManagedCatalog } from './core/iam.js';
+import { MANAGED_CATALOG } from './auth/policy/managed.js';
 
 export interface ContextOptions {
   clock?: () => number;
@@ -48,7 +52,9 @@ export interface AppContext extends PipelineContext {
   readonly db: Db;
   /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
   readonly commits: GroupCommit;
-  readonly users: UsersRepo;
+  readonly accounts: AccountsRepo;
+  readonly iam: IamRepo;
+  readonly secrets: SecretBox;
   readonly buckets: BucketsRepo;
   readonly objects: ObjectsRepo;
   readonly uploads: UploadsRepo;
@@ -72,23 +78,29 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   const blobs = new BlobStore(config.dataDir, { fsync: config.fsync, ...opts.blobOptions });
   const objects = new ObjectsRepo(db);
   const commits = new GroupCommit(db, `${dbPath}-wal`, config.fsync);
-  const users = new UsersRepo(db);
+  const secrets = SecretBox.open(config.dataDir);
+  const accounts = new AccountsRepo(db, secrets);
+  const sealed = accounts.sealPlaintextSecrets();
+  if (sealed > 0) log.info({ keys: sealed }, 'access-key secrets sealed with the instance key');
+  const iam = new IamRepo(db);
   const buckets = new BucketsRepo(db);
   const uploads = new UploadsRepo(db, objects);
   const bucketConfigs = new BucketConfigsRepo(db);
   const garbage = new Garbage(db, blobs, objects, log, commits);
   // In-memory caches hold what only this process changes; a commit by another connection (the CLI; later,
   // other nodes) drops them all. The user repository notices, at most every 100 ms.
-  users.onExternalChange = () => {
+  accounts.onExternalChange = () => {
     objects.invalidate();
     buckets.invalidate();
     bucketConfigs.invalidate();
+    iam.invalidate();
   };
   const services: Services = {
     buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
     objects: new ObjectService(objects, blobs, commits, garbage, clock),
     uploads: new UploadService(uploads, commits, garbage, clock),
-    identities: new IdentityService(users),
+    identities: new IdentityService(accounts, iam, secrets, commits, clock),
+    iam: new IamService(accounts, iam, commits, MANAGED_CATALOG as ManagedCatalog, clock),
   };
   return {
     config,
@@ -101,7 +113,9 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     signatures: new SignatureCaches(),
     db,
     commits,
-    users,
+    accounts,
+    iam,
+    secrets,
     buckets,
     objects,
     uploads,
@@ -113,6 +127,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
 
 /** Closes what openContext opened (the database last). */
 export function closeContext(ctx: AppContext): void {
+  ctx.services.identities.close();
   ctx.blobs.close();
   ctx.commits.close();
   ctx.db.close();

@@ -5,7 +5,6 @@ import type { Services } from '../core/services.js';
 import type { Principal } from './principal.js';
 import { S3Error } from '../errors/s3error.js';
 import type { Target } from '../http/target.js';
-import type { User } from '../core/identities.js';
 import { ChunkedDecoder } from './chunked.js';
 import { LengthVerifier, Sha256Verifier } from './payload.js';
 import { parseV2Authorization, v2Sign, v2StringToSignCandidates } from './sigv2.js';
@@ -80,12 +79,12 @@ function checkSkew(ctx: AuthContext, requestDate: Date, raw: string): void {
   }
 }
 
-function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean): void {
+function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean, service: Service): void {
   const err = query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed';
-  if (a.service !== 's3') {
+  if (a.service !== service) {
     throw new S3Error(
       err,
-      `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "s3".`,
+      `The authorization ${query ? 'query parameters are' : 'header is'} malformed; incorrect service "${a.service}". This endpoint belongs to "${service}".`,
     );
   }
   const region = ctx.config.region;
@@ -98,7 +97,20 @@ function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean): v
   }
 }
 
-function lookup(ctx: AuthContext, accessKey: string): { user: User; secretKey: string } {
+/**
+ * Who an access key signs as, and its secret: a long-term key (an account
+ * root's or an IAM user's, Active), or temporary credentials whose session
+ * token STS sealed (ExpiredToken past its expiration, InvalidToken for one
+ * that does not open or names another key).
+ */
+function lookup(ctx: AuthContext, accessKey: string, token: string | undefined): { principal: Principal; secret: string } {
+  if (token !== undefined) {
+    const s = ctx.services.identities.bySessionToken(accessKey, token);
+    if (s === 'expired') throw new S3Error('ExpiredToken', undefined, { 'X-Amz-Expires': '' });
+    if (s === 'invalid') throw new S3Error('InvalidToken', undefined, { Token: '' });
+    if (!s) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
+    return s;
+  }
   const found = ctx.services.identities.byAccessKey(accessKey);
   if (!found) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
   return found;
@@ -175,8 +187,9 @@ function verifySigV4(
   amzDate: string,
   payloadHash: string,
   query: boolean,
-): { user: User; key: Buffer; signature: string } {
-  const { user, secretKey } = lookup(ctx, a.accessKey);
+  token: string | undefined,
+): { principal: Principal; key: Buffer; signature: string } {
+  const { principal, secret: secretKey } = lookup(ctx, a.accessKey, token);
   if (!a.signedHeaders.includes('host')) {
     throw new S3Error(query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', 'The host header must be signed.');
   }
@@ -191,7 +204,8 @@ function verifySigV4(
     const sig = sign(key, sts);
     if (safeEqual(sig, a.signature)) {
       checkAllSigned(headers, a.signedHeaders);
-      return { user, key, signature: a.signature };
+      if (!principal.temporary) ctx.services.identities.noteUse(a.accessKey, a.service, a.region);
+      return { principal, key, signature: a.signature };
     }
     first ??= { sts, creq };
   }
@@ -214,12 +228,27 @@ function checkAllSigned(headers: IncomingHttpHeaders, signedHeaders: readonly st
   }
 }
 
+/** The service a request is signed for: S3, or the IAM and STS Query APIs on the same port. */
+export type Service = 's3' | 'iam' | 'sts';
+
+export interface AuthenticateOptions {
+  /** The service the credential scope must name (default s3). */
+  service?: Service;
+  /**
+   * The payload hash to verify the signature with, when the service signs the
+   * body without an x-amz-content-sha256 header (IAM and STS: the SHA-256 of
+   * the form body, which the caller has read).
+   */
+  payloadHash?: string;
+}
+
 /**
  * Authenticates one request: SigV4 (header or presigned query), SigV2
  * (header or presigned query) or anonymous. Throws an S3Error for a
  * request that claims credentials and fails to prove them.
  */
-export function authenticate(ctx: AuthContext, method: string, target: Target, headers: IncomingHttpHeaders): Authenticated {
+export function authenticate(ctx: AuthContext, method: string, target: Target, headers: IncomingHttpHeaders, opts: AuthenticateOptions = {}): Authenticated {
+  const service = opts.service ?? 's3';
   const authz = header(headers, 'authorization');
   const q = target.query;
   const contentLength = contentLengthOf(headers);
@@ -239,7 +268,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
   if (authz !== undefined && authz.startsWith('AWS4-')) {
     if (!authz.startsWith('AWS4-HMAC-SHA256 ')) throw new S3Error('AuthorizationHeaderMalformed', `Unsupported Authorization Type "${authz.split(' ')[0]}"`);
     const a = parseAuthorizationHeader(authz, ctx.signatures);
-    checkScope(ctx, a, false);
+    checkScope(ctx, a, false, service);
     const rawDate = header(headers, 'x-amz-date') ?? header(headers, 'date');
     const date = rawDate ? ((ctx.signatures ? ctx.signatures.amzDate(rawDate) : parseAmzDate(rawDate)) ?? parseHttpDate(rawDate)) : undefined;
     if (!rawDate || !date) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
@@ -248,7 +277,10 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.`);
     }
     checkSkew(ctx, date, rawDate);
-    const payloadHash = header(headers, 'x-amz-content-sha256');
+    const payloadHash = header(headers, 'x-amz-content-sha256') ?? opts.payloadHash;
+    if (opts.payloadHash !== undefined && payloadHash !== opts.payloadHash && payloadHash !== 'UNSIGNED-PAYLOAD') {
+      throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: payloadHash ?? '', S3ComputedContentSHA256: opts.payloadHash });
+    }
     if (payloadHash === undefined)
       throw new S3Error('MissingSecurityHeader', 'Missing required header for this request: x-amz-content-sha256', {
         MissingHeaderName: 'x-amz-content-sha256',
@@ -264,8 +296,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
         },
       );
     }
-    const { user, key, signature } = verifySigV4(ctx, method, target, headers, a, amzDate, payloadHash, false);
-    const principal = { user, accessKey: a.accessKey };
+    const { principal, key, signature } = verifySigV4(ctx, method, target, headers, a, amzDate, payloadHash, false, header(headers, 'x-amz-security-token'));
     if (STREAMING.has(payloadHash)) {
       const decodedRaw = header(headers, 'x-amz-decoded-content-length');
       if (decodedRaw !== undefined && !/^\d+$/.test(decodedRaw)) throw new S3Error('InvalidArgument', 'x-amz-decoded-content-length is not a number');
@@ -311,9 +342,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
   // --- SigV4, presigned query
   if (q.has('X-Amz-Algorithm') || q.has('X-Amz-Signature') || q.has('X-Amz-Credential')) {
     const p = parsePresignedQuery(q, ctx.signatures);
-    checkScope(ctx, p, true);
-    if (p.securityToken !== undefined)
-      throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
+    checkScope(ctx, p, true, service);
     const date = parseAmzDate(p.amzDate);
     if (!date) throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
     if (p.amzDate.slice(0, 8) !== p.date)
@@ -328,10 +357,10 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       });
     }
     const payloadHash = header(headers, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD';
-    const { user } = verifySigV4(ctx, method, target, headers, p, p.amzDate, payloadHash, true);
+    const { principal } = verifySigV4(ctx, method, target, headers, p, p.amzDate, payloadHash, true, p.securityToken);
     const hashed = HEX64.test(payloadHash);
     return {
-      principal: { user, accessKey: p.accessKey },
+      principal,
       method: 'sigv4-query',
       payload: hashed ? 'sha256' : 'unsigned',
       contentLength,
@@ -370,7 +399,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       }
       dateField = expires;
     }
-    const { user, secretKey } = lookup(ctx, accessKey);
+    const { principal, secret: secretKey } = lookup(ctx, accessKey, header(headers, 'x-amz-security-token') ?? q.get('x-amz-security-token'));
     const resource = target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath;
     const candidates = v2StringToSignCandidates({
       method,
@@ -384,8 +413,9 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
     if (!candidates.some((sts) => safeEqual(v2Sign(secretKey, sts), provided))) {
       throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKey, StringToSign: candidates[0] ?? '', SignatureProvided: provided });
     }
+    if (!principal.temporary) ctx.services.identities.noteUse(accessKey, 's3', ctx.config.region);
     return {
-      principal: { user, accessKey },
+      principal,
       method: v2Header ? 'sigv2' : 'sigv2-query',
       payload: 'unsigned',
       contentLength,

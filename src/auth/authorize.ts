@@ -4,51 +4,191 @@
  * the operation runs. Required permissions that are denied answer
  * AccessDenied; optional ones are answered to the operation (Grants).
  *
- * The rules until identity and bucket policies arrive: anonymous callers are
- * denied; the root user may do anything; any other user may act on buckets it
- * owns (and create buckets and list its own). A permission on a bucket that
- * does not exist is allowed, so the operation can answer NoSuchBucket as S3
- * does. GOVERNANCE bypass (s3:BypassGovernanceRetention) is the root user's.
+ * Identity-based rules (AWS's evaluation logic for one account):
+ * - the instance administrator (the admin account's root) may do anything;
+ * - an account's root may do anything to its own account's resources;
+ * - an IAM user or a role session is judged by its identity policies (its
+ *   own and its groups', or the role's intersected with the session policy):
+ *   an explicit Deny wins, an Allow grants access to its own account's
+ *   resources, anything else is an implicit deny;
+ * - anonymous callers and other accounts' resources are denied until
+ *   resource policies (bucket policies and ACLs) arrive.
+ * A permission on a bucket that does not exist is allowed (the operation
+ * answers NoSuchBucket as S3 does), except CreateBucket's, which identity
+ * policies must grant.
  */
 import type { Services } from '../core/services.js';
+import type { Principal } from '../core/identities.js';
 import { S3Error } from '../errors/s3error.js';
 import type { Grants, Permission } from '../s3/operation.js';
-import type { Principal } from './principal.js';
+import { compilePolicy, evaluate, globalContext, intersectDecisions, layeredLookup, validatePolicy, type CompiledPolicy, type ContextLookup, type Decision } from './policy/index.js';
 
-export interface AuthzContext {
-  readonly services: Pick<Services, 'buckets'>;
+/** What the request itself tells the condition keys (aws:SourceIp, aws:SecureTransport, s3:authType, ...). */
+export interface RequestFacts {
+  readonly sourceIp?: string;
+  readonly secure: boolean;
+  readonly userAgent?: string;
+  readonly referer?: string;
+  /** s3:authType: REST-HEADER, REST-QUERY-STRING or POST. */
+  readonly authType?: 'REST-HEADER' | 'REST-QUERY-STRING' | 'POST';
+  /** s3:signatureversion: AWS4-HMAC-SHA256 or AWS. */
+  readonly signatureVersion?: 'AWS4-HMAC-SHA256' | 'AWS';
+  /** s3:x-amz-content-sha256. */
+  readonly contentSha256?: string;
 }
 
-function decide(ctx: AuthzContext, principal: Principal | undefined, p: Permission): boolean {
-  if (!principal) return false;
-  if (principal.user.isRoot) return true;
-  if (p.action === 's3:BypassGovernanceRetention') return false;
-  // The bucket a CreateBucket names does not exist yet (or is someone else's: BucketAlreadyExists).
-  if (p.bucket === undefined || p.action === 's3:CreateBucket') return true;
-  const b = ctx.services.buckets.get(p.bucket);
-  return !b || b.ownerId === principal.user.id;
+export interface AuthzContext {
+  readonly services: Pick<Services, 'buckets' | 'iam'>;
+  readonly clock: () => number;
+  readonly policies: PolicyCache;
+}
+
+/** A principal's compiled identity policies. */
+interface CompiledSet {
+  generation: number;
+  policies: CompiledPolicy[];
+  session?: CompiledPolicy;
+}
+
+const CACHE_MAX = 2048;
+
+/**
+ * Compiled identity policies per principal, kept until the next IAM change
+ * (IamService.generation: every change in this process, and commits by
+ * other connections through PRAGMA data_version), so a request by an IAM
+ * user costs one map lookup and the statement matching, not a parse.
+ */
+export class PolicyCache {
+  private readonly sets = new Map<string, CompiledSet>();
+
+  constructor(private readonly iam: Services['iam']) {}
+
+  of(p: Principal): CompiledSet {
+    const key = p.type === 'AssumedRole' ? `r:${p.role?.id}:${p.sessionPolicy ?? ''}` : `u:${p.iamUser?.id}:${p.sessionPolicy ?? ''}`;
+    const generation = this.iam.generation;
+    const hit = this.sets.get(key);
+    if (hit && hit.generation === generation) return hit;
+    const set = this.iam.policiesFor(p);
+    const compiled: CompiledSet = {
+      generation,
+      policies: set.documents.map((d) => compileStored(d, 'identity')),
+      session: set.sessionPolicy === undefined ? undefined : compileStored(set.sessionPolicy, 'session'),
+    };
+    if (this.sets.size >= CACHE_MAX) this.sets.clear();
+    this.sets.set(key, compiled);
+    return compiled;
+  }
+}
+
+/** A stored document, compiled; one that no longer validates (it never should) grants nothing. */
+function compileStored(json: string, kind: 'identity' | 'session'): CompiledPolicy {
+  try {
+    return compilePolicy(validatePolicy(json, kind));
+  } catch {
+    return compilePolicy(validatePolicy('{"Version":"2012-10-17","Statement":[]}', kind));
+  }
+}
+
+/** The ARN a permission is on. */
+export function resourceArn(p: Permission): string {
+  if (p.resource !== undefined) return p.resource;
+  if (p.bucket === undefined) return '*';
+  return p.key === undefined ? `arn:aws:s3:::${p.bucket}` : `arn:aws:s3:::${p.bucket}/${p.key}`;
+}
+
+function permissionLookup(p: Permission): ContextLookup | undefined {
+  const c = p.conditions;
+  if (c === undefined) return undefined;
+  let lower: Map<string, string | readonly string[]> | undefined;
+  return (key) => {
+    if (!lower) {
+      lower = new Map();
+      for (const [k, v] of Object.entries(c)) lower.set(k.toLowerCase(), v);
+    }
+    return lower.get(key);
+  };
 }
 
 class Decisions implements Grants {
+  private global: ContextLookup | undefined;
+
   constructor(
     private readonly ctx: AuthzContext,
     private readonly principal: Principal | undefined,
+    private readonly facts: RequestFacts,
   ) {}
 
+  private context(): ContextLookup {
+    if (this.global) return this.global;
+    const p = this.principal;
+    const f = this.facts;
+    const base = globalContext({
+      sourceIp: f.sourceIp,
+      secureTransport: f.secure,
+      now: this.ctx.clock(),
+      userAgent: f.userAgent,
+      referer: f.referer,
+      username: p?.username,
+      userid: p ? p.userId : 'anonymous',
+      principalArn: p?.arn,
+      principalAccount: p?.account.accountId,
+      principalType: p ? p.type : 'Anonymous',
+      multiFactorAuthPresent: p?.temporary ? false : undefined,
+    });
+    const s3: ContextLookup = (key) => {
+      switch (key) {
+        case 's3:authtype':
+          return f.authType;
+        case 's3:signatureversion':
+          return f.signatureVersion;
+        case 's3:x-amz-content-sha256':
+          return f.contentSha256;
+        default:
+          return undefined;
+      }
+    };
+    this.global = layeredLookup(base, s3);
+    return this.global;
+  }
+
+  decide(perm: Permission): boolean {
+    const p = this.principal;
+    if (!p) return false;
+    if (p.isAdmin) return true;
+    // Whose resource: a bucket's owner; IAM and STS act within the caller's own account.
+    let own = true;
+    if (perm.bucket !== undefined && perm.resource === undefined) {
+      const b = this.ctx.services.buckets.get(perm.bucket);
+      if (!b) {
+        // A bucket that does not exist: the operation answers NoSuchBucket (CreateBucket: identity policies decide).
+        if (perm.action !== 's3:CreateBucket') return true;
+      } else own = b.ownerId === p.account.id;
+    }
+    if (p.type === 'Account') return own;
+    const set = this.ctx.policies.of(p);
+    const lookup = permissionLookup(perm);
+    const context = lookup ? layeredLookup(lookup, this.context()) : this.context();
+    const request = { action: perm.action, resource: resourceArn(perm), context };
+    let d: Decision = evaluate(set.policies, request);
+    if (set.session) d = intersectDecisions(d, evaluate([set.session], request));
+    return d === 'Allow' && own;
+  }
+
   allowed(p: Permission): boolean {
-    return decide(this.ctx, this.principal, p);
+    return this.decide(p);
   }
 
   get listOwner(): number | undefined {
     const p = this.principal;
-    return p === undefined ? -1 : p.user.isRoot ? undefined : p.user.id;
+    return p === undefined ? -1 : p.isAdmin ? undefined : p.account.id;
   }
 }
 
 /** Judges a request's permissions: throws AccessDenied for a required one denied; answers the optional ones. */
-export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[]): Grants {
+export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[], facts: RequestFacts): Grants {
+  const d = new Decisions(ctx, principal, facts);
   for (const p of permissions) {
-    if (!p.optional && !decide(ctx, principal, p)) throw new S3Error('AccessDenied');
+    if (!p.optional && !d.decide(p)) throw new S3Error('AccessDenied');
   }
-  return new Decisions(ctx, principal);
+  return d;
 }

@@ -1,7 +1,2 @@
-import type { User } from '../core/identities.js';
-
-/** Who signed a request: a user and the access key it signed with. */
-export interface Principal {
-  readonly user: User;
-  readonly accessKey: string;
-}
+/** Who signed a request (defined by the domain's IdentityService). */
+export type { Principal, PrincipalType } from '../core/identities.js';

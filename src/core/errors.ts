@@ -33,7 +33,16 @@ export type DomainErrorCode =
   /** A client's body ended before its declared length, or broke off. */
   | 'IncompleteBody'
   /** Data the metadata points at is missing (damage, not a client error). */
-  | 'DataMissing';
+  | 'DataMissing'
+  // IAM and STS (the IAM protocol maps these; an S3 request never meets them).
+  | 'NoSuchEntity'
+  | 'EntityAlreadyExists'
+  | 'DeleteConflict'
+  | 'LimitExceeded'
+  | 'ValidationError'
+  | 'InvalidInput'
+  | 'MalformedPolicyDocument'
+  | 'AccessDenied';
 
 export class DomainError extends Error {
   constructor(

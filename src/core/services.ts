@@ -4,6 +4,7 @@
  * OpContext, never repositories, SQL or files.
  */
 import type { BucketService } from './buckets.js';
+import type { IamService } from './iam.js';
 import type { IdentityService } from './identities.js';
 import type { ObjectService } from './objects.js';
 import type { UploadService } from './uploads.js';
@@ -13,4 +14,5 @@ export interface Services {
   readonly objects: ObjectService;
   readonly uploads: UploadService;
   readonly identities: IdentityService;
+  readonly iam: IamService;
 }

@@ -31,6 +31,14 @@ const FROM_DOMAIN: Readonly<Record<DomainErrorCode, ErrorCode>> = {
   InsufficientStorage: 'InsufficientStorage',
   IncompleteBody: 'IncompleteBody',
   DataMissing: 'InternalError',
+  NoSuchEntity: 'InvalidRequest',
+  EntityAlreadyExists: 'InvalidRequest',
+  DeleteConflict: 'InvalidRequest',
+  LimitExceeded: 'InvalidRequest',
+  ValidationError: 'InvalidRequest',
+  InvalidInput: 'InvalidRequest',
+  MalformedPolicyDocument: 'InvalidRequest',
+  AccessDenied: 'AccessDenied',
 };
 
 /** The S3 error a domain error answers as (its message unless it only names its code). */

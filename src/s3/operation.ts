@@ -41,6 +41,8 @@ export interface Permission {
   readonly bucket?: string;
   /** The object key, for object resources. */
   readonly key?: string;
+  /** The resource ARN, when it is not an S3 bucket or object (IAM users, roles, policies). */
+  readonly resource?: string;
   /** Request-specific condition keys (s3:prefix, s3:VersionId, s3:x-amz-copy-source, ...). */
   readonly conditions?: Readonly<Record<string, string | readonly string[]>>;
   /**

@@ -17,6 +17,10 @@ export const FILE_MODE = 0o600;
 export const DB_FILE = 'cairn.db';
 export const SERVER_FILE = 'server.json';
 const TOP_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, SERVER_FILE];
+/** The directory of key files (the instance key that seals secrets; later the encryption keyring). */
+export const KEYS_DIR = 'keys';
+export const INSTANCE_KEY_FILE = 'instance.key';
+const KEY_FILES = [INSTANCE_KEY_FILE];
 
 const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
 
@@ -83,6 +87,8 @@ export function repairModes(dataDir: string, log: Logger): string[] {
   fix(dataDir, true);
   for (const f of TOP_FILES) fix(join(dataDir, f), false);
   fix(join(dataDir, 'tmp'), true);
+  fix(join(dataDir, KEYS_DIR), true);
+  for (const f of KEY_FILES) fix(join(dataDir, KEYS_DIR, f), false);
   const blobs = join(dataDir, 'blobs');
   fix(blobs, true);
   for (let i = 0; i < 256; i++) fix(join(blobs, i.toString(16).padStart(2, '0')), true);

@@ -69,7 +69,7 @@ export const CopyObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.user.id,
+        ownerId: req.principal!.account.id,
         storageClass: i.storageClass,
         headers: md.headers,
         meta: md.meta,

@@ -47,7 +47,7 @@ export const CreateBucket = operation({
         `The ${lc} location constraint is incompatible for the region specific endpoint this request was sent to.`,
       );
     }
-    await ctx.services.buckets.create(input.name, req.principal!.user.id, region, input.objectLock);
+    await ctx.services.buckets.create(input.name, req.principal!.account.id, region, input.objectLock);
     return { headers: { location: `/${input.name}` } };
   },
 });

@@ -42,7 +42,7 @@ export const CreateMultipartUpload = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const id = await ctx.services.uploads.create(bucket, i.key, {
-      ownerId: req.principal!.user.id,
+      ownerId: req.principal!.account.id,
       storageClass: i.storageClass,
       headers: i.headers,
       meta: i.meta,

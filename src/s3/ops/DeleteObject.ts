@@ -31,7 +31,7 @@ export const DeleteObject = operation({
       bucket,
       key: i.key,
       versionId: i.versionId,
-      ownerId: req.principal!.user.id,
+      ownerId: req.principal!.account.id,
       mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, i.key)),
     });
     if (i.versionId !== undefined) {

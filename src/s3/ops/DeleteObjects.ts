@@ -69,7 +69,7 @@ export const DeleteObjects = operation({
       todo.map(({ e }) => ({
         key: e.key,
         versionId: e.versionId,
-        ownerId: req.principal?.user.id ?? bucket.ownerId,
+        ownerId: req.principal?.account.id ?? bucket.ownerId,
         mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, e.key)),
       })),
     );

@@ -35,7 +35,7 @@ export const ListBuckets = operation({
       xml: {
         root: 'ListAllMyBucketsResult',
         body: {
-          Owner: req.principal ? owners.of(req.principal.user.id) : undefined,
+          Owner: req.principal ? owners.of(req.principal.account.id) : undefined,
           Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: isoDate(b.createdAt), BucketRegion: b.region })) },
           ContinuationToken: truncated ? Buffer.from(page[page.length - 1]!.name, 'utf8').toString('base64url') : undefined,
           Prefix: input.prefix,

@@ -90,7 +90,7 @@ export const PostObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal?.user.id ?? bucket.ownerId,
+        ownerId: req.principal?.account.id ?? bucket.ownerId,
         storageClass: i.storageClass,
         headers: i.headers,
         meta: i.meta,

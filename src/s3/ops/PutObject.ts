@@ -62,7 +62,7 @@ export const PutObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.user.id,
+        ownerId: req.principal!.account.id,
         storageClass: i.storageClass,
         headers: i.headers,
         meta: i.meta,
