@@ -27,3 +27,4 @@ export { compilePolicy, CompiledCondition, CompiledPrincipal, CompiledStatement,
 export { applicableStatements, combinePolicies, evaluate, principalMatches, type Decision, type PolicyRequest } from './evaluate.js';
 export { contextLookup, layeredLookup, type ConditionContext, type ContextLookup, type ContextValue } from './conditionContext.js';
 export { compileGlob, type GlobMode, type Matcher } from './glob.js';
+export { AWS_MANAGED_POLICY_PREFIX, MANAGED_POLICIES, isAwsManagedPolicyArn, managedPolicy, type ManagedPolicy } from './managed.js';
