@@ -51,6 +51,7 @@ describe('validatePolicy: IAM identity policies', () => {
       ['a null condition value', doc({ ...ok, Condition: { StringEquals: { 'aws:username': null } } })],
       ['a number that is not one', doc({ ...ok, Condition: { NumericLessThan: { 's3:max-keys': 'ten' } } })],
       ['an address that is not one', doc({ ...ok, Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/33' } } })],
+      ['JSON nested deeper than any policy needs (no stack overflow)', `{"Version":"2012-10-17","Statement":${'['.repeat(100_000)}`],
       ['BinaryEquals with something that is not base64', doc({ ...ok, Condition: { BinaryEquals: { k: 'not base64!' } } })],
     ];
     it.each(cases)('%s', (_name, json) => {
