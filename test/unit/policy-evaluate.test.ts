@@ -3,6 +3,10 @@ import {
   applicableStatements,
   combinePolicies,
   compileGlob,
+  contextLookup,
+  globalContext,
+  intersectDecisions,
+  layeredLookup,
   compilePolicy,
   evaluate,
   principalMatches,
@@ -450,6 +454,22 @@ describe('decisions', () => {
     expect(judge([allowAll], 'iam:CreateUser', '*')).toBeUndefined();
   });
 
+  // A role session's permissions are the intersection of the role's policies and the session policy.
+  it('intersectDecisions: Deny if any denies, Allow only if all allow', () => {
+    expect(intersectDecisions('Allow', 'Allow')).toBe('Allow');
+    expect(intersectDecisions('Allow', undefined)).toBeUndefined();
+    expect(intersectDecisions(undefined, 'Allow')).toBeUndefined();
+    expect(intersectDecisions('Allow', 'Deny')).toBe('Deny');
+    expect(intersectDecisions(undefined, 'Deny')).toBe('Deny');
+    expect(intersectDecisions()).toBeUndefined();
+    const role = policy({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
+    const sessionPolicy = policy({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' });
+    const req = { action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' };
+    expect(intersectDecisions(evaluate([role], req), evaluate([sessionPolicy], req))).toBeUndefined();
+    const get = { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' };
+    expect(intersectDecisions(evaluate([role], get), evaluate([sessionPolicy], get))).toBe('Allow');
+  });
+
   it('applicableStatements explains a decision', () => {
     const p = policy([
       { Sid: 'A', Effect: 'Allow', Action: 's3:*', Resource: '*' },
@@ -457,6 +477,66 @@ describe('decisions', () => {
       { Sid: 'C', Effect: 'Allow', Action: 'iam:*', Resource: '*' },
     ]);
     expect(applicableStatements([p], { action: 's3:DeleteObject', resource: 'arn:aws:s3:::b/k' }).map((s) => s.sid)).toEqual(['A', 'B']);
+  });
+});
+
+// reference_policies_condition-keys: the global keys' value formats (aws:CurrentTime ISO 8601, aws:EpochTime epoch
+// seconds usable with Date and Numeric operators, Bool keys "true"/"false"), and keys a request lacks left out.
+describe('request context', () => {
+  const now = Date.UTC(2024, 4, 3, 12, 15, 30, 450);
+  const g = globalContext({
+    sourceIp: '203.0.113.7',
+    secureTransport: false,
+    now,
+    userAgent: 'aws-cli/2.15',
+    username: 'alice',
+    userid: 'AIDAEXAMPLE',
+    principalArn: 'arn:aws:iam::123456789012:user/alice',
+    principalAccount: '123456789012',
+    principalType: 'User',
+  });
+
+  it('formats each global key', () => {
+    expect(g('aws:currenttime')).toBe('2024-05-03T12:15:30Z');
+    expect(g('aws:epochtime')).toBe(String(Math.floor(now / 1000)));
+    expect(g('aws:securetransport')).toBe('false');
+    expect(g('aws:referer')).toBeUndefined();
+    expect(g('aws:multifactorauthpresent')).toBeUndefined();
+    expect(globalContext({ secureTransport: true, now, multiFactorAuthPresent: false })('aws:multifactorauthpresent')).toBe('false');
+  });
+
+  it('drives conditions', () => {
+    expect(holds({ DateLessThan: { 'aws:CurrentTime': '2024-05-03T12:15:31Z' }, DateGreaterThan: { 'aws:CurrentTime': '2024-05-03' } }, g)).toBe(true);
+    expect(holds({ NumericGreaterThanEquals: { 'aws:EpochTime': String(Math.floor(now / 1000)) } }, g)).toBe(true);
+    expect(holds({ IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }, g)).toBe(true);
+    expect(holds({ Bool: { 'aws:SecureTransport': 'true' } }, g)).toBe(false);
+    expect(holds({ StringLike: { 'aws:UserAgent': 'aws-cli/*' } }, g)).toBe(true);
+    expect(holds({ StringEquals: { 'aws:PrincipalType': 'User', 'aws:PrincipalAccount': '123456789012' } }, g)).toBe(true);
+    expect(holds({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:user/al*' } }, g)).toBe(true);
+    expect(holds({ Null: { 'aws:MultiFactorAuthPresent': 'true' } }, g)).toBe(true);
+    expect(holds({ BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } }, g)).toBe(true);
+  });
+
+  it("an operation's keys layered over the request's", () => {
+    const ctx = layeredLookup(contextLookup({ 's3:prefix': 'home/', 's3:VersionId': 'v1', 'aws:username': 'mallory' }), g);
+    expect(ctx('s3:versionid')).toBe('v1');
+    expect(ctx('aws:sourceip')).toBe('203.0.113.7');
+    expect(ctx('aws:username')).toBe('mallory');
+    expect(holds({ StringEquals: { 's3:prefix': 'home/', 's3:VersionId': 'v1' } }, ctx)).toBe(true);
+  });
+
+  it('a record is read only when a condition asks', () => {
+    let reads = 0;
+    const record = {
+      get 's3:prefix'() {
+        reads++;
+        return 'x';
+      },
+    };
+    expect(judge(policy({ Effect: 'Allow', Action: 's3:*', Resource: '*' }), 's3:ListBucket', 'arn:aws:s3:::b', record)).toBe('Allow');
+    expect(reads).toBe(0);
+    expect(holds({ StringEquals: { 's3:prefix': 'x' } }, record)).toBe(true);
+    expect(reads).toBe(1);
   });
 });
 

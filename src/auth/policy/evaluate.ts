@@ -57,6 +57,20 @@ export function applicableStatements(policies: readonly CompiledPolicy[], reques
 }
 
 /**
+ * Where several policy types must all grant access (a role session: the role's policies and the session policy;
+ * reference_policies_evaluation-logic "the effective permissions are the intersection"): Deny if any denies, Allow if
+ * every one allows, otherwise undefined.
+ */
+export function intersectDecisions(...decisions: readonly Decision[]): Decision {
+  let allowed = decisions.length > 0;
+  for (const d of decisions) {
+    if (d === 'Deny') return 'Deny';
+    if (d !== 'Allow') allowed = false;
+  }
+  return allowed ? 'Allow' : undefined;
+}
+
+/**
  * One compiled policy holding the statements of several (a principal's inline, attached and group policies), so the
  * per-principal cache holds one object and a request walks two flat lists. Judging the union is the same as judging
  * the policies: Deny anywhere wins, else Allow anywhere.

@@ -24,7 +24,16 @@ export {
   type SetQualifier,
 } from './document.js';
 export { compilePolicy, CompiledCondition, CompiledPrincipal, CompiledStatement, PatternSet, type CompiledPolicy, type RequestPrincipal } from './compile.js';
-export { applicableStatements, combinePolicies, evaluate, principalMatches, type Decision, type PolicyRequest } from './evaluate.js';
-export { contextLookup, layeredLookup, type ConditionContext, type ContextLookup, type ContextValue } from './conditionContext.js';
+export { applicableStatements, combinePolicies, evaluate, intersectDecisions, principalMatches, type Decision, type PolicyRequest } from './evaluate.js';
+export {
+  contextLookup,
+  globalContext,
+  layeredLookup,
+  type ConditionContext,
+  type ContextLookup,
+  type ContextValue,
+  type GlobalKeys,
+  type PrincipalTypeValue,
+} from './conditionContext.js';
 export { compileGlob, type GlobMode, type Matcher } from './glob.js';
 export { AWS_MANAGED_POLICY_PREFIX, MANAGED_POLICIES, isAwsManagedPolicyArn, managedPolicy, type ManagedPolicy } from './managed.js';
