@@ -209,6 +209,8 @@ describe('validatePolicy: IAM identity policies', () => {
       ]),
       doc(ok, { Version: '2012-10-17', Id: 'cd3ad3d9-2776-4ef1-a904-4c229d1642ee' }),
       doc({ ...ok, Resource: 'arn:aws:s3:::bucket/home/${aws:username}/*' }),
+      doc({ ...ok, Resource: 'arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}' }),
+      doc({ ...ok, Resource: 'arn:aws:s3:::${aws:username}' }),
     ];
     for (const json of accepted) expect(() => validatePolicy(json, 'identity'), json).not.toThrow();
   });
@@ -300,6 +302,7 @@ describe('validatePolicy: resource (bucket) policies', () => {
     ['no Principal', doc({ ...stmt, Principal: undefined }), 'Missing required field Principal'],
     ['a bad principal', doc({ ...stmt, Principal: { AWS: 'not-an-account' } }), 'Invalid principal in policy'],
     ['an unknown principal type', doc({ ...stmt, Principal: { Nobody: 'x' } }), 'Invalid principal in policy'],
+    ['a wildcard service', doc({ ...stmt, Principal: { Service: '*' } }), 'Invalid principal in policy'],
     ['a resource that is not an ARN', doc({ ...stmt, Resource: 'b/*' }), 'Policy has invalid resource'],
     ['an action without a service', doc({ ...stmt, Action: 'GetObject' }), 'Policy has invalid action'],
     ['an unknown element', doc({ ...stmt, Foo: 1 }), 'Invalid policy syntax.'],

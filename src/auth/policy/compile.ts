@@ -333,10 +333,8 @@ export class CompiledPrincipal {
         }
       }
       for (const v of spec.CanonicalUser ?? []) this.canonical.add(v.toLowerCase());
-      for (const v of spec.Service ?? []) {
-        if (v === '*') everyone = true;
-        else this.services.add(v);
-      }
+      // Only {"AWS": "*"} means everyone; a Service or Federated value names that one principal.
+      for (const v of spec.Service ?? []) this.services.add(v);
       for (const v of spec.Federated ?? []) this.federated.add(v);
     }
     this.everyone = everyone;

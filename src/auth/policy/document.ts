@@ -304,7 +304,8 @@ function validValue(base: BaseOperator, value: string): 'ok' | 'legacy' | 'synta
 /** The IAM message for a resource that is not an ARN IAM accepts (legacy: the resource failed legacy parsing instead). */
 function resourceProblem(resource: string): { legacy: boolean; message?: string } | undefined {
   if (resource === '*') return undefined;
-  const parts = resource.split(':');
+  // A policy variable's name has a colon of its own (`${aws:username}`); it is not an ARN separator.
+  const parts = resource.replace(/\$\{[^}]*\}/g, 'v').split(':');
   if (parts.length < 2) return { legacy: false, message: `Resource ${resource} must be in ARN format or "*".` };
   const partition = parts[1]!;
   if (partition !== '*' && !PARTITIONS.has(partition)) {
@@ -571,9 +572,9 @@ class Validator {
       case 'CanonicalUser':
         return /^[0-9a-fA-F]{64}$/.test(v);
       case 'Service':
-        return v === '*' || /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(v) || /^[a-z0-9.-]+\.amazon\.com$/.test(v);
+        return /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(v) || /^[a-z0-9.-]+\.amazon\.com$/.test(v);
       case 'Federated':
-        return v === '*' || v.length > 0;
+        return v !== '*' && v.length > 0;
     }
   }
 }
