@@ -9,12 +9,12 @@ import tseslint from 'typescript-eslint';
  * - storage (src/store, src/digest) imports no domain, protocol or HTTP code
  *   (only the domain's error type);
  * - the domain (src/core) imports no S3 errors, XML, HTTP or protocol code;
- * - the protocol layer (src/http, src/s3, src/auth) never imports storage,
+ * - the protocol layer (src/http, src/s3, src/auth, src/iam, src/sts) never imports storage,
  *   the database or the filesystem: it reaches data through src/core;
  * - and nothing imports in a cycle.
  */
 const STORAGE = ['**/store/*', '**/store/**', 'better-sqlite3', 'node:fs', 'node:fs/promises', 'fs', 'fs/promises'];
-const PROTOCOL = ['**/errors/*', '**/xml/*', '**/http/*', '**/s3/*', '**/s3/**', '**/auth/*', 'fastify', '@fastify/*', '**/app.js', '**/context.js'];
+const PROTOCOL = ['**/errors/*', '**/xml/*', '**/http/*', '**/s3/*', '**/s3/**', '**/auth/*', '**/auth/**', '**/iam/*', '**/iam/**', '**/sts/*', 'fastify', '@fastify/*', '**/app.js', '**/context.js'];
 const restrict = (patterns, message) => ['error', { patterns: [{ group: patterns, message }] }];
 
 export default tseslint.config(
@@ -75,7 +75,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/http/**/*.ts', 'src/s3/**/*.ts', 'src/auth/**/*.ts'],
+    files: ['src/http/**/*.ts', 'src/s3/**/*.ts', 'src/auth/**/*.ts', 'src/iam/**/*.ts', 'src/sts/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict(
         [...STORAGE, '**/workers/*', '**/cli/*', '**/context.js', '**/app.js'],
@@ -87,7 +87,7 @@ export default tseslint.config(
     files: ['src/errors/**/*.ts', 'src/xml/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict(
-        ['**/core/*', '**/store/*', '**/http/*', '**/s3/*', '**/s3/**', '**/auth/*', 'node:fs'],
+        ['**/core/*', '**/store/*', '**/http/*', '**/s3/*', '**/s3/**', '**/auth/*', '**/auth/**', '**/iam/*', '**/iam/**', '**/sts/*', 'node:fs'],
         'errors/ and xml/ are leaves of the protocol layer.',
       ),
     },

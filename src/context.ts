@@ -29,8 +29,24 @@ import { UploadsRepo } from './store/uploads.js';
 import { AccountsRepo } from './store/accounts.js';
 import { IamRepo } from './store/iam.js';
 import { SecretBox } from './store/secrets.js';
-import { IamService, type ManagedCatalog } from './core/iam.js';
-import { MANAGED_CATALOG } from './auth/policy/managed.js';
+import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.js';
+import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
+import { PolicyCache } from './auth/authorize.js';
+
+/** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
+const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
+  name: p.name,
+  arn: p.arn,
+  policyId: p.policyId,
+  document: p.document,
+  createdAt: Date.parse(p.createDate),
+});
+const MANAGED_LIST: readonly ManagedPolicy[] = MANAGED_POLICIES.map(toManaged);
+const MANAGED_BY_ARN = new Map(MANAGED_LIST.map((p) => [p.arn, p]));
+const MANAGED_CATALOG: ManagedCatalog = {
+  get: (arn) => (managedPolicy(arn) ? MANAGED_BY_ARN.get(arn) : undefined),
+  list: () => MANAGED_LIST,
+};
 
 export interface ContextOptions {
   clock?: () => number;
@@ -48,6 +64,8 @@ export interface AppContext extends PipelineContext {
   readonly dates: HttpDates;
   readonly ids: RequestIds;
   readonly signatures: SignatureCaches;
+  /** Compiled identity policies per principal (dropped on any IAM change). */
+  readonly policies: PolicyCache;
   // The store, for the composition root, the background workers, the CLI and tests (never for operations).
   readonly db: Db;
   /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
@@ -100,7 +118,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     objects: new ObjectService(objects, blobs, commits, garbage, clock),
     uploads: new UploadService(uploads, commits, garbage, clock),
     identities: new IdentityService(accounts, iam, secrets, commits, clock),
-    iam: new IamService(accounts, iam, commits, MANAGED_CATALOG as ManagedCatalog, clock),
+    iam: new IamService(accounts, iam, commits, MANAGED_CATALOG, clock),
   };
   return {
     config,
@@ -111,6 +129,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     dates: new HttpDates(),
     ids: new RequestIds(),
     signatures: new SignatureCaches(),
+    policies: new PolicyCache(services.iam),
     db,
     commits,
     accounts,

@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { closeContext, openContext, type AppContext, type ContextOptions } from './context.js';
 import { createLogger } from './logger.js';
 import { FILE_MODE, SERVER_FILE } from './store/modes.js';
-import { generateAccessKey, generateSecretKey } from './store/users.js';
+import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 
 export interface StartOptions extends ContextOptions {
@@ -27,47 +27,60 @@ export interface RunningServer {
 export { createLogger };
 export { openContext };
 
-/** Makes sure the root user exists with the configured (or generated, then printed once) credentials. */
+/** The name of the administrator's account on a new instance (one upgraded from before accounts keeps its root user's name, `root`). */
+export const ADMIN_ACCOUNT = 'admin';
+
+/**
+ * Makes sure the instance administrator's account exists, its root user
+ * signing with the configured (or generated, then printed once) credentials.
+ */
 export function ensureRoot(ctx: AppContext, print: (line: string) => void): void {
   const { accessKey, secretKey } = ctx.config;
-  const root = ctx.users.getRoot();
+  const admin = ctx.accounts.admin();
+  const rootKeys = (id: number) => ctx.accounts.keys(id);
   if (accessKey !== undefined && secretKey !== undefined) {
-    const owner = ctx.users.findByAccessKey(accessKey);
-    if (owner && !owner.user.isRoot) throw new Error(`CAIRN_ACCESS_KEY: ${accessKey} already belongs to user ${owner.user.name}`);
-    if (!root) {
-      ctx.users.create('root', accessKey, secretKey, true);
-    } else if (!owner || owner.secretKey !== secretKey) {
-      if (owner) ctx.users.deleteKey(accessKey);
-      ctx.users.addKey(root.id, accessKey, secretKey);
+    const owner = ctx.accounts.findKey(accessKey);
+    if (owner && (owner.account !== admin?.id || owner.iamUser !== undefined)) {
+      const who = ctx.accounts.get(owner.account)?.name ?? '?';
+      throw new Error(`CAIRN_ACCESS_KEY: ${accessKey} already belongs to ${owner.iamUser !== undefined ? 'an IAM user of ' : ''}account ${who}`);
     }
-    print(`Cairn root access key: ${accessKey} (from CAIRN_ACCESS_KEY)`);
-    // CAIRN_ACCESS_KEY adds a key to root: keys root had before (the generated one) keep working until deleted.
-    const older = root ? ctx.users.keys(root.id).filter((k) => k.accessKey !== accessKey) : [];
+    if (!admin) {
+      const r = ctx.accounts.create(ADMIN_ACCOUNT, { accessKey, secretKey, isAdmin: true });
+      if (typeof r === 'string') throw new Error(`cannot create the administrator's account: ${r}`);
+    } else if (!owner || owner.secret !== secretKey) {
+      if (owner) ctx.accounts.deleteKey(accessKey);
+      ctx.accounts.addKey(admin.id, undefined, accessKey, secretKey);
+    }
+    print(`Cairn admin access key: ${accessKey} (from CAIRN_ACCESS_KEY)`);
+    // CAIRN_ACCESS_KEY adds a key to the admin's root user: keys it had before (the generated one) keep working until deleted.
+    const older = admin ? rootKeys(admin.id).filter((k) => k.accessKey !== accessKey) : [];
     if (older.length > 0) {
       const list = older.map((k) => k.accessKey).join(', ');
       print(
-        `  root's older access key${older.length > 1 ? 's' : ''} ${list} ${older.length > 1 ? 'are' : 'is'} still valid: CAIRN_ACCESS_KEY adds a key, it replaces none.`,
+        `  the admin's older access key${older.length > 1 ? 's' : ''} ${list} ${older.length > 1 ? 'are' : 'is'} still valid: CAIRN_ACCESS_KEY adds a key, it replaces none.`,
       );
       print(`  To revoke: ${older.map((k) => `\`cairn key delete ${k.accessKey}\``).join(', ')}`);
     }
+    ctx.accounts.invalidate();
     return;
   }
-  if (root) {
-    const keys = ctx.users.keys(root.id);
+  if (admin) {
+    const keys = rootKeys(admin.id);
     if (keys.length === 0) {
-      print('Cairn root access key: (none: create one with `cairn key create root`)');
+      print('Cairn admin access key: (none: create one with `cairn key create`)');
       return;
     }
-    print(`Cairn root access key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => k.accessKey).join(', ')}`);
+    print(`Cairn admin access key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => k.accessKey).join(', ')}`);
     print(
-      `  The secret was printed at the first start only. Lost it? \`cairn key create root\` prints a new key pair; then revoke the old one with \`cairn key delete ${keys[0]!.accessKey}\`.`,
+      `  The secret was printed at the first start only. Lost it? \`cairn key create\` prints a new key pair; then revoke the old one with \`cairn key delete ${keys[0]!.accessKey}\`.`,
     );
     return;
   }
   const ak = generateAccessKey();
   const sk = generateSecretKey();
-  ctx.users.create('root', ak, sk, true);
-  print('Generated root credentials (shown once; they are stored in the data directory):');
+  const r = ctx.accounts.create(ADMIN_ACCOUNT, { accessKey: ak, secretKey: sk, isAdmin: true });
+  if (typeof r === 'string') throw new Error(`cannot create the administrator's account: ${r}`);
+  print('Generated admin credentials (shown once; the secret is stored encrypted in the data directory):');
   print(`  AWS_ACCESS_KEY_ID=${ak}`);
   print(`  AWS_SECRET_ACCESS_KEY=${sk}`);
 }

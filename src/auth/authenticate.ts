@@ -103,7 +103,7 @@ function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean, se
  * token STS sealed (ExpiredToken past its expiration, InvalidToken for one
  * that does not open or names another key).
  */
-function lookup(ctx: AuthContext, accessKey: string, token: string | undefined): { principal: Principal; secret: string } {
+export function lookupKey(ctx: AuthContext, accessKey: string, token: string | undefined): { principal: Principal; secret: string } {
   if (token !== undefined) {
     const s = ctx.services.identities.bySessionToken(accessKey, token);
     if (s === 'expired') throw new S3Error('ExpiredToken', undefined, { 'X-Amz-Expires': '' });
@@ -189,7 +189,7 @@ function verifySigV4(
   query: boolean,
   token: string | undefined,
 ): { principal: Principal; key: Buffer; signature: string } {
-  const { principal, secret: secretKey } = lookup(ctx, a.accessKey, token);
+  const { principal, secret: secretKey } = lookupKey(ctx, a.accessKey, token);
   if (!a.signedHeaders.includes('host')) {
     throw new S3Error(query ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', 'The host header must be signed.');
   }
@@ -399,7 +399,7 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
       }
       dateField = expires;
     }
-    const { principal, secret: secretKey } = lookup(ctx, accessKey, header(headers, 'x-amz-security-token') ?? q.get('x-amz-security-token'));
+    const { principal, secret: secretKey } = lookupKey(ctx, accessKey, header(headers, 'x-amz-security-token') ?? q.get('x-amz-security-token'));
     const resource = target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath;
     const candidates = v2StringToSignCandidates({
       method,

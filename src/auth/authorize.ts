@@ -21,7 +21,18 @@ import type { Services } from '../core/services.js';
 import type { Principal } from '../core/identities.js';
 import { S3Error } from '../errors/s3error.js';
 import type { Grants, Permission } from '../s3/operation.js';
-import { compilePolicy, evaluate, globalContext, intersectDecisions, layeredLookup, validatePolicy, type CompiledPolicy, type ContextLookup, type Decision } from './policy/index.js';
+import {
+  compilePolicy,
+  evaluate,
+  globalContext,
+  intersectDecisions,
+  layeredLookup,
+  validatePolicy,
+  type CompiledPolicy,
+  type ContextLookup,
+  type Decision,
+  type RequestPrincipal,
+} from './policy/index.js';
 
 /** What the request itself tells the condition keys (aws:SourceIp, aws:SecureTransport, s3:authType, ...). */
 export interface RequestFacts {
@@ -109,6 +120,67 @@ function permissionLookup(p: Permission): ContextLookup | undefined {
   };
 }
 
+/** The global condition keys of a request (aws:*, and the s3: keys every S3 request has), computed when a condition asks. */
+export function requestContext(now: number, p: Principal | undefined, f: RequestFacts): ContextLookup {
+  const base = globalContext({
+    sourceIp: f.sourceIp,
+    secureTransport: f.secure,
+    now,
+    userAgent: f.userAgent,
+    referer: f.referer,
+    username: p?.username,
+    userid: p ? p.userId : 'anonymous',
+    principalArn: p?.arn,
+    principalAccount: p?.account.accountId,
+    principalType: p ? p.type : 'Anonymous',
+    multiFactorAuthPresent: p?.temporary ? false : undefined,
+  });
+  const s3: ContextLookup = (key) => {
+    switch (key) {
+      case 's3:authtype':
+        return f.authType;
+      case 's3:signatureversion':
+        return f.signatureVersion;
+      case 's3:x-amz-content-sha256':
+        return f.contentSha256;
+      default:
+        return undefined;
+    }
+  };
+  return layeredLookup(base, s3);
+}
+
+/** How a caller is named to a policy's Principal element. */
+export function requestPrincipal(p: Principal): RequestPrincipal {
+  return {
+    accountId: p.account.accountId,
+    arn: p.arn,
+    roleArn: p.role ? `arn:aws:iam::${p.account.accountId}:role${p.role.path}${p.role.name}` : undefined,
+    canonicalUserId: p.account.canonicalId,
+  };
+}
+
+/**
+ * Does a role's trust policy let `p` assume it? 'principal' when it names
+ * the caller itself (its ARN, or its role for a session), 'account' when it
+ * allows the caller's whole account (the caller's identity policies must then
+ * allow sts:AssumeRole too), undefined when it does not allow.
+ */
+export function trustAllows(now: number, p: Principal, trustPolicy: string, roleArn: string, facts: RequestFacts): 'principal' | 'account' | undefined {
+  let compiled: CompiledPolicy;
+  try {
+    compiled = compilePolicy(validatePolicy(trustPolicy, 'trust'));
+  } catch {
+    return undefined;
+  }
+  const context = requestContext(now, p, facts);
+  const principal = requestPrincipal(p);
+  const request = { action: 'sts:AssumeRole', resource: roleArn, context, principal };
+  if (evaluate([compiled], request) !== 'Allow') return undefined;
+  const named = evaluate([compiled], { ...request, principal: { arn: principal.arn, roleArn: principal.roleArn } });
+  return named === 'Allow' ? 'principal' : 'account';
+}
+
 class Decisions implements Grants {
   private global: ContextLookup | undefined;
 
@@ -119,36 +191,7 @@ class Decisions implements Grants {
   ) {}
 
   private context(): ContextLookup {
-    if (this.global) return this.global;
-    const p = this.principal;
-    const f = this.facts;
-    const base = globalContext({
-      sourceIp: f.sourceIp,
-      secureTransport: f.secure,
-      now: this.ctx.clock(),
-      userAgent: f.userAgent,
-      referer: f.referer,
-      username: p?.username,
-      userid: p ? p.userId : 'anonymous',
-      principalArn: p?.arn,
-      principalAccount: p?.account.accountId,
-      principalType: p ? p.type : 'Anonymous',
-      multiFactorAuthPresent: p?.temporary ? false : undefined,
-    });
-    const s3: ContextLookup = (key) => {
-      switch (key) {
-        case 's3:authtype':
-          return f.authType;
-        case 's3:signatureversion':
-          return f.signatureVersion;
-        case 's3:x-amz-content-sha256':
-          return f.contentSha256;
-        default:
-          return undefined;
-      }
-    };
-    this.global = layeredLookup(base, s3);
-    return this.global;
+    return (this.global ??= requestContext(this.ctx.clock(), this.principal, this.facts));
   }
 
   decide(perm: Permission): boolean {
@@ -159,10 +202,12 @@ class Decisions implements Grants {
     let own = true;
     if (perm.bucket !== undefined && perm.resource === undefined) {
       const b = this.ctx.services.buckets.get(perm.bucket);
-      if (!b) {
-        // A bucket that does not exist: the operation answers NoSuchBucket (CreateBucket: identity policies decide).
-        if (perm.action !== 's3:CreateBucket') return true;
-      } else own = b.ownerId === p.account.id;
+      // A bucket that does not exist: the operation answers NoSuchBucket. CreateBucket is judged by identity
+      // policies alone: the operation answers BucketAlreadyExists / BucketAlreadyOwnedByYou for a taken name.
+      if (perm.action !== 's3:CreateBucket') {
+        if (!b) return true;
+        own = b.ownerId === p.account.id;
+      }
     }
     if (p.type === 'Account') return own;
     const set = this.ctx.policies.of(p);

@@ -4,7 +4,7 @@
  * the policy's expiration and conditions.
  */
 import { S3Error } from '../errors/s3error.js';
-import type { AuthContext } from './authenticate.js';
+import { lookupKey, type AuthContext } from './authenticate.js';
 import { checkPostPolicy, parsePostPolicy, readPostSignature, verifyPostSignature, type LengthRange } from './postPolicy.js';
 import type { Principal } from './principal.js';
 
@@ -12,9 +12,6 @@ import type { Principal } from './principal.js';
 export function formPrincipal(ctx: AuthContext, values: ReadonlyMap<string, string>): Principal | undefined {
   const sig = readPostSignature(values);
   if (!sig) return undefined;
-  if (values.has('x-amz-security-token')) {
-    throw new S3Error('InvalidToken', 'Security tokens are not supported: Cairn has no STS. Sign with a long-term access key.');
-  }
   if (sig.version === 4) {
     if (sig.service !== 's3') {
       throw new S3Error(
@@ -31,12 +28,12 @@ export function formPrincipal(ctx: AuthContext, values: ReadonlyMap<string, stri
       );
     }
   }
-  const found = ctx.services.identities.byAccessKey(sig.accessKey);
-  if (!found) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: sig.accessKey });
-  if (!verifyPostSignature(sig, found.secretKey)) {
+  const found = lookupKey(ctx, sig.accessKey, values.get('x-amz-security-token'));
+  if (!verifyPostSignature(sig, found.secret)) {
     throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: sig.accessKey, StringToSign: sig.policy, SignatureProvided: sig.signature });
   }
-  return { user: found.user, accessKey: sig.accessKey };
+  if (!found.principal.temporary) ctx.services.identities.noteUse(sig.accessKey, 's3', ctx.config.region);
+  return found.principal;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { EntityType, IamGroup, IamPolicy, IamRepo, IamRole, IamUser, Policy
 import { DomainError } from './errors.js';
 import { roleArn, userArn, type Principal } from './identities.js';
 
-export type { EntityType, IamGroup, IamPolicy, IamRole, IamUser, PolicyVersion, Tags, KeyStatus };
+export type { Account, AccessKey, EntityType, IamGroup, IamPolicy, IamRole, IamUser, PolicyVersion, Tags, KeyStatus };
 
 /** An AWS-managed policy (built in: `arn:aws:iam::aws:policy/<Name>`), as the catalog the composition root injects gives it. */
 export interface ManagedPolicy {
@@ -146,7 +146,8 @@ export class IamService {
   updateUser(account: Account, name: string, newName?: string, newPath?: string): Promise<IamUser> {
     return this.write(() => {
       const u = this.user(account, name);
-      if (!this.iam.updateUser(u, newName ?? u.name, newPath ?? u.path)) throw new DomainError('EntityAlreadyExists', `User with name ${newName} already exists.`);
+      if (!this.iam.updateUser(u, newName ?? u.name, newPath ?? u.path))
+        throw new DomainError('EntityAlreadyExists', `User with name ${newName} already exists.`);
       return this.iam.user(u.id)!;
     });
   }
@@ -170,7 +171,10 @@ export class IamService {
       const merged = new Map(u.tags.map((t) => [t.Key, t.Value]));
       for (const t of tags) merged.set(t.Key, t.Value);
       if (merged.size > 50) throw new DomainError('LimitExceeded', 'Cannot exceed quota for TagsPerUser: 50.');
-      this.iam.setUserTags(u, [...merged].map(([Key, Value]) => ({ Key, Value })));
+      this.iam.setUserTags(
+        u,
+        [...merged].map(([Key, Value]) => ({ Key, Value })),
+      );
     });
   }
 
@@ -201,10 +205,12 @@ export class IamService {
     return this.write(() => {
       const u = this.keyOwner(account, userName);
       const existing = this.accounts.keys(account.id, u?.id);
-      if (existing.length >= LIMITS.accessKeysPerUser) throw new DomainError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${LIMITS.accessKeysPerUser}`);
+      if (existing.length >= LIMITS.accessKeysPerUser)
+        throw new DomainError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${LIMITS.accessKeysPerUser}`);
       const accessKey = given?.accessKey ?? generateAccessKey(u ? 'AKIA' : 'CKIA');
       const secret = given?.secretKey ?? generateSecretKey();
-      if (!this.accounts.addKey(account.id, u?.id, accessKey, secret, this.clock())) throw new DomainError('EntityAlreadyExists', `The access key ${accessKey} already exists.`);
+      if (!this.accounts.addKey(account.id, u?.id, accessKey, secret, this.clock()))
+        throw new DomainError('EntityAlreadyExists', `The access key ${accessKey} already exists.`);
       const key = this.accounts.keys(account.id, u?.id).find((k) => k.accessKey === accessKey)!;
       return { key, secret };
     });
@@ -245,6 +251,10 @@ export class IamService {
     return g;
   }
 
+  findGroup(account: Account, name: string): IamGroup | undefined {
+    return this.iam.groupByName(account.id, name);
+  }
+
   listGroups(account: Account, pathPrefix = '/'): IamGroup[] {
     return this.iam.groups(account.id).filter((g) => g.path.startsWith(pathPrefix));
   }
@@ -268,7 +278,8 @@ export class IamService {
   updateGroup(account: Account, name: string, newName?: string, newPath?: string): Promise<IamGroup> {
     return this.write(() => {
       const g = this.group(account, name);
-      if (!this.iam.updateGroup(g, newName ?? g.name, newPath ?? g.path)) throw new DomainError('EntityAlreadyExists', `Group with name ${newName} already exists.`);
+      if (!this.iam.updateGroup(g, newName ?? g.name, newPath ?? g.path))
+        throw new DomainError('EntityAlreadyExists', `Group with name ${newName} already exists.`);
       return this.iam.group(g.id)!;
     });
   }
@@ -447,7 +458,10 @@ export class IamService {
     return this.write(() => {
       const p = this.customer(account, arn);
       if (this.iam.versions(p).length >= LIMITS.versionsPerPolicy) {
-        throw new DomainError('LimitExceeded', `A managed policy can have up to ${LIMITS.versionsPerPolicy} versions. Before you create a new version, you must delete an existing version.`);
+        throw new DomainError(
+          'LimitExceeded',
+          `A managed policy can have up to ${LIMITS.versionsPerPolicy} versions. Before you create a new version, you must delete an existing version.`,
+        );
       }
       const id = this.iam.addVersion(p, document, setDefault, this.clock());
       return { ...this.iam.version(p, id)!, isDefault: setDefault };
@@ -500,7 +514,10 @@ export class IamService {
       const ref = this.policy(account, arn);
       const attached = this.iam.attached(type, id);
       if (!attached.includes(this.refArn(ref)) && attached.length >= LIMITS.attachedPoliciesPerEntity) {
-        throw new DomainError('LimitExceeded', `Cannot exceed quota for PoliciesPer${type === 'user' ? 'User' : type === 'group' ? 'Group' : 'Role'}: ${LIMITS.attachedPoliciesPerEntity}`);
+        throw new DomainError(
+          'LimitExceeded',
+          `Cannot exceed quota for PoliciesPer${type === 'user' ? 'User' : type === 'group' ? 'Group' : 'Role'}: ${LIMITS.attachedPoliciesPerEntity}`,
+        );
       }
       this.iam.attach(account.id, type, id, this.refArn(ref));
     });
@@ -627,7 +644,10 @@ export class IamService {
 
   // ---------------------------------------------------------------- administration (the CLI, the administrator)
 
-  createAccount(name: string, opts: { email?: string; accessKey?: string; secretKey?: string; isAdmin?: boolean } = {}): Promise<{ account: Account; accessKey: string; secret: string }> {
+  createAccount(
+    name: string,
+    opts: { email?: string; accessKey?: string; secretKey?: string; isAdmin?: boolean } = {},
+  ): Promise<{ account: Account; accessKey: string; secret: string }> {
     return this.write(() => {
       const accessKey = opts.accessKey ?? generateAccessKey('CKIA');
       const secret = opts.secretKey ?? generateSecretKey();

@@ -9,49 +9,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { authenticate, type Authenticated } from '../auth/authenticate.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize, type RequestFacts } from '../auth/authorize.js';
 import { checkFormPolicy, formPrincipal } from '../auth/form.js';
-import type { Principal } from '../auth/principal.js';
+import { principalName, type Principal } from '../auth/principal.js';
 import { S3Error } from '../errors/s3error.js';
 import { verifyDocument } from '../s3/integrity.js';
-import type { FormUpload, OpContext, OpEvent, Output, S3Request } from '../s3/operation.js';
+import type { FormUpload, Output, S3Request } from '../s3/operation.js';
 import { REGISTRY } from '../s3/registry.js';
-import { dispatch, type OperationName } from '../s3/router.js';
+import { dispatch } from '../s3/router.js';
 import { watchBody } from './body.js';
 import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
 import { decodeHeaderTexts } from './headerText.js';
-import { sendError, sendOutput, type RequestIds } from './reply.js';
+import { sendError, sendOutput } from './reply.js';
 import { parseTarget, type Target } from './target.js';
+import { handleQuery, queryService, requestFacts } from './queryApi.js';
+import { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
-/** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
-export const HEALTH_PATH = '/-/health';
-
-/** Writes one access-log line (pino's format: level 30, time, then the request's fields). */
-export type AccessLog = (line: { level: number; time: number } & Record<string, unknown>) => void;
-
-/** What the pipeline needs of the server: everything operations get, plus logging and ids. */
-export interface PipelineContext extends OpContext {
-  readonly log: Logger;
-  readonly accessLog: AccessLog;
-  readonly ids: RequestIds;
-  /** Called after each answered request with what it did (notifications and metrics hook in here). */
-  readonly onEvents?: (events: readonly OpEvent[]) => void;
-}
-
-interface RequestLog {
-  reqId: string;
-  op?: OperationName | 'Health';
-  method: string;
-  bucket?: string;
-  key?: string;
-  user?: string;
-  status?: number;
-  code?: string;
-  bytes?: number;
-}
+export { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog };
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -142,6 +118,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       key: log.key,
       user: log.user,
       op: log.op,
+      service: log.service,
       status: log.status ?? res.statusCode,
       code: log.code,
       bytes: log.bytes,
@@ -161,9 +138,14 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       await reply.send('{"status":"ok"}');
       return;
     }
+    const service = queryService(raw.headers, target);
+    if (service !== undefined) {
+      await handleQuery(ctx, service, target, request, reply, log, requestId);
+      return;
+    }
     decodeHeaderTexts(raw.headers);
     const auth = authenticate(ctx, method, target, raw.headers);
-    log.user = auth.principal?.user.name;
+    log.user = principalName(auth.principal);
     const name = dispatch({ method, bucket: target.bucket, key: target.key, query: target.query, headers: raw.headers });
     if (!name) throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: target.key ? 'OBJECT' : target.bucket ? 'BUCKET' : 'SERVICE' });
     log.op = name;
@@ -184,7 +166,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       form = f.received;
       formUpload = f.form;
       principal = f.principal;
-      log.user = principal?.user.name;
+      log.user = principalName(principal);
     }
     const req: S3Request = {
       id: requestId,
@@ -206,7 +188,13 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       secure: (raw.socket as TLSSocket | undefined)?.encrypted === true,
     };
     const input = op.parse(req);
-    const grants = authorize(ctx, principal, op.permissions(input, req));
+    const facts: RequestFacts = {
+      ...requestFacts(raw, req.secure),
+      authType: spec.kind === 'form' ? 'POST' : auth.method === 'sigv4-query' || auth.method === 'sigv2-query' ? 'REST-QUERY-STRING' : 'REST-HEADER',
+      signatureVersion: auth.method === 'sigv2' || auth.method === 'sigv2-query' ? 'AWS' : 'AWS4-HMAC-SHA256',
+      contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
+    };
+    const grants = authorize(ctx, principal, op.permissions(input, req), facts);
     const out: Output = await op.run(ctx, input, req, grants);
     log.bytes = out.bytes;
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);

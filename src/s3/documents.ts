@@ -6,7 +6,7 @@ import type { OpContext } from './operation.js';
 
 /**
  * Owner elements (ID = canonical id, DisplayName) of a listing, looked up
- * once per user per response.
+ * once per account per response.
  */
 export class Owners {
   private readonly cache = new Map<number, XmlObject>();
@@ -16,7 +16,7 @@ export class Owners {
   of(id: number): XmlObject {
     let o = this.cache.get(id);
     if (!o) {
-      const u = this.ctx.services.identities.user(id);
+      const u = this.ctx.services.identities.owner(id);
       o = { ID: u?.canonicalId ?? '', DisplayName: u?.name ?? '' };
       this.cache.set(id, o);
     }

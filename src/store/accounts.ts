@@ -262,7 +262,9 @@ export class AccountsRepo {
         if (email !== undefined && this.byEmailStmt.get(email)) return 'email-taken' as const;
         if (this.byAccessKeyStmt.get(opts.accessKey)) return 'key-taken' as const;
         const now = opts.now ?? Date.now();
-        const canonicalId = createHash('sha256').update(`cairn-account:${name}:${now}:${randomBytes(16).toString('hex')}`).digest('hex');
+        const canonicalId = createHash('sha256')
+          .update(`cairn-account:${name}:${now}:${randomBytes(16).toString('hex')}`)
+          .digest('hex');
         let accountId: string;
         do accountId = String(randomInt(100_000_000_000, 1_000_000_000_000));
         while (this.byAccountIdStmt.get(accountId));

@@ -166,7 +166,9 @@ export class IamRepo {
       addMember: db.prepare('INSERT OR IGNORE INTO iam_group_members (group_id, user_id) VALUES (?, ?)'),
       delMember: db.prepare('DELETE FROM iam_group_members WHERE group_id = ? AND user_id = ?'),
       membersOf: p<[number], UserRow>('SELECT u.* FROM iam_users u JOIN iam_group_members m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.name_lower'),
-      groupsOfUser: p<[number], GroupRow>('SELECT g.* FROM iam_groups g JOIN iam_group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.name_lower'),
+      groupsOfUser: p<[number], GroupRow>(
+        'SELECT g.* FROM iam_groups g JOIN iam_group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.name_lower',
+      ),
       roleById: p<[number], RoleRow>('SELECT * FROM iam_roles WHERE id = ?'),
       roleByName: p<[number, string], RoleRow>('SELECT * FROM iam_roles WHERE account = ? AND name_lower = ?'),
       rolesOf: p<[number], RoleRow>('SELECT * FROM iam_roles WHERE account = ? ORDER BY name_lower'),
@@ -195,7 +197,9 @@ export class IamRepo {
       delVersion: db.prepare('DELETE FROM iam_policy_versions WHERE policy = ? AND version_id = ?'),
       attach: db.prepare('INSERT OR IGNORE INTO iam_attachments (account, entity_type, entity_id, policy_arn) VALUES (?, ?, ?, ?)'),
       detach: db.prepare('DELETE FROM iam_attachments WHERE entity_type = ? AND entity_id = ? AND policy_arn = ?'),
-      attachedTo: p<[string, number], { policy_arn: string }>('SELECT policy_arn FROM iam_attachments WHERE entity_type = ? AND entity_id = ? ORDER BY policy_arn'),
+      attachedTo: p<[string, number], { policy_arn: string }>(
+        'SELECT policy_arn FROM iam_attachments WHERE entity_type = ? AND entity_id = ? ORDER BY policy_arn',
+      ),
       attachmentsOf: p<[string], { account: number; entity_type: EntityType; entity_id: number }>(
         'SELECT account, entity_type, entity_id FROM iam_attachments WHERE policy_arn = ? ORDER BY entity_type, entity_id',
       ),
@@ -208,7 +212,9 @@ export class IamRepo {
       getInline: p<[string, number, string], { name: string; document: string }>(
         'SELECT name, document FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? AND name = ?',
       ),
-      inlineOf: p<[string, number], { name: string; document: string }>('SELECT name, document FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? ORDER BY name'),
+      inlineOf: p<[string, number], { name: string; document: string }>(
+        'SELECT name, document FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? ORDER BY name',
+      ),
       delInline: db.prepare('DELETE FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ? AND name = ?'),
       delAllInline: db.prepare('DELETE FROM iam_inline_policies WHERE entity_type = ? AND entity_id = ?'),
       membershipsOf: p<[number], { n: number }>('SELECT count(*) AS n FROM iam_group_members WHERE user_id = ?'),
@@ -315,7 +321,11 @@ export class IamRepo {
   }
 
   groupAttachments(g: IamGroup): { members: number; policies: number; inline: number } {
-    return { members: this.s.membersCount.get(g.id)!.n, policies: this.s.attachedTo.all('group', g.id).length, inline: this.s.inlineOf.all('group', g.id).length };
+    return {
+      members: this.s.membersCount.get(g.id)!.n,
+      policies: this.s.attachedTo.all('group', g.id).length,
+      inline: this.s.inlineOf.all('group', g.id).length,
+    };
   }
 
   deleteGroup(g: IamGroup): void {
@@ -362,8 +372,18 @@ export class IamRepo {
     return this.db.transaction(() => {
       if (this.s.roleByName.get(r.account, r.name.toLowerCase())) return undefined;
       const id = Number(
-        this.s.insertRole.run(r.account, r.name, r.name.toLowerCase(), r.path, r.roleId, r.trustPolicy, r.description ?? null, r.maxSessionDuration, tagsJson(r.tags), now)
-          .lastInsertRowid,
+        this.s.insertRole.run(
+          r.account,
+          r.name,
+          r.name.toLowerCase(),
+          r.path,
+          r.roleId,
+          r.trustPolicy,
+          r.description ?? null,
+          r.maxSessionDuration,
+          tagsJson(r.tags),
+          now,
+        ).lastInsertRowid,
       );
       this.changed();
       return this.role(id);
@@ -405,7 +425,15 @@ export class IamRepo {
     return this.s.policiesOf.all(account).map(toPolicy);
   }
 
-  createPolicy(account: number, name: string, path: string, policyId: string, description: string | undefined, document: string, now: number): IamPolicy | undefined {
+  createPolicy(
+    account: number,
+    name: string,
+    path: string,
+    policyId: string,
+    description: string | undefined,
+    document: string,
+    now: number,
+  ): IamPolicy | undefined {
     return this.db.transaction(() => {
       if (this.s.policyByName.get(account, name.toLowerCase())) return undefined;
       const id = Number(this.s.insertPolicy.run(account, name, name.toLowerCase(), path, policyId, description ?? null, 'v1', now, now).lastInsertRowid);

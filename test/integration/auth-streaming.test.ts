@@ -146,7 +146,7 @@ describe('SigV4 presigned URLs', () => {
     expect(await m.body.text()).toContain('<Code>AuthorizationQueryParametersError</Code>');
   });
 
-  it('a tampered presigned URL is SignatureDoesNotMatch; a security token is refused clearly', async () => {
+  it('a tampered presigned URL is SignatureDoesNotMatch; a forged security token is InvalidToken', async () => {
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'exp' }), { expiresIn: 600 });
     const r = await request(url.replace('/exp?', '/exp2?'));
     expect(r.statusCode).toBe(403);
@@ -161,7 +161,6 @@ describe('SigV4 presigned URLs', () => {
     expect(t.statusCode).toBe(400);
     const text = await t.body.text();
     expect(text).toContain('<Code>InvalidToken</Code>');
-    expect(text).toContain('STS');
     withToken.destroy();
   });
 });

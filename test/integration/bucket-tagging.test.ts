@@ -89,7 +89,7 @@ describe('PutBucketTagging / GetBucketTagging / DeleteBucketTagging', () => {
     expect(ts.ctx.db.prepare('SELECT count(*) AS n FROM bucket_configs').get()).toEqual({ n: expect.any(Number) });
     const orphans = ts.ctx.db.prepare('SELECT count(*) AS n FROM bucket_configs WHERE bucket_id NOT IN (SELECT id FROM buckets)').get() as { n: number };
     expect(orphans.n).toBe(0);
-    ts.ctx.users.create('tagger', 'AKIATAGGER0000000001', 'tagger-secret-0000000000');
+    ts.ctx.accounts.create('tagger', { accessKey: 'AKIATAGGER0000000001', secretKey: 'tagger-secret-0000000000' });
     const other = ts.client({ credentials: { accessKeyId: 'AKIATAGGER0000000001', secretAccessKey: 'tagger-secret-0000000000' } });
     const b2 = await newBucket(s3, { prefix: 'tags' });
     await expectS3Error(other.send(new PutBucketTaggingCommand({ Bucket: b2, Tagging: { TagSet: [{ Key: 'x', Value: 'y' }] } })), 'AccessDenied', 403);

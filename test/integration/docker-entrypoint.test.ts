@@ -48,22 +48,23 @@ function dataDir(name: string, uid: number, gid: number): string {
 describe.skipIf(!canRun)('docker/entrypoint.sh', () => {
   it('runs Cairn as the image user 10001:10001 when PUID/PGID are not set', async () => {
     const d = dataDir('default', 10001, 10001);
-    const r = await entrypoint(['user', 'create', 'alice'], { CAIRN_DATA_DIR: d });
+    const r = await entrypoint(['account', 'create', 'alice'], { CAIRN_DATA_DIR: d });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('user: alice');
+    expect(r.stdout).toContain('account: alice');
     expect(owner(join(d, 'cairn.db'))).toBe('10001:10001');
   });
 
   it('runs Cairn as PUID:PGID, and gives it an empty data directory (a new volume) owned by someone else', async () => {
     const d = dataDir('nas', 10001, 10001);
-    const r = await entrypoint(['user', 'create', 'alice'], { CAIRN_DATA_DIR: d, PUID: '1026', PGID: '100' });
+    const r = await entrypoint(['account', 'create', 'alice'], { CAIRN_DATA_DIR: d, PUID: '1026', PGID: '100' });
     expect(r.code, r.stderr).toBe(0);
     expect(owner(d)).toBe('1026:100');
     expect(owner(join(d, 'cairn.db'))).toBe('1026:100');
     expect(owner(join(d, 'blobs', 'ab'))).toBe('1026:100');
+    expect(owner(join(d, 'keys', 'instance.key'))).toBe('1026:100');
     // PGID defaults to PUID.
     const e = dataDir('same', 0, 0);
-    expect((await entrypoint(['user', 'list'], { CAIRN_DATA_DIR: e, PUID: '1000' })).code).toBe(0);
+    expect((await entrypoint(['account', 'list'], { CAIRN_DATA_DIR: e, PUID: '1000' })).code).toBe(0);
     expect(owner(join(e, 'cairn.db'))).toBe('1000:1000');
   });
 
@@ -85,7 +86,7 @@ describe.skipIf(!canRun)('docker/entrypoint.sh', () => {
     const d = dataDir('mixed', 1000, 1000);
     writeFileSync(join(d, 'cairn.db'), '');
     chmodSync(join(d, 'cairn.db'), 0o600); // still root's
-    const r = await entrypoint(['user', 'list'], { CAIRN_DATA_DIR: d, PUID: '1000', PGID: '1000' });
+    const r = await entrypoint(['account', 'list'], { CAIRN_DATA_DIR: d, PUID: '1000', PGID: '1000' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot write ${join(d, 'cairn.db')}`);
     expect(r.stderr).toContain(`belongs to 0:0 (mode 600)`);
@@ -93,20 +94,20 @@ describe.skipIf(!canRun)('docker/entrypoint.sh', () => {
   });
 
   it('refuses a PUID that is not a number', async () => {
-    const r = await entrypoint(['user', 'list'], { CAIRN_DATA_DIR: dataDir('bad', 0, 0), PUID: 'admin' });
+    const r = await entrypoint(['account', 'list'], { CAIRN_DATA_DIR: dataDir('bad', 0, 0), PUID: 'admin' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('cairn: PUID must be a numeric user id (e.g. PUID=1000), got "admin"\n');
   });
 
   it('started as another user (docker run --user), runs as that user and says PUID/PGID cannot apply', async () => {
     const d = dataDir('user', 1000, 1000);
-    const r = await entrypoint(['user', 'create', 'bob'], { CAIRN_DATA_DIR: d, PUID: '2000' }, [1000, 1000]);
+    const r = await entrypoint(['account', 'create', 'bob'], { CAIRN_DATA_DIR: d, PUID: '2000' }, [1000, 1000]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('PUID/PGID are ignored: the container was started as uid 1000 gid 1000');
     expect(owner(join(d, 'cairn.db'))).toBe('1000:1000');
     const theirs = dataDir('user-theirs', 1026, 100);
     chmodSync(theirs, 0o700);
-    const no = await entrypoint(['user', 'list'], { CAIRN_DATA_DIR: theirs }, [1000, 1000]);
+    const no = await entrypoint(['account', 'list'], { CAIRN_DATA_DIR: theirs }, [1000, 1000]);
     expect(no.code).toBe(1);
     expect(no.stderr).toContain(`chown -R 1000:1000 ${theirs}\n`);
   });

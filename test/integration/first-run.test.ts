@@ -107,7 +107,7 @@ describe('a first start that cannot listen', () => {
     const first = generated(lines);
     const { server, lines: again } = await start();
     try {
-      expect(again[0]).toBe(`Cairn root access key: ${first.ak}`);
+      expect(again[0]).toBe(`Cairn admin access key: ${first.ak}`);
       expect(await listBucketsStatus(server.url, first.ak, first.sk)).toBe(200);
     } finally {
       await server.close();
@@ -115,7 +115,7 @@ describe('a first start that cannot listen', () => {
   });
 });
 
-describe('root credentials at later starts', () => {
+describe('admin credentials at later starts', () => {
   it('without CAIRN_SECRET_KEY: prints the access key and how to get a new secret, which then works', async () => {
     let { server, lines } = await start();
     const first = generated(lines);
@@ -123,13 +123,13 @@ describe('root credentials at later starts', () => {
 
     ({ server, lines } = await start());
     try {
-      expect(lines[0]).toBe(`Cairn root access key: ${first.ak}`);
-      expect(lines[1]).toContain('`cairn key create root`');
+      expect(lines[0]).toBe(`Cairn admin access key: ${first.ak}`);
+      expect(lines[1]).toContain('`cairn key create`');
       expect(lines[1]).toContain(`\`cairn key delete ${first.ak}\``);
       expect(lines.join('\n')).not.toContain(first.sk);
 
       // Following the hint while the server runs: a new pair, then the old key revoked.
-      const made = await cairn(dataDir, ['key', 'create', 'root']);
+      const made = await cairn(dataDir, ['key', 'create']);
       expect(made.code, made.stderr).toBe(0);
       const ak = /AWS_ACCESS_KEY_ID=(\S+)/.exec(made.stdout)![1]!;
       const sk = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(made.stdout)![1]!;
@@ -143,19 +143,19 @@ describe('root credentials at later starts', () => {
     }
   });
 
-  it('CAIRN_ACCESS_KEY after a first start adds a root key, says the generated one stays valid and how to revoke it', async () => {
+  it('CAIRN_ACCESS_KEY after a first start adds an admin root key, says the generated one stays valid and how to revoke it', async () => {
     let { server, lines } = await start();
     const first = generated(lines);
     await server.close();
 
     ({ server, lines } = await start({ accessKey: 'mine-root-key', secretKey: 'mine-root-secret' }));
     try {
-      expect(lines[0]).toBe('Cairn root access key: mine-root-key (from CAIRN_ACCESS_KEY)');
+      expect(lines[0]).toBe('Cairn admin access key: mine-root-key (from CAIRN_ACCESS_KEY)');
       expect(lines[1]).toContain(`older access key ${first.ak} is still valid`);
       expect(lines[2]).toBe(`  To revoke: \`cairn key delete ${first.ak}\``);
       expect(await listBucketsStatus(server.url, 'mine-root-key', 'mine-root-secret')).toBe(200);
       expect(await listBucketsStatus(server.url, first.ak, first.sk)).toBe(200);
-      const keys = await cairn(dataDir, ['key', 'list', 'root']);
+      const keys = await cairn(dataDir, ['key', 'list']);
       expect(
         keys.stdout
           .split('\n')
@@ -171,7 +171,7 @@ describe('root credentials at later starts', () => {
 
     ({ server, lines } = await start({ accessKey: 'mine-root-key', secretKey: 'mine-root-secret' }));
     await server.close();
-    expect(lines.filter((l) => !l.startsWith('Cairn listening on'))).toEqual(['Cairn root access key: mine-root-key (from CAIRN_ACCESS_KEY)']);
+    expect(lines.filter((l) => !l.startsWith('Cairn listening on'))).toEqual(['Cairn admin access key: mine-root-key (from CAIRN_ACCESS_KEY)']);
   });
 });
 

@@ -37,7 +37,7 @@ describe('request log', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const byId = (id: string) => lines.filter((l) => l.reqId === id);
     expect(ids.every((id) => byId(id).length === 1)).toBe(true);
-    expect(byId(ids[0]!)[0]).toMatchObject({ level: 30, method: 'PUT', bucket: 'logs', op: 'CreateBucket', status: 200, user: 'root' });
+    expect(byId(ids[0]!)[0]).toMatchObject({ level: 30, method: 'PUT', bucket: 'logs', op: 'CreateBucket', status: 200, user: 'admin' });
     expect(byId(ids[1]!)[0]).toMatchObject({ op: 'PutObject', key: 'a "quoted"\nkey', status: 200 });
     expect(byId(ids[2]!)[0]).toMatchObject({ op: 'GetObject', status: 404, code: 'NoSuchKey' });
     expect(typeof byId(ids[2]!)[0]!.ms).toBe('number');

@@ -546,9 +546,18 @@ describe('retention', () => {
     await expectCode(s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'g2', VersionId: v5, BypassGovernanceRetention: true })), 'AccessDenied', 403);
   });
 
-  it('a user other than root cannot bypass GOVERNANCE, even in a bucket it owns', async () => {
-    ts.ctx.users.create('locker', 'AKIALOCKER0000000001', 'locker-secret-000000000000000000000001');
-    const user = clocked(ts.client({ credentials: { accessKeyId: 'AKIALOCKER0000000001', secretAccessKey: 'locker-secret-000000000000000000000001' } }));
+  it('governance bypass is the s3:BypassGovernanceRetention permission: an IAM user needs a policy that grants it', async () => {
+    const made = ts.ctx.accounts.create('locker', { accessKey: 'AKIALOCKER0000000001', secretKey: 'locker-secret-000000000000000000000001' });
+    if (typeof made === 'string') throw new Error(made);
+    const iam = ts.ctx.services.iam;
+    const account = made.account;
+    await iam.createUser(account, 'worker');
+    const everything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', NotResource: 'arn:aws:s3:::nothing' }] };
+    const noBypass = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 's3:BypassGovernanceRetention', Resource: '*' }] };
+    await iam.putInlinePolicy(account, 'user', 'worker', 'all-but-bypass', JSON.stringify(noBypass));
+    const key = await iam.createAccessKey(account, 'worker');
+    const owner = clocked(ts.client({ credentials: { accessKeyId: 'AKIALOCKER0000000001', secretAccessKey: 'locker-secret-000000000000000000000001' } }));
+    const user = clocked(ts.client({ credentials: { accessKeyId: key.key.accessKey, secretAccessKey: key.secret } }));
     const b = await lockBucket(user);
     const v = await putLocked(b, 'u', 'GOVERNANCE', fromNow(DAY), user);
     await expectCode(user.send(new DeleteObjectCommand({ Bucket: b, Key: 'u', VersionId: v })), 'AccessDenied', 403);
@@ -560,11 +569,21 @@ describe('retention', () => {
     );
     const many = await user.send(new DeleteObjectsCommand({ Bucket: b, BypassGovernanceRetention: true, Delete: { Objects: [{ Key: 'u', VersionId: v }] } }));
     expect(many.Errors?.map((e) => e.Code)).toEqual(['AccessDenied']);
-    // The owner may still extend it, and add delete markers.
+    // The user may still extend it, and add delete markers.
     await user.send(new PutObjectRetentionCommand({ Bucket: b, Key: 'u', VersionId: v, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: fromNow(2 * DAY) } }));
     expect((await user.send(new DeleteObjectCommand({ Bucket: b, Key: 'u' }))).DeleteMarker).toBe(true);
-    // The root user can bypass in the same bucket.
-    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'u', VersionId: v, BypassGovernanceRetention: true }));
+    // Granted, it bypasses (the next request sees the policy change).
+    const v2 = await putLocked(b, 'w', 'GOVERNANCE', fromNow(DAY), user);
+    await iam.putInlinePolicy(account, 'user', 'worker', 'all-but-bypass', JSON.stringify(everything));
+    await user.send(new DeleteObjectCommand({ Bucket: b, Key: 'w', VersionId: v2, BypassGovernanceRetention: true }));
+    // The bucket owner's root has the permission without a policy; another account's root has none.
+    await owner.send(new DeleteObjectCommand({ Bucket: b, Key: 'u', VersionId: v, BypassGovernanceRetention: true }));
+    const v3 = await putLocked(b, 'x', 'GOVERNANCE', fromNow(DAY), user);
+    ts.ctx.accounts.create('stranger', { accessKey: 'AKIASTRANGER00000001', secretKey: 'stranger-secret-00000000000000000001' });
+    const stranger = clocked(ts.client({ credentials: { accessKeyId: 'AKIASTRANGER00000001', secretAccessKey: 'stranger-secret-00000000000000000001' } }));
+    await expectCode(stranger.send(new DeleteObjectCommand({ Bucket: b, Key: 'x', VersionId: v3, BypassGovernanceRetention: true })), 'AccessDenied', 403);
+    // The instance administrator may manage every bucket.
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'x', VersionId: v3, BypassGovernanceRetention: true }));
   });
 
   it('per-object retention and legal hold headers on PutObject, CopyObject and CreateMultipartUpload', async () => {

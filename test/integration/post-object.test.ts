@@ -327,7 +327,7 @@ describe('PostObject (SigV4 forms from @aws-sdk/s3-presigned-post)', () => {
 
   it('a valid form of another user is authorized like PutObject (AccessDenied on a bucket it does not own)', async () => {
     const b = await newBucket(s3, { prefix: 'post-bucket' });
-    ts.ctx.users.create('post-alice', 'AKIAPOSTALICE0000001', 'post-alice-secret-000000');
+    ts.ctx.accounts.create('post-alice', { accessKey: 'AKIAPOSTALICE0000001', secretKey: 'post-alice-secret-000000' });
     const alice = ts.client({ credentials: { accessKeyId: 'AKIAPOSTALICE0000001', secretAccessKey: 'post-alice-secret-000000' } });
     const { url, fields } = await presign({ Bucket: b, Key: 'alice' }, alice);
     const res = await post(url, fields, { data: 'x' });

@@ -61,7 +61,7 @@ describe('buckets', () => {
     const own = await s3Error(s3.send(new CreateBucketCommand({ Bucket: b })));
     expect(own.name).toBe('BucketAlreadyOwnedByYou');
     expect(own.$metadata.httpStatusCode).toBe(409);
-    ts.ctx.users.create('alice', 'AKIAALICE00000000001', 'alice-secret-0000000000');
+    ts.ctx.accounts.create('alice', { accessKey: 'AKIAALICE00000000001', secretKey: 'alice-secret-0000000000' });
     const alice = ts.client({ credentials: { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'alice-secret-0000000000' } });
     const other = await s3Error(alice.send(new CreateBucketCommand({ Bucket: b })));
     expect(other.name).toBe('BucketAlreadyExists');

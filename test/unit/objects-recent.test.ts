@@ -32,7 +32,7 @@ describe('ObjectsRepo recent-version cache', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-objects-'));
     db = openDb(join(dir, 'cairn.db'), 'NORMAL');
-    db.prepare("INSERT INTO users (id, name, canonical_id, created_at) VALUES (1, 'root', 'c', 0)").run();
+    db.prepare("INSERT INTO accounts (id, name, canonical_id, created_at, account_id) VALUES (1, 'root', 'c', 0, '123456789012')").run();
     db.prepare("INSERT INTO buckets (id, name, owner_id, region, created_at) VALUES (1, 'b', 1, 'us-east-1', 0)").run();
     repo = new ObjectsRepo(db);
   });

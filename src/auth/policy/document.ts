@@ -360,6 +360,11 @@ class Validator {
     throw new Fail(message);
   }
 
+  /** IAM's words for a grammar error, then what is wrong (IAM itself says only the first part). */
+  private syntaxMessage(why: string): string {
+    return `${this.m.syntax} (${why})`;
+  }
+
   run(json: string): PolicyDocument {
     const { maxSize } = this.limits;
     if (maxSize !== undefined && policySize(json) > maxSize) {
@@ -381,39 +386,47 @@ class Validator {
 
   /** Everything the grammar decides; any failure is the kind's syntax message. */
   private syntax(doc: JsonValue): { version: PolicyVersion | undefined; id: string | undefined; raws: RawStatement[] } {
-    const bad = (): never => this.fail(this.m.syntax);
-    if (!isObject(doc)) bad();
+    const bad = (why: string): never => this.fail(this.syntaxMessage(why));
+    if (!isObject(doc)) bad('the document must be a JSON object');
     const top = doc as Obj;
-    for (const k of Object.keys(top)) if (!TOP_LEVEL.has(k)) bad();
+    for (const k of Object.keys(top)) if (!TOP_LEVEL.has(k)) bad(`unknown element "${k}"`);
     const v = top.Version;
     let version: PolicyVersion | undefined;
     if (v !== undefined) {
-      if (v !== '2012-10-17' && v !== '2008-10-17') bad();
+      if (v !== '2012-10-17' && v !== '2008-10-17') bad(`unknown Version ${JSON.stringify(v)}: use "2012-10-17"`);
       version = v as PolicyVersion;
     }
     const idValue = top.Id;
-    if (idValue !== undefined && typeof idValue !== 'string') bad();
+    if (idValue !== undefined && typeof idValue !== 'string') bad('Id must be a string');
     const st = top.Statement;
-    if (st === undefined) bad();
-    const list = isObject(st) ? [st] : Array.isArray(st) ? st : bad();
+    if (st === undefined) bad('no Statement');
+    const list = isObject(st) ? [st] : Array.isArray(st) ? st : bad('Statement must be an object or an array');
     if (list.length === 0) this.fail(this.m.emptyStatement);
-    const raws = list.map((s) => (isObject(s) ? { raw: s, statement: this.statementSyntax(s) } : bad()));
+    const raws = list.map((s, i) => (isObject(s) ? { raw: s, statement: this.statementSyntax(s, i + 1) } : bad(`statement ${i + 1} is not an object`)));
     return { version, id: idValue as string | undefined, raws };
   }
 
-  private statementSyntax(s: Obj): PolicyStatement {
-    const bad = (): never => this.fail(this.m.syntax);
-    for (const k of Object.keys(s)) if (!STATEMENT_KEYS.has(k)) bad();
+  private statementSyntax(s: Obj, n: number): PolicyStatement {
+    const bad = (why: string): never => this.fail(this.syntaxMessage(`statement ${n}: ${why}`));
+    for (const k of Object.keys(s)) if (!STATEMENT_KEYS.has(k)) bad(`unknown element "${k}"`);
     const both = (a: string, b: string): boolean => s[a] !== undefined && s[b] !== undefined;
-    if (both('Action', 'NotAction') || both('Resource', 'NotResource') || both('Principal', 'NotPrincipal')) bad();
+    for (const [a, b] of [
+      ['Action', 'NotAction'],
+      ['Resource', 'NotResource'],
+      ['Principal', 'NotPrincipal'],
+    ] as const) {
+      if (both(a, b)) bad(`${a} and ${b} cannot both be given`);
+    }
     const effect = s.Effect;
-    if (typeof effect !== 'string' || (effect.toLowerCase() !== 'allow' && effect.toLowerCase() !== 'deny')) bad();
+    if (typeof effect !== 'string' || (effect.toLowerCase() !== 'allow' && effect.toLowerCase() !== 'deny')) {
+      bad(`Effect must be "Allow" or "Deny", not ${effect === undefined ? 'missing' : JSON.stringify(effect)}`);
+    }
     const sid = s.Sid;
-    if (sid !== undefined && typeof sid !== 'string') bad();
+    if (sid !== undefined && typeof sid !== 'string') bad('Sid must be a string');
     const list = (key: string): string[] | undefined => {
       const v = s[key];
       if (v === undefined) return undefined;
-      return stringList(v) ?? bad();
+      return stringList(v) ?? bad(`${key} must be a string or an array of strings`);
     };
     const out: {
       -readonly [K in keyof PolicyStatement]: PolicyStatement[K];
@@ -428,7 +441,7 @@ class Validator {
     if (notResource) out.notResource = notResource;
     if (s.Principal !== undefined) out.principal = this.principalSyntax(s.Principal);
     if (s.NotPrincipal !== undefined) out.notPrincipal = this.principalSyntax(s.NotPrincipal);
-    if (s.Condition !== undefined) out.conditions = this.conditionSyntax(s.Condition);
+    if (s.Condition !== undefined) out.conditions = this.conditionSyntax(s.Condition, n);
     return out;
   }
 
@@ -445,22 +458,22 @@ class Validator {
     return out;
   }
 
-  private conditionSyntax(c: JsonValue): ConditionClause[] {
-    const bad = (): never => this.fail(this.m.syntax);
-    if (!isObject(c)) bad();
+  private conditionSyntax(c: JsonValue, n: number): ConditionClause[] {
+    const bad = (why: string): never => this.fail(this.syntaxMessage(`statement ${n}: ${why}`));
+    if (!isObject(c)) bad('Condition must be an object');
     const out: ConditionClause[] = [];
     for (const [operator, block] of Object.entries(c as Obj)) {
-      if (!isObject(block)) bad();
+      if (!isObject(block)) bad(`Condition operator ${operator} must map keys to values`);
       const entries = Object.entries(block as Obj);
       const op = parseOperator(operator);
       if (op === undefined) {
         // IAM accepts an unknown operator only with nothing under it.
-        if (entries.length > 0) bad();
+        if (entries.length > 0) bad(`unknown Condition operator "${operator}"`);
         continue;
       }
       for (const [key, raw] of entries) {
-        const values = conditionValues(raw) ?? bad();
-        for (const v of values) if (validValue(op.base, v) === 'syntax') bad();
+        const values = conditionValues(raw) ?? bad(`the values of ${operator} ${key} must be strings, numbers or booleans`);
+        for (const v of values) if (validValue(op.base, v) === 'syntax') bad(`${JSON.stringify(v)} is not a valid value for ${operator}`);
         out.push({ operator, base: op.base, qualifier: op.qualifier, ifExists: op.ifExists, key, values });
       }
     }

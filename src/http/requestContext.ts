@@ -1,0 +1,38 @@
+/**
+ * What the request pipelines (S3, and the IAM and STS Query APIs) need of
+ * the server, and the access-log line they fill in.
+ */
+import type { Logger } from 'pino';
+import type { AuthzContext } from '../auth/authorize.js';
+import type { OpContext, OpEvent } from '../s3/operation.js';
+import type { OperationName } from '../s3/router.js';
+import type { RequestIds } from './reply.js';
+
+/** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
+export const HEALTH_PATH = '/-/health';
+
+/** Writes one access-log line (pino's format: level 30, time, then the request's fields). */
+export type AccessLog = (line: { level: number; time: number } & Record<string, unknown>) => void;
+
+/** What the pipeline needs of the server: everything operations get, plus logging and ids. */
+export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services'> {
+  readonly log: Logger;
+  readonly accessLog: AccessLog;
+  readonly ids: RequestIds;
+  /** Called after each answered request with what it did (notifications and metrics hook in here). */
+  readonly onEvents?: (events: readonly OpEvent[]) => void;
+}
+
+export interface RequestLog {
+  reqId: string;
+  /** The AWS name of the operation or action (S3's, or IAM's and STS's with `service` set). */
+  op?: OperationName | 'Health' | (string & {});
+  service?: 'iam' | 'sts';
+  method: string;
+  bucket?: string;
+  key?: string;
+  user?: string;
+  status?: number;
+  code?: string;
+  bytes?: number;
+}
