@@ -6,9 +6,9 @@
 // one 1 GiB PUT while 8 clients PUT and GET small objects; "large-put-parallel":
 // --large-parallel large PUTs at once, aggregate MiB/s). Numbers depend on the
 // machine and on whatever else runs on it: compare runs side by side.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,10 @@ if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
-  [--fsync on|off] [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]`);
+  [--fsync on|off] [--as admin|account-root|iam-user]
+  [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]
+  --as: who signs (a server the bench starts): the admin (default), the root of an ordinary account,
+  or an IAM user of that account with 3 attached policies and 2 groups (the cost of identity policies)`);
   process.exit(0);
 }
 const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart,mixed').split(',');
@@ -82,6 +85,69 @@ async function startCairn() {
     child.on('exit', (c) => reject(new Error(`cairn exited (${c}): ${out}`)));
   });
   endpoint = `http://127.0.0.1:${port}`;
+}
+
+/**
+ * --as account-root | iam-user: an ordinary account 'bench' (CLI, on the server's data directory), and in it an IAM
+ * user with three attached managed policies (two customer, one AWS-managed) and two groups with a policy each.
+ */
+function becomePrincipal(as) {
+  if (as === 'admin') return;
+  const cli = (...a) =>
+    execFileSync(process.execPath, [join(root, 'dist/cli.js'), ...a, '--account', 'bench'], {
+      env: { ...process.env, CAIRN_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+  const keysOf = (out) => ({ ak: /AWS_ACCESS_KEY_ID=(\S+)/.exec(out)[1], sk: /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(out)[1] });
+  const acct = keysOf(
+    execFileSync(process.execPath, [join(root, 'dist/cli.js'), 'account', 'create', 'bench'], {
+      env: { ...process.env, CAIRN_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    }),
+  );
+  if (as === 'account-root') {
+    ({ ak: accessKey, sk: secretKey } = acct);
+    return;
+  }
+  if (as !== 'iam-user') throw new Error(`--as ${as}: admin, account-root or iam-user`);
+  const file = (name, statements) => {
+    const f = join(dataDir, `${name}.json`);
+    writeFileSync(f, JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+    return f;
+  };
+  const u = keysOf(cli('user', 'create', 'bench-user'));
+  cli(
+    'policy',
+    'create',
+    'Objects',
+    file('objects', [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: 'arn:aws:s3:::*/*' }]),
+  );
+  cli(
+    'policy',
+    'create',
+    'Buckets',
+    file('buckets', [
+      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucketMultipartUploads'], Resource: 'arn:aws:s3:::*' },
+      { Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::forbidden/*' },
+    ]),
+  );
+  cli(
+    'policy',
+    'create',
+    'G1',
+    file('g1', [{ Effect: 'Allow', Action: 's3:AbortMultipartUpload', Resource: 'arn:aws:s3:::*/*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]),
+  );
+  cli('policy', 'create', 'G2', file('g2', [{ Effect: 'Allow', Action: 's3:GetObjectTagging', Resource: 'arn:aws:s3:::*/${aws:username}/*' }]));
+  for (const p of ['Objects', 'Buckets', 'S3ListAccess']) cli('policy', 'attach', p, '--user', 'bench-user');
+  for (const [g, p] of [
+    ['g1', 'G1'],
+    ['g2', 'G2'],
+  ]) {
+    cli('group', 'create', g);
+    cli('policy', 'attach', p, '--group', g);
+    cli('group', 'add', g, 'bench-user');
+  }
+  ({ ak: accessKey, sk: secretKey } = u);
 }
 
 // ---------- signing and requests
@@ -176,7 +242,12 @@ async function* generate(total, seed) {
 
 // ---------- workloads
 async function main() {
-  if (!endpoint) await startCairn();
+  if (!endpoint) {
+    await startCairn();
+    becomePrincipal(opt('as', 'admin'));
+    // The server sees the CLI's changes within 0.1 s.
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const bucket = `bench-${Date.now().toString(36)}`;
   await call('PUT', `/${bucket}`);
   const body = randomBytes(objSize);
