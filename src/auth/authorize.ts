@@ -100,13 +100,18 @@ function compileStored(json: string, kind: 'identity' | 'session'): CompiledPoli
   }
 }
 
-/** The ARN a permission is on. */
+/**
+ * The ARN a permission is on. An S3 action on no bucket (s3:ListAllMyBuckets)
+ * is on `arn:aws:s3:::`, which both `*` and `arn:aws:s3:::*` match, as the
+ * AWS documentation's policies for the bucket list use either.
+ */
 export function resourceArn(p: Permission): string {
   if (p.resource !== undefined) return p.resource;
-  if (p.bucket === undefined) return '*';
+  if (p.bucket === undefined) return 'arn:aws:s3:::';
   return p.key === undefined ? `arn:aws:s3:::${p.bucket}` : `arn:aws:s3:::${p.bucket}/${p.key}`;
 }
 
+/** The keys an operation declared (lower-cased on first lookup); an undefined value is a key the request does not have. */
 function permissionLookup(p: Permission): ContextLookup | undefined {
   const c = p.conditions;
   if (c === undefined) return undefined;
@@ -114,7 +119,7 @@ function permissionLookup(p: Permission): ContextLookup | undefined {
   return (key) => {
     if (!lower) {
       lower = new Map();
-      for (const [k, v] of Object.entries(c)) lower.set(k.toLowerCase(), v);
+      for (const [k, v] of Object.entries(c)) if (v !== undefined) lower.set(k.toLowerCase(), v);
     }
     return lower.get(key);
   };
