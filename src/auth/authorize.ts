@@ -111,8 +111,16 @@ export function resourceArn(p: Permission): string {
   return p.key === undefined ? `arn:aws:s3:::${p.bucket}` : `arn:aws:s3:::${p.bucket}/${p.key}`;
 }
 
-/** The keys an operation declared (lower-cased on first lookup); an undefined value is a key the request does not have. */
-function permissionLookup(p: Permission): ContextLookup | undefined {
+const DAY_MS = 86_400_000;
+
+/**
+ * The keys an operation declared (lower-cased on first lookup; an undefined
+ * value is a key the request does not have), and
+ * s3:object-lock-remaining-retention-days, derived from a declared
+ * s3:object-lock-retain-until-date on the evaluator's clock (whole days,
+ * rounded up).
+ */
+function permissionLookup(p: Permission, now: () => number): ContextLookup | undefined {
   const c = p.conditions;
   if (c === undefined) return undefined;
   let lower: Map<string, string | readonly string[]> | undefined;
@@ -120,6 +128,8 @@ function permissionLookup(p: Permission): ContextLookup | undefined {
     if (!lower) {
       lower = new Map();
       for (const [k, v] of Object.entries(c)) if (v !== undefined) lower.set(k.toLowerCase(), v);
+      const until = lower.get('s3:object-lock-retain-until-date');
+      if (typeof until === 'string') lower.set('s3:object-lock-remaining-retention-days', String(Math.max(0, Math.ceil((Date.parse(until) - now()) / DAY_MS))));
     }
     return lower.get(key);
   };
@@ -216,7 +226,7 @@ class Decisions implements Grants {
     }
     if (p.type === 'Account') return own;
     const set = this.ctx.policies.of(p);
-    const lookup = permissionLookup(perm);
+    const lookup = permissionLookup(perm, this.ctx.clock);
     const context = lookup ? layeredLookup(lookup, this.context()) : this.context();
     const request = { action: perm.action, resource: resourceArn(perm), context };
     let d: Decision = evaluate(set.policies, request);
