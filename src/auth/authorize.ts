@@ -196,7 +196,13 @@ export function trustAllows(now: number, p: Principal, trustPolicy: string, role
   return named === 'Allow' ? 'principal' : 'account';
 }
 
-class Decisions implements Grants {
+/** The evaluator's answers for one request: Grants for operations, and the decision itself (STS needs to tell an explicit Deny apart). */
+export interface Judgement extends Grants {
+  /** 'Allow', 'Deny' (an explicit Deny applies), or undefined (nothing allows: an implicit deny). */
+  decision(p: Permission): Decision;
+}
+
+class Decisions implements Judgement {
   private global: ContextLookup | undefined;
 
   constructor(
@@ -209,10 +215,10 @@ class Decisions implements Grants {
     return (this.global ??= requestContext(this.ctx.clock(), this.principal, this.facts));
   }
 
-  decide(perm: Permission): boolean {
+  decision(perm: Permission): Decision {
     const p = this.principal;
-    if (!p) return false;
-    if (p.isAdmin) return true;
+    if (!p) return undefined;
+    if (p.isAdmin) return 'Allow';
     // Whose resource: a bucket's owner; IAM and STS act within the caller's own account.
     let own = true;
     if (perm.bucket !== undefined && perm.resource === undefined) {
@@ -220,22 +226,23 @@ class Decisions implements Grants {
       // A bucket that does not exist: the operation answers NoSuchBucket. CreateBucket is judged by identity
       // policies alone: the operation answers BucketAlreadyExists / BucketAlreadyOwnedByYou for a taken name.
       if (perm.action !== 's3:CreateBucket') {
-        if (!b) return true;
+        if (!b) return 'Allow';
         own = b.ownerId === p.account.id;
       }
     }
-    if (p.type === 'Account') return own;
+    if (p.type === 'Account') return own ? 'Allow' : undefined;
     const set = this.ctx.policies.of(p);
     const lookup = permissionLookup(perm, this.ctx.clock);
     const context = lookup ? layeredLookup(lookup, this.context()) : this.context();
     const request = { action: perm.action, resource: resourceArn(perm), context };
     let d: Decision = evaluate(set.policies, request);
     if (set.session) d = intersectDecisions(d, evaluate([set.session], request));
-    return d === 'Allow' && own;
+    // An Allow grants only the caller's own account's resources; a Deny denies anywhere.
+    return d === 'Allow' && !own ? undefined : d;
   }
 
   allowed(p: Permission): boolean {
-    return this.decide(p);
+    return this.decision(p) === 'Allow';
   }
 
   get listOwner(): number | undefined {
@@ -245,10 +252,10 @@ class Decisions implements Grants {
 }
 
 /** Judges a request's permissions: throws AccessDenied for a required one denied; answers the optional ones. */
-export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[], facts: RequestFacts): Grants {
+export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[], facts: RequestFacts): Judgement {
   const d = new Decisions(ctx, principal, facts);
   for (const p of permissions) {
-    if (!p.optional && !d.decide(p)) throw new S3Error('AccessDenied');
+    if (!p.optional && !d.allowed(p)) throw new S3Error('AccessDenied');
   }
   return d;
 }

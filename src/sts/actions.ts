@@ -62,8 +62,11 @@ export const AssumeRole = action({
     }
     const trust = trustAllows(ctx.clock(), caller, role.trustPolicy, arn, req.facts);
     if (trust === undefined) throw denied(req, arn, '');
-    // Another account's role, or a trust policy that trusts the whole account: the caller's own policies must allow it too.
-    if ((trust === 'account' || account.id !== caller.account.id) && !req.allowed({ action: 'sts:AssumeRole', resource: arn })) {
+    // The caller's own policies: an explicit Deny there wins over any trust policy. Another account's role, or a trust
+    // policy that trusts the whole account, needs their Allow too; a trust policy naming the caller is enough alone.
+    const identity = req.decision({ action: 'sts:AssumeRole', resource: arn });
+    if (identity === 'Deny') throw denied(req, arn, 'with an explicit deny in an identity-based policy');
+    if ((trust === 'account' || account.id !== caller.account.id) && identity !== 'Allow') {
       throw denied(req, arn, 'because no identity-based policy allows the sts:AssumeRole action');
     }
     const creds = ctx.services.identities.issueSession({ account, role, sessionName, sessionPolicy, durationSeconds: duration });
