@@ -44,7 +44,7 @@ const STATUS: Readonly<Record<string, number>> = {
   SignatureDoesNotMatch: 403,
   IncompleteSignature: 400,
   MissingAuthenticationToken: 403,
-  ExpiredToken: 400,
+  ExpiredToken: 403,
   InvalidAction: 400,
   MissingAction: 400,
   InvalidParameterValue: 400,

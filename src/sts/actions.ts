@@ -84,8 +84,10 @@ export const GetSessionToken = action({
   run: (ctx, req) => {
     const caller = req.principal;
     if (caller.temporary) throw queryError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
-    const max = caller.type === 'Account' ? 3600 : 129600;
-    const duration = req.params.int('DurationSeconds', 900, max) ?? (caller.type === 'Account' ? 3600 : 43200);
+    // 900 to 129600 seconds, 12 hours by default; the root user's sessions last at most an hour ("If the duration is
+    // longer than one hour, the session for Amazon Web Services account owners defaults to one hour").
+    const asked = req.params.int('DurationSeconds', 900, 129600);
+    const duration = caller.type === 'Account' ? Math.min(asked ?? 3600, 3600) : (asked ?? 43200);
     if (req.params.has('SerialNumber') || req.params.has('TokenCode'))
       throw queryError('AccessDenied', 'Cairn has no MFA devices: call GetSessionToken without SerialNumber and TokenCode.');
     const creds = ctx.services.identities.issueSession({ account: caller.account, user: caller.iamUser, durationSeconds: duration });
