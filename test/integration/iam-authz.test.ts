@@ -40,6 +40,8 @@ import {
   PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectS3Error, newBucket, s3Error, text } from '../helpers/s3.js';
@@ -567,6 +569,26 @@ describe('conditions from the request', () => {
     await denied(retain(20));
     const versions = await admin.send(new ListObjectVersionsCommand({ Bucket: b }));
     expect(versions.Versions?.map((x) => x.Key).sort()).toEqual(['short', 'unlocked']);
+  });
+
+  it('s3:authType and s3:signatureversion: a presigned URL is REST-QUERY-STRING, a signed header REST-HEADER', async () => {
+    const b = await bucketWith(['a.txt']);
+    const u = await createUser(ts, adminIam, uname('auth-type'), {
+      inline: doc(
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${b}/*`,
+          Condition: { StringEquals: { 's3:signatureversion': 'AWS4-HMAC-SHA256' } },
+        },
+        { Effect: 'Deny', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 's3:authType': 'REST-QUERY-STRING' } } },
+      ),
+    });
+    expect(await get(u.s3, b, 'a.txt')).toBe('body of a.txt');
+    const url = await getSignedUrl(u.s3, new GetObjectCommand({ Bucket: b, Key: 'a.txt' }), { expiresIn: 300 });
+    const res = await request(url);
+    expect(res.statusCode).toBe(403);
+    expect(await res.body.text()).toContain('<Code>AccessDenied</Code>');
   });
 
   it('aws:CurrentTime DateLessThan, judged on the server’s clock', async () => {

@@ -387,6 +387,33 @@ describe('GetSessionToken', () => {
     await expectQueryError(stsClient(ts, creds).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
   });
 
+  it('aws:MultiFactorAuthPresent: absent for long-term keys, false for temporary ones (AWS’s BoolIfExists example denies both)', async () => {
+    const mfa = await createUser(ts, adminIam, uname('mfa'), {
+      inline: doc(
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/a.txt`,
+          Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/root-session.txt`,
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } },
+        },
+      ),
+    });
+    await put(admin, bucket, 'root-session.txt', 'r');
+    await denied(get(mfa.s3, bucket, 'a.txt'));
+    // Bool without IfExists: a long-term key has no such key, so the Deny does not apply.
+    expect(await get(mfa.s3, bucket, 'root-session.txt')).toBe('r');
+    const s3 = s3As(ts, session((await stsClient(ts, mfa.creds).send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials!));
+    await denied(get(s3, bucket, 'a.txt'));
+    await denied(get(s3, bucket, 'root-session.txt'));
+  });
+
   it('the root user’s session: at most an hour (a longer request gets an hour), and it acts as the root', async () => {
     const sts = stsClient(ts);
     const hour = (c: Credentials) => Math.round((c.Expiration!.getTime() - (Date.now() + ts.now.offsetMs)) / 60_000);
