@@ -100,21 +100,36 @@ function compileStored(json: string, kind: 'identity' | 'session'): CompiledPoli
   }
 }
 
-/** The ARN a permission is on. */
+/**
+ * The ARN a permission is on. An S3 action on no bucket (s3:ListAllMyBuckets)
+ * is on `arn:aws:s3:::`, which both `*` and `arn:aws:s3:::*` match, as the
+ * AWS documentation's policies for the bucket list use either.
+ */
 export function resourceArn(p: Permission): string {
   if (p.resource !== undefined) return p.resource;
-  if (p.bucket === undefined) return '*';
+  if (p.bucket === undefined) return 'arn:aws:s3:::';
   return p.key === undefined ? `arn:aws:s3:::${p.bucket}` : `arn:aws:s3:::${p.bucket}/${p.key}`;
 }
 
-function permissionLookup(p: Permission): ContextLookup | undefined {
+const DAY_MS = 86_400_000;
+
+/**
+ * The keys an operation declared (lower-cased on first lookup; an undefined
+ * value is a key the request does not have), and
+ * s3:object-lock-remaining-retention-days, derived from a declared
+ * s3:object-lock-retain-until-date on the evaluator's clock (whole days,
+ * rounded up).
+ */
+function permissionLookup(p: Permission, now: () => number): ContextLookup | undefined {
   const c = p.conditions;
   if (c === undefined) return undefined;
   let lower: Map<string, string | readonly string[]> | undefined;
   return (key) => {
     if (!lower) {
       lower = new Map();
-      for (const [k, v] of Object.entries(c)) lower.set(k.toLowerCase(), v);
+      for (const [k, v] of Object.entries(c)) if (v !== undefined) lower.set(k.toLowerCase(), v);
+      const until = lower.get('s3:object-lock-retain-until-date');
+      if (typeof until === 'string') lower.set('s3:object-lock-remaining-retention-days', String(Math.max(0, Math.ceil((Date.parse(until) - now()) / DAY_MS))));
     }
     return lower.get(key);
   };
@@ -181,7 +196,13 @@ export function trustAllows(now: number, p: Principal, trustPolicy: string, role
   return named === 'Allow' ? 'principal' : 'account';
 }
 
-class Decisions implements Grants {
+/** The evaluator's answers for one request: Grants for operations, and the decision itself (STS needs to tell an explicit Deny apart). */
+export interface Judgement extends Grants {
+  /** 'Allow', 'Deny' (an explicit Deny applies), or undefined (nothing allows: an implicit deny). */
+  decision(p: Permission): Decision;
+}
+
+class Decisions implements Judgement {
   private global: ContextLookup | undefined;
 
   constructor(
@@ -194,10 +215,10 @@ class Decisions implements Grants {
     return (this.global ??= requestContext(this.ctx.clock(), this.principal, this.facts));
   }
 
-  decide(perm: Permission): boolean {
+  decision(perm: Permission): Decision {
     const p = this.principal;
-    if (!p) return false;
-    if (p.isAdmin) return true;
+    if (!p) return undefined;
+    if (p.isAdmin) return 'Allow';
     // Whose resource: a bucket's owner; IAM and STS act within the caller's own account.
     let own = true;
     if (perm.bucket !== undefined && perm.resource === undefined) {
@@ -205,22 +226,23 @@ class Decisions implements Grants {
       // A bucket that does not exist: the operation answers NoSuchBucket. CreateBucket is judged by identity
       // policies alone: the operation answers BucketAlreadyExists / BucketAlreadyOwnedByYou for a taken name.
       if (perm.action !== 's3:CreateBucket') {
-        if (!b) return true;
+        if (!b) return 'Allow';
         own = b.ownerId === p.account.id;
       }
     }
-    if (p.type === 'Account') return own;
+    if (p.type === 'Account') return own ? 'Allow' : undefined;
     const set = this.ctx.policies.of(p);
-    const lookup = permissionLookup(perm);
+    const lookup = permissionLookup(perm, this.ctx.clock);
     const context = lookup ? layeredLookup(lookup, this.context()) : this.context();
     const request = { action: perm.action, resource: resourceArn(perm), context };
     let d: Decision = evaluate(set.policies, request);
     if (set.session) d = intersectDecisions(d, evaluate([set.session], request));
-    return d === 'Allow' && own;
+    // An Allow grants only the caller's own account's resources; a Deny denies anywhere.
+    return d === 'Allow' && !own ? undefined : d;
   }
 
   allowed(p: Permission): boolean {
-    return this.decide(p);
+    return this.decision(p) === 'Allow';
   }
 
   get listOwner(): number | undefined {
@@ -230,10 +252,10 @@ class Decisions implements Grants {
 }
 
 /** Judges a request's permissions: throws AccessDenied for a required one denied; answers the optional ones. */
-export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[], facts: RequestFacts): Grants {
+export function authorize(ctx: AuthzContext, principal: Principal | undefined, permissions: readonly Permission[], facts: RequestFacts): Judgement {
   const d = new Decisions(ctx, principal, facts);
   for (const p of permissions) {
-    if (!p.optional && !d.decide(p)) throw new S3Error('AccessDenied');
+    if (!p.optional && !d.allowed(p)) throw new S3Error('AccessDenied');
   }
   return d;
 }

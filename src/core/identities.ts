@@ -40,14 +40,25 @@ export interface Principal {
   readonly temporary: boolean;
 }
 
-/** What a session token carries (sealed). */
+/**
+ * What a session token carries (sealed). Rows are found by their ids and
+ * then checked against the ids AWS-style principals never reuse (account
+ * id, AIDA… user id, AROA… role id): a row id of a deleted user or role may
+ * be given to a new one, whose permissions a stale session must not get.
+ */
 interface SessionClaims {
   v: 1;
   ak: string;
   sk: string;
   acct: number;
+  /** The account's 12-digit id. */
+  aid: string;
   user?: number;
+  /** The IAM user's user id (AIDA…). */
+  uid?: string;
   role?: number;
+  /** The role's role id (AROA…). */
+  rid?: string;
   sn?: string;
   sp?: string;
   exp: number;
@@ -123,11 +134,11 @@ export class IdentityService {
     if (c.v !== 1 || c.ak !== accessKey) return 'invalid';
     if (this.clock() >= c.exp) return 'expired';
     const account = this.accounts.get(c.acct);
-    if (!account) return undefined;
+    if (!account || account.accountId !== c.aid) return undefined;
     const base = { accessKey, expiration: c.exp, temporary: true };
     if (c.role !== undefined) {
       const role = this.iam.role(c.role);
-      if (!role || role.account !== account.id) return undefined;
+      if (!role || role.account !== account.id || role.roleId !== c.rid) return undefined;
       const session = c.sn ?? 'session';
       const principal: Principal = {
         ...base,
@@ -144,7 +155,7 @@ export class IdentityService {
     }
     if (c.user !== undefined) {
       const u = this.iam.user(c.user);
-      if (!u || u.account !== account.id) return undefined;
+      if (!u || u.account !== account.id || u.userId !== c.uid) return undefined;
       return { principal: { ...userPrincipal(account, u, accessKey), ...base }, secret: c.sk };
     }
     return { principal: { ...rootPrincipal(account, accessKey), ...base }, secret: c.sk };
@@ -160,8 +171,11 @@ export class IdentityService {
       ak: accessKey,
       sk: secret,
       acct: s.account.id,
+      aid: s.account.accountId,
       user: s.user?.id,
+      uid: s.user?.userId,
       role: s.role?.id,
+      rid: s.role?.roleId,
       sn: s.sessionName,
       sp: s.sessionPolicy,
       exp: expiration,

@@ -169,6 +169,7 @@ export async function handleQuery(
       params: new Params(values),
       facts,
       allowed: (p: Permission) => (grants.current ??= authorize(ctx, principal, [], facts)).allowed(p),
+      decision: (p: Permission) => (grants.current ??= authorize(ctx, principal, [], facts)).decision(p),
     };
     const perms = act.permissions(ctx, req);
     try {

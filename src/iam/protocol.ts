@@ -44,7 +44,7 @@ const STATUS: Readonly<Record<string, number>> = {
   SignatureDoesNotMatch: 403,
   IncompleteSignature: 400,
   MissingAuthenticationToken: 403,
-  ExpiredToken: 400,
+  ExpiredToken: 403,
   InvalidAction: 400,
   MissingAction: 400,
   InvalidParameterValue: 400,
@@ -219,6 +219,8 @@ export interface QueryRequest {
   readonly facts: RequestFacts;
   /** Asks the evaluator about a permission beyond the action's declared ones (AssumeRole's identity side). */
   allowed(p: Permission): boolean;
+  /** The same, telling an explicit Deny ('Deny') from nothing allowing it (undefined). */
+  decision(p: Permission): 'Allow' | 'Deny' | undefined;
 }
 
 /** An IAM or STS action: its name, the permissions it needs, and what it does. */

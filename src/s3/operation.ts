@@ -43,8 +43,8 @@ export interface Permission {
   readonly key?: string;
   /** The resource ARN, when it is not an S3 bucket or object (IAM users, roles, policies). */
   readonly resource?: string;
-  /** Request-specific condition keys (s3:prefix, s3:VersionId, s3:x-amz-copy-source, ...). */
-  readonly conditions?: Readonly<Record<string, string | readonly string[]>>;
+  /** Request-specific condition keys (s3:prefix, s3:VersionId, s3:x-amz-copy-source, ...); undefined: the request has no such key. */
+  readonly conditions?: Readonly<Record<string, string | readonly string[] | undefined>>;
   /**
    * An optional permission is asked about, not required: the request goes on
    * either way and the operation learns the answer (governance bypass, one key

@@ -62,8 +62,11 @@ export const AssumeRole = action({
     }
     const trust = trustAllows(ctx.clock(), caller, role.trustPolicy, arn, req.facts);
     if (trust === undefined) throw denied(req, arn, '');
-    // Another account's role, or a trust policy that trusts the whole account: the caller's own policies must allow it too.
-    if ((trust === 'account' || account.id !== caller.account.id) && !req.allowed({ action: 'sts:AssumeRole', resource: arn })) {
+    // The caller's own policies: an explicit Deny there wins over any trust policy. Another account's role, or a trust
+    // policy that trusts the whole account, needs their Allow too; a trust policy naming the caller is enough alone.
+    const identity = req.decision({ action: 'sts:AssumeRole', resource: arn });
+    if (identity === 'Deny') throw denied(req, arn, 'with an explicit deny in an identity-based policy');
+    if ((trust === 'account' || account.id !== caller.account.id) && identity !== 'Allow') {
       throw denied(req, arn, 'because no identity-based policy allows the sts:AssumeRole action');
     }
     const creds = ctx.services.identities.issueSession({ account, role, sessionName, sessionPolicy, durationSeconds: duration });
@@ -81,8 +84,10 @@ export const GetSessionToken = action({
   run: (ctx, req) => {
     const caller = req.principal;
     if (caller.temporary) throw queryError('AccessDenied', 'Cannot call GetSessionToken with session credentials');
-    const max = caller.type === 'Account' ? 3600 : 129600;
-    const duration = req.params.int('DurationSeconds', 900, max) ?? (caller.type === 'Account' ? 3600 : 43200);
+    // 900 to 129600 seconds, 12 hours by default; the root user's sessions last at most an hour ("If the duration is
+    // longer than one hour, the session for Amazon Web Services account owners defaults to one hour").
+    const asked = req.params.int('DurationSeconds', 900, 129600);
+    const duration = caller.type === 'Account' ? Math.min(asked ?? 3600, 3600) : (asked ?? 43200);
     if (req.params.has('SerialNumber') || req.params.has('TokenCode'))
       throw queryError('AccessDenied', 'Cairn has no MFA devices: call GetSessionToken without SerialNumber and TokenCode.');
     const creds = ctx.services.identities.issueSession({ account: caller.account, user: caller.iamUser, durationSeconds: duration });

@@ -1,6 +1,7 @@
 import { S3Error } from '../../errors/s3error.js';
 import { isoDate } from '../../xml/xml.js';
 import { copySourcePermission, resolveCopySource, sourceVersioned } from '../copySource.js';
+import { writeConditionKeys } from '../conditionKeys.js';
 import { checksumElement } from '../documents.js';
 import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
 import { requireBucket } from '../lookup.js';
@@ -33,15 +34,16 @@ export const CopyObject = operation({
       lock: lockRequestOf(req.headers),
     };
   },
-  permissions: (i) => [
+  permissions: (i, req) => [
     {
       action: 's3:PutObject',
       bucket: i.bucket,
       key: i.key,
       conditions: {
+        ...writeConditionKeys(req.headers, i.lock),
         's3:x-amz-copy-source': `${i.source.bucket}/${i.source.key}`,
-        's3:x-amz-metadata-directive': i.directive,
-        's3:x-amz-storage-class': i.storageClass,
+        // As sent: absent when the request has no x-amz-metadata-directive (S3 then copies the metadata).
+        's3:x-amz-metadata-directive': header(req.headers, 'x-amz-metadata-directive'),
       },
     },
     copySourcePermission(i.source),

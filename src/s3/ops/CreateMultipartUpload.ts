@@ -1,6 +1,7 @@
 import type { ChecksumType } from '../../core/uploads.js';
 import { parseChecksumAlgorithm } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
+import { writeConditionKeys } from '../conditionKeys.js';
 import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../headers.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
@@ -38,7 +39,7 @@ export const CreateMultipartUpload = operation({
     }
     return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
   },
-  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { 's3:x-amz-storage-class': i.storageClass } }],
+  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const id = await ctx.services.uploads.create(bucket, i.key, {

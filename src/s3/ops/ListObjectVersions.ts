@@ -35,10 +35,21 @@ export const ListObjectVersions = operation({
       versionIdMarker,
       prefix: q.get('prefix') ?? '',
       delimiter: q.get('delimiter') ?? '',
+      prefixSent: q.has('prefix'),
+      delimiterSent: q.has('delimiter'),
     };
   },
   permissions: (i) => [
-    { action: 's3:ListBucketVersions', bucket: i.bucket, conditions: { 's3:prefix': i.prefix, 's3:delimiter': i.delimiter, 's3:max-keys': String(i.maxKeys) } },
+    {
+      action: 's3:ListBucketVersions',
+      bucket: i.bucket,
+      // As ListObjects declares them: s3:prefix and s3:delimiter only when sent.
+      conditions: {
+        's3:prefix': i.prefixSent ? i.prefix : undefined,
+        's3:delimiter': i.delimiterSent ? i.delimiter : undefined,
+        's3:max-keys': String(i.maxKeys),
+      },
+    },
   ],
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);

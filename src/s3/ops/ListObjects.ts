@@ -12,6 +12,9 @@ interface ListInput {
   delimiter: string;
   maxKeys: number;
   encoding: Encoding;
+  /** Whether prefix and delimiter were sent (a condition key is absent when its parameter is). */
+  prefixSent: boolean;
+  delimiterSent: boolean;
 }
 
 function parseList(req: S3Request): ListInput {
@@ -22,12 +25,29 @@ function parseList(req: S3Request): ListInput {
     maxKeys: maxKeysOf(q),
     prefix: q.get('prefix') ?? '',
     delimiter: q.get('delimiter') ?? '',
+    prefixSent: q.has('prefix'),
+    delimiterSent: q.has('delimiter'),
   };
 }
 
-/** s3:ListBucket, with the condition keys a bucket policy may test. */
+/**
+ * s3:ListBucket, with the condition keys a policy may test: s3:prefix and
+ * s3:delimiter as sent (absent when the request has no such parameter, so
+ * AWS's `"s3:prefix": [""]` allows `prefix=` but not a listing without one),
+ * s3:max-keys as the listing applies it (1000 when not sent).
+ */
 function listPermissions(i: ListInput) {
-  return [{ action: 's3:ListBucket', bucket: i.bucket, conditions: { 's3:prefix': i.prefix, 's3:delimiter': i.delimiter, 's3:max-keys': String(i.maxKeys) } }];
+  return [
+    {
+      action: 's3:ListBucket',
+      bucket: i.bucket,
+      conditions: {
+        's3:prefix': i.prefixSent ? i.prefix : undefined,
+        's3:delimiter': i.delimiterSent ? i.delimiter : undefined,
+        's3:max-keys': String(i.maxKeys),
+      },
+    },
+  ];
 }
 
 function contents(ctx: OpContext, rows: ListEntry[], enc: Encoding, withOwner: boolean): XmlObject[] {

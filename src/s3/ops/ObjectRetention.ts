@@ -1,6 +1,7 @@
 import type { LockMode } from '../../core/objectLock.js';
 import { S3Error } from '../../errors/s3error.js';
 import { parseXml } from '../../xml/xml.js';
+import { lockConditionKeys } from '../conditionKeys.js';
 import { bypassPermission } from './DeleteObject.js';
 import { lookupLockTarget, requireLockBucket } from '../lookup.js';
 import { operation, type Permission, type S3Request } from '../operation.js';
@@ -47,7 +48,7 @@ export const PutObjectRetention = operation({
   },
   permissions: (i) => {
     const p: Permission[] = [
-      { action: 's3:PutObjectRetention', bucket: i.bucket, key: i.key, conditions: i.mode ? { 's3:object-lock-mode': i.mode } : undefined },
+      { action: 's3:PutObjectRetention', bucket: i.bucket, key: i.key, conditions: lockConditionKeys({ mode: i.mode, until: i.until }) },
     ];
     if (i.bypass) p.push(bypassPermission(i.bucket, i.key));
     return p;

@@ -12,6 +12,7 @@ import { S3Error, isS3Error } from '../../errors/s3error.js';
 import { malformedForm } from '../../http/form.js';
 import { MAX_KEY_BYTES } from '../../http/target.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf } from '../headers.js';
+import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type S3Request } from '../operation.js';
@@ -51,16 +52,19 @@ export const PostObject = operation({
     // The fields PutObject reads from headers, read from the form.
     const h: IncomingHttpHeaders = Object.fromEntries(form.values);
     refuseEncryption(h);
+    const lock = lockRequestOf(h);
     return {
       bucket: requireBucketName(req.target.bucket),
       key,
       ...metadataOf(h),
       storageClass: storageClassOf(h),
       plan: integrityPlan(h, []),
-      lock: lockRequestOf(h),
+      lock,
+      // The form's fields stand for PutObject's headers.
+      conditionKeys: writeConditionKeys(h, lock),
     };
   },
-  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { 's3:x-amz-storage-class': i.storageClass } }],
+  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys }],
   async run(ctx, i, req) {
     const form = req.form!;
     const bucket = requireBucket(ctx, i.bucket);

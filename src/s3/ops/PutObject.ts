@@ -1,5 +1,6 @@
 import { S3Error } from '../../errors/s3error.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
@@ -27,18 +28,7 @@ export const PutObject = operation({
       lock: lockRequestOf(req.headers),
     };
   },
-  permissions: (i) => [
-    {
-      action: 's3:PutObject',
-      bucket: i.bucket,
-      key: i.key,
-      conditions: {
-        's3:x-amz-storage-class': i.storageClass,
-        ...(i.lock?.mode ? { 's3:object-lock-mode': i.lock.mode } : {}),
-        ...(i.lock?.legalHold !== undefined ? { 's3:object-lock-legal-hold': i.lock.legalHold ? 'ON' : 'OFF' } : {}),
-      },
-    },
-  ],
+  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
     if (i.len !== undefined && i.len > maxSize)
