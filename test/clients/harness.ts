@@ -32,6 +32,8 @@ export class CairnProcess {
     private readonly accessKey: string,
     private readonly secretKey: string,
     private readonly logLevel: string,
+    /** CAIRN_REGION: the region credential scopes must name (us-east-1 accepts any). */
+    private readonly region = 'us-east-1',
   ) {}
 
   tail(n = 40): string {
@@ -74,7 +76,7 @@ export class CairnProcess {
         CAIRN_HOST: '127.0.0.1',
         CAIRN_PORT: String(this.port),
         CAIRN_DATA_DIR: dataDir,
-        CAIRN_REGION: 'us-east-1',
+        CAIRN_REGION: this.region,
         CAIRN_ACCESS_KEY: this.accessKey,
         CAIRN_SECRET_KEY: this.secretKey,
         CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? this.logLevel,
