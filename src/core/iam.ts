@@ -389,6 +389,10 @@ export class IamService {
   policy(caller: Account, arn: string): PolicyRef {
     const aws = this.managed.get(arn);
     if (aws) return { kind: 'aws', managed: aws };
+    // AWS's namespace holds only the built-in policies: any other name there does not exist.
+    if (/^arn:aws:iam::aws:policy\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]+$/.test(arn)) {
+      throw new DomainError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+    }
     const m = /^arn:aws:iam::(\d{12}):policy(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/.exec(arn);
     if (!m) throw new DomainError('InvalidInput', `ARN ${arn} is not valid.`);
     const [, accountId, path, name] = m as unknown as [string, string, string, string];
@@ -429,7 +433,8 @@ export class IamService {
 
   private customer(account: Account, arn: string): IamPolicy {
     const ref = this.policy(account, arn);
-    if (ref.kind !== 'customer') throw new DomainError('InvalidInput', `The policy ${arn} is an AWS-managed policy and cannot be changed.`);
+    // AWS-managed policies live outside every account: changing one is refused as a resource of another account.
+    if (ref.kind !== 'customer') throw new DomainError('AccessDenied', `Cannot change policies outside your own account: ${arn} is an AWS-managed policy.`);
     return ref.policy;
   }
 
