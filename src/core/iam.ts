@@ -441,7 +441,8 @@ export class IamService {
   deletePolicy(account: Account, arn: string): Promise<void> {
     return this.write(() => {
       const p = this.customer(account, arn);
-      if (this.iam.attachmentCount(arn) > 0) throw new DomainError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+      // Attachments are stored under the policy's own ARN, whatever case the caller wrote its name in.
+      if (this.iam.attachmentCount(this.policyArn(account, p)) > 0) throw new DomainError('DeleteConflict', 'Cannot delete a policy attached to entities.');
       if (this.iam.versions(p).length > 1) throw new DomainError('DeleteConflict', 'Cannot delete a policy with non-default versions. Delete them first.');
       this.iam.deletePolicy(p);
     });
@@ -492,9 +493,9 @@ export class IamService {
 
   /** Who a policy is attached to in `account`. */
   entitiesForPolicy(account: Account, arn: string): { users: IamUser[]; groups: IamGroup[]; roles: IamRole[] } {
-    this.policy(account, arn);
+    const canonical = this.refArn(this.policy(account, arn));
     const out = { users: [] as IamUser[], groups: [] as IamGroup[], roles: [] as IamRole[] };
-    for (const e of this.iam.attachmentsOf(arn, account.id)) {
+    for (const e of this.iam.attachmentsOf(canonical, account.id)) {
       if (e.type === 'user') {
         const u = this.iam.user(e.id);
         if (u) out.users.push(u);
@@ -531,7 +532,7 @@ export class IamService {
   detachPolicy(account: Account, type: EntityType, name: string, arn: string): Promise<void> {
     return this.write(() => {
       const id = this.entity(account, type, name);
-      if (!this.iam.detach(type, id, arn)) throw new DomainError('NoSuchEntity', `Policy ${arn} was not found.`);
+      if (!this.iam.detach(type, id, this.refArn(this.policy(account, arn)))) throw new DomainError('NoSuchEntity', `Policy ${arn} was not found.`);
     });
   }
 

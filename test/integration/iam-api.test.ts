@@ -1026,6 +1026,26 @@ describe('managed policies', () => {
     await admin.send(new DeleteRoleCommand({ RoleName: role }));
   });
 
+  it('a policy named with another case in its ARN is the same policy everywhere: attach, entities, detach, and no delete while attached', async () => {
+    const pol = `CasePol${uniq('')}`;
+    const arn = policyArn(pol);
+    const lower = policyArn(pol.toLowerCase());
+    await admin.send(new CreatePolicyCommand({ PolicyName: pol, PolicyDocument: allow('s3:GetObject') }));
+    const user = uniq('cu');
+    await admin.send(new CreateUserCommand({ UserName: user }));
+    await admin.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: lower }));
+    expect((await admin.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies).toEqual([{ PolicyName: pol, PolicyArn: arn }]);
+    expect((await admin.send(new ListEntitiesForPolicyCommand({ PolicyArn: lower }))).PolicyUsers!.map((u) => u.UserName)).toEqual([user]);
+    // Still attached: DeleteConflict, whichever case the ARN is in; the policy and the attachment stay.
+    await expectIamError(admin.send(new DeletePolicyCommand({ PolicyArn: lower })), 'DeleteConflict', 409);
+    expect((await admin.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!.AttachmentCount).toBe(1);
+    expect((await admin.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies).toEqual([{ PolicyName: pol, PolicyArn: arn }]);
+    await admin.send(new DetachUserPolicyCommand({ UserName: user, PolicyArn: lower }));
+    expect((await admin.send(new ListAttachedUserPoliciesCommand({ UserName: user }))).AttachedPolicies).toEqual([]);
+    await admin.send(new DeletePolicyCommand({ PolicyArn: lower }));
+    await expectIamError(admin.send(new GetPolicyCommand({ PolicyArn: arn })), 'NoSuchEntity', 404);
+  });
+
   it('attaching: a nonexistent policy or entity → NoSuchEntity; at most 10 per entity → LimitExceeded', async () => {
     const user = uniq('lim');
     const group = uniq('limg');
