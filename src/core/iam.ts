@@ -389,6 +389,10 @@ export class IamService {
   policy(caller: Account, arn: string): PolicyRef {
     const aws = this.managed.get(arn);
     if (aws) return { kind: 'aws', managed: aws };
+    // AWS's namespace holds only the built-in policies: any other name there does not exist.
+    if (/^arn:aws:iam::aws:policy\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]+$/.test(arn)) {
+      throw new DomainError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+    }
     const m = /^arn:aws:iam::(\d{12}):policy(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]+)$/.exec(arn);
     if (!m) throw new DomainError('InvalidInput', `ARN ${arn} is not valid.`);
     const [, accountId, path, name] = m as unknown as [string, string, string, string];
@@ -429,14 +433,16 @@ export class IamService {
 
   private customer(account: Account, arn: string): IamPolicy {
     const ref = this.policy(account, arn);
-    if (ref.kind !== 'customer') throw new DomainError('InvalidInput', `The policy ${arn} is an AWS-managed policy and cannot be changed.`);
+    // AWS-managed policies live outside every account: changing one is refused as a resource of another account.
+    if (ref.kind !== 'customer') throw new DomainError('AccessDenied', `Cannot change policies outside your own account: ${arn} is an AWS-managed policy.`);
     return ref.policy;
   }
 
   deletePolicy(account: Account, arn: string): Promise<void> {
     return this.write(() => {
       const p = this.customer(account, arn);
-      if (this.iam.attachmentCount(arn) > 0) throw new DomainError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+      // Attachments are stored under the policy's own ARN, whatever case the caller wrote its name in.
+      if (this.iam.attachmentCount(this.policyArn(account, p)) > 0) throw new DomainError('DeleteConflict', 'Cannot delete a policy attached to entities.');
       if (this.iam.versions(p).length > 1) throw new DomainError('DeleteConflict', 'Cannot delete a policy with non-default versions. Delete them first.');
       this.iam.deletePolicy(p);
     });
@@ -487,9 +493,9 @@ export class IamService {
 
   /** Who a policy is attached to in `account`. */
   entitiesForPolicy(account: Account, arn: string): { users: IamUser[]; groups: IamGroup[]; roles: IamRole[] } {
-    this.policy(account, arn);
+    const canonical = this.refArn(this.policy(account, arn));
     const out = { users: [] as IamUser[], groups: [] as IamGroup[], roles: [] as IamRole[] };
-    for (const e of this.iam.attachmentsOf(arn, account.id)) {
+    for (const e of this.iam.attachmentsOf(canonical, account.id)) {
       if (e.type === 'user') {
         const u = this.iam.user(e.id);
         if (u) out.users.push(u);
@@ -526,7 +532,7 @@ export class IamService {
   detachPolicy(account: Account, type: EntityType, name: string, arn: string): Promise<void> {
     return this.write(() => {
       const id = this.entity(account, type, name);
-      if (!this.iam.detach(type, id, arn)) throw new DomainError('NoSuchEntity', `Policy ${arn} was not found.`);
+      if (!this.iam.detach(type, id, this.refArn(this.policy(account, arn)))) throw new DomainError('NoSuchEntity', `Policy ${arn} was not found.`);
     });
   }
 

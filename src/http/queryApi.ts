@@ -38,7 +38,8 @@ function one(h: IncomingHttpHeaders, name: string): string | undefined {
 
 /** Is this an IAM or STS request (and which)? Undefined: an S3 request. */
 export function queryService(headers: IncomingHttpHeaders, target: Target): 'iam' | 'sts' | undefined {
-  if (target.style === 'virtual') return undefined;
+  // The credential scope decides first, whatever the Host: with CAIRN_DOMAINS=example.com a client pointed at
+  // iam.example.com signs for iam, and that is not a request for a bucket named "iam".
   const authz = one(headers, 'authorization');
   if (authz !== undefined) {
     const m = SCOPE_SERVICE.exec(authz);
@@ -49,6 +50,8 @@ export function queryService(headers: IncomingHttpHeaders, target: Target): 'iam
     const m = QUERY_SCOPE_SERVICE.exec(credential);
     if (m) return m[1] as 'iam' | 'sts';
   }
+  // Unsigned (or SigV2): an iam./sts. host, unless it names a bucket under a configured domain.
+  if (target.style === 'virtual') return undefined;
   const host = (one(headers, 'host') ?? '').toLowerCase();
   if (host.startsWith('iam.')) return 'iam';
   if (host.startsWith('sts.')) return 'sts';

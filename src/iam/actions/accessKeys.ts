@@ -4,10 +4,17 @@
  * caller's own keys (an IAM user's, or the account root's). A secret is
  * shown once, in CreateAccessKey's answer.
  */
-import { iamDate, members, NAMES, page, action, queryError, type QueryContext, type QueryRequest } from '../protocol.js';
+import { iamDate, members, NAMES, page, action, queryError, validationError, type QueryContext, type QueryRequest } from '../protocol.js';
 import { accessKeyXml, implicitUser, on, onEntity } from '../shapes.js';
 
 const userParam = (req: QueryRequest) => implicitUser(req, req.params.name('UserName', NAMES.user, 128));
+
+/** AccessKeyId: 16 to 128 word characters, as the API reference constrains it. */
+function accessKeyId(req: QueryRequest): string {
+  const id = req.params.name('AccessKeyId', NAMES.accessKey, 128, true);
+  if (id.length < 16) throw validationError('accessKeyId', id, 'Member must have length greater than or equal to 16');
+  return id;
+}
 
 export const CreateAccessKey = action({
   name: 'CreateAccessKey',
@@ -34,7 +41,7 @@ export const UpdateAccessKey = action({
   permissions: (ctx, req) => onEntity(ctx, req, 'iam:UpdateAccessKey', 'user', userParam(req)),
   run: async (ctx, req) => {
     const p = req.params;
-    const key = p.name('AccessKeyId', NAMES.accessKey, 128, true);
+    const key = accessKeyId(req);
     const status = p.oneOf('Status', ['Active', 'Inactive'] as const);
     if (status === undefined) p.required('Status');
     await ctx.services.iam.updateAccessKey(req.principal.account, userParam(req), key, status!);
@@ -46,14 +53,14 @@ export const DeleteAccessKey = action({
   name: 'DeleteAccessKey',
   permissions: (ctx, req) => onEntity(ctx, req, 'iam:DeleteAccessKey', 'user', userParam(req)),
   run: async (ctx, req) => {
-    await ctx.services.iam.deleteAccessKey(req.principal.account, userParam(req), req.params.name('AccessKeyId', NAMES.accessKey, 128, true));
+    await ctx.services.iam.deleteAccessKey(req.principal.account, userParam(req), accessKeyId(req));
     return undefined;
   },
 });
 
 /** The key (of the caller's account) and its owner; the permission is on that user (the account root for a root key). */
 function keyOwner(ctx: QueryContext, req: QueryRequest) {
-  const id = req.params.name('AccessKeyId', NAMES.accessKey, 128, true);
+  const id = accessKeyId(req);
   const found = ctx.services.iam.keyOf(req.principal.account, id);
   if (!found) throw queryError('AccessDenied', `The access key ${id} is not in this account.`);
   return found;

@@ -3,7 +3,7 @@
  * DeleteGroup, AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser.
  */
 import { members, NAMES, page, action, type QueryRequest } from '../protocol.js';
-import { groupXml, onEntity, on, userXml } from '../shapes.js';
+import { entityArn, groupXml, onEntity, on, userXml } from '../shapes.js';
 
 const groupName = (req: QueryRequest) => req.params.name('GroupName', NAMES.group, 128, true);
 
@@ -41,9 +41,16 @@ export const ListGroups = action({
 export const UpdateGroup = action({
   name: 'UpdateGroup',
   permissions: (ctx, req) => {
-    const perms = onEntity(ctx, req, 'iam:UpdateGroup', 'group', groupName(req));
+    const account = req.principal.account;
+    const name = groupName(req);
+    const perms = onEntity(ctx, req, 'iam:UpdateGroup', 'group', name);
     const newName = req.params.name('NewGroupName', NAMES.group, 128);
-    if (newName !== undefined) perms.push(...onEntity(ctx, req, 'iam:UpdateGroup', 'group', newName, req.params.get('NewPath')));
+    const newPath = req.params.name('NewPath', NAMES.path, 512);
+    // The target too (the new name under the new path, or the current one), as for UpdateUser.
+    if (newName !== undefined || newPath !== undefined) {
+      const current = ctx.services.iam.findGroup(account, name);
+      perms.push({ action: 'iam:UpdateGroup', resource: entityArn(account, 'group', newPath ?? current?.path ?? '/', newName ?? current?.name ?? name) });
+    }
     return perms;
   },
   run: async (ctx, req) => {

@@ -7,11 +7,17 @@
  * readable but not changeable.
  */
 import { POLICY_LIMITS } from '../../auth/policy/index.js';
-import { members, NAMES, page, action, queryError, type QueryAction, type QueryContext, type QueryRequest } from '../protocol.js';
+import { members, NAMES, page, action, queryError, validationError, type QueryAction, type QueryContext, type QueryRequest } from '../protocol.js';
 import { checkPolicy, entityArn, onEntity, on, policyVersionXml, policyXml, type EntityKind } from '../shapes.js';
 
 const ARN_RE = /^arn:[\w+=/,.@:-]+$/;
-const policyArn = (req: QueryRequest) => req.params.name('PolicyArn', ARN_RE, 2048, true);
+/** PolicyArn: 20 to 2048 characters (ValidationError), then an ARN (InvalidInput when it is not one a policy can have). */
+function policyArn(req: QueryRequest): string {
+  const arn = req.params.name('PolicyArn', /^[\s\S]*$/, 2048, true);
+  if (arn.length < 20) throw validationError('policyArn', arn, 'Member must have length greater than or equal to 20');
+  if (!ARN_RE.test(arn)) throw queryError('InvalidInput', `ARN ${arn} is not valid.`);
+  return arn;
+}
 const versionId = (req: QueryRequest) => req.params.name('VersionId', NAMES.versionId, 128, true);
 
 export const CreatePolicy = action({

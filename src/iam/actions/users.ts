@@ -3,7 +3,7 @@
  * TagUser, UntagUser, ListUserTags.
  */
 import { iamDate, members, NAMES, page, action, validationError } from '../protocol.js';
-import { callerArn, onEntity, on, tagsXml, userXml } from '../shapes.js';
+import { callerArn, entityArn, onEntity, on, tagsXml, userXml } from '../shapes.js';
 
 export const CreateUser = action({
   name: 'CreateUser',
@@ -52,10 +52,17 @@ export const ListUsers = action({
 export const UpdateUser = action({
   name: 'UpdateUser',
   permissions: (ctx, req) => {
-    const perms = onEntity(ctx, req, 'iam:UpdateUser', 'user', req.params.name('UserName', NAMES.user, 128, true));
+    const account = req.principal.account;
+    const name = req.params.name('UserName', NAMES.user, 128, true);
+    const perms = onEntity(ctx, req, 'iam:UpdateUser', 'user', name);
     const newName = req.params.name('NewUserName', NAMES.user, 64);
-    // Renaming needs the permission on the new name too, as AWS asks.
-    if (newName !== undefined) perms.push(...onEntity(ctx, req, 'iam:UpdateUser', 'user', newName, req.params.get('NewPath') ?? undefined));
+    const newPath = req.params.name('NewPath', NAMES.path, 512);
+    // Renaming or moving needs the permission on the target too, as AWS asks: the new name under the new path,
+    // or under the user's current one when only the name changes.
+    if (newName !== undefined || newPath !== undefined) {
+      const current = ctx.services.iam.findUser(account, name);
+      perms.push({ action: 'iam:UpdateUser', resource: entityArn(account, 'user', newPath ?? current?.path ?? '/', newName ?? current?.name ?? name) });
+    }
     return perms;
   },
   run: async (ctx, req) => {
