@@ -88,7 +88,8 @@ function checkScope(ctx: AuthContext, a: ParsedAuthorization, query: boolean, se
     );
   }
   const region = ctx.config.region;
-  if (a.region !== region && region !== 'us-east-1') {
+  // IAM is a global service that AWS's clients sign for us-east-1; with an endpoint URL they sign for the configured region.
+  if (a.region !== region && region !== 'us-east-1' && !(service === 'iam' && a.region === 'us-east-1')) {
     throw new S3Error(
       err,
       `The authorization ${query ? 'query parameters are' : 'header is'} malformed; the region '${a.region}' is wrong; expecting '${region}'`,
@@ -356,7 +357,8 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
         ServerTime: new Date(now).toISOString(),
       });
     }
-    const payloadHash = header(headers, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD';
+    // IAM and STS presigned URLs are signed over the (empty) body's hash, as the SDKs and botocore presign them.
+    const payloadHash = header(headers, 'x-amz-content-sha256') ?? (service !== 's3' ? opts.payloadHash : undefined) ?? 'UNSIGNED-PAYLOAD';
     const { principal } = verifySigV4(ctx, method, target, headers, p, p.amzDate, payloadHash, true, p.securityToken);
     const hashed = HEX64.test(payloadHash);
     return {

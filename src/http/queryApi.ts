@@ -146,6 +146,7 @@ export async function handleQuery(
     const auth = authenticate(ctx, method, target, raw.headers, { service: service as Service, payloadHash });
     const principal = auth.principal;
     log.user = principalName(principal);
+    if (!principal) throw queryError('MissingAuthenticationToken', 'Request is missing Authentication Token');
     const name = values.get('Action');
     if (name === undefined) throw queryError('MissingAction', 'Missing Action');
     log.op = name;
@@ -155,7 +156,6 @@ export async function handleQuery(
     if (version !== undefined && version !== VERSIONS[service]) {
       throw queryError('InvalidAction', `Could not find operation ${name} for version ${version}`);
     }
-    if (!principal) throw queryError('MissingAuthenticationToken', 'Request is missing Authentication Token');
     if (principal.temporary && principal.type !== 'AssumedRole' && (service === 'iam' || !SESSION_TOKEN_STS.has(name))) {
       throw queryError('AccessDenied', `Cannot call ${name} with session credentials from GetSessionToken (no MFA).`);
     }
