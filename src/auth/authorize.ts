@@ -74,7 +74,18 @@ export class PolicyCache {
 
   constructor(private readonly iam: Services['iam']) {}
 
+  /** Principals are resolved once per key and kept (IdentityService), so most requests find their set here. */
+  private readonly byPrincipal = new WeakMap<Principal, CompiledSet>();
+
   of(p: Principal): CompiledSet {
+    const mine = this.byPrincipal.get(p);
+    if (mine && mine.generation === this.iam.generation) return mine;
+    const set = this.byKey(p);
+    this.byPrincipal.set(p, set);
+    return set;
+  }
+
+  private byKey(p: Principal): CompiledSet {
     const key = p.type === 'AssumedRole' ? `r:${p.role?.id}:${p.sessionPolicy ?? ''}` : `u:${p.iamUser?.id}:${p.sessionPolicy ?? ''}`;
     const generation = this.iam.generation;
     const hit = this.sets.get(key);

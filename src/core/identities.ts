@@ -104,8 +104,38 @@ export class IdentityService {
     return a ? { canonicalId: a.canonicalId, name: a.name } : undefined;
   }
 
+  /**
+   * Principals resolved from keys and session tokens, kept while nothing they
+   * were built from changed (the accounts repository's epoch: keys, accounts;
+   * the IAM generation: users, roles), so a request costs a map lookup, not
+   * two queries (and, for a session, an AES-GCM open).
+   */
+  private readonly resolved = new Map<string, { epoch: number; generation: number; value: { principal: Principal; secret: string } | 'invalid' | undefined }>();
+
+  private cached(key: string): { principal: Principal; secret: string } | 'invalid' | undefined | null {
+    this.accounts.checkExternalChanges();
+    const hit = this.resolved.get(key);
+    if (hit === undefined || hit.epoch !== this.accounts.epoch || hit.generation !== this.iam.generation) return null;
+    return hit.value;
+  }
+
+  private remember(key: string, epoch: number, generation: number, value: { principal: Principal; secret: string } | 'invalid' | undefined): void {
+    if (this.resolved.size >= 10_000) this.resolved.clear();
+    this.resolved.set(key, { epoch, generation, value });
+  }
+
   /** The principal a long-term access key signs as, with its secret; undefined when unknown or Inactive. */
   byAccessKey(accessKey: string): { principal: Principal; secret: string } | undefined {
+    const hit = this.cached(accessKey);
+    if (hit !== null) return hit === 'invalid' ? undefined : hit;
+    const epoch = this.accounts.epoch;
+    const generation = this.iam.generation;
+    const value = this.resolveKey(accessKey);
+    this.remember(accessKey, epoch, generation, value);
+    return value;
+  }
+
+  private resolveKey(accessKey: string): { principal: Principal; secret: string } | undefined {
     const k = this.accounts.findKey(accessKey);
     if (!k || k.status !== 'Active') return undefined;
     const account = this.accounts.get(k.account);
@@ -123,6 +153,22 @@ export class IdentityService {
    * behind it is gone.
    */
   bySessionToken(accessKey: string, token: string): { principal: Principal; secret: string } | 'invalid' | 'expired' | undefined {
+    const cacheKey = `${accessKey}\n${token}`;
+    let found = this.cached(cacheKey);
+    if (found === null) {
+      const epoch = this.accounts.epoch;
+      const generation = this.iam.generation;
+      const r = this.resolveSession(accessKey, token);
+      // 'expired' is decided on every request (the clock moves), from the cached expiration.
+      found = r === 'expired' ? 'invalid' : r;
+      if (r === 'expired') return 'expired';
+      this.remember(cacheKey, epoch, generation, found);
+    }
+    if (found !== 'invalid' && found !== undefined && this.clock() >= (found.principal.expiration ?? Infinity)) return 'expired';
+    return found;
+  }
+
+  private resolveSession(accessKey: string, token: string): { principal: Principal; secret: string } | 'invalid' | 'expired' | undefined {
     const raw = this.box.open(token, 'sts');
     if (!raw) return 'invalid';
     let c: SessionClaims;

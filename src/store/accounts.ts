@@ -169,7 +169,7 @@ export class AccountsRepo {
     this.lastCheck = now;
     const v = this.dataVersion.get() as number;
     if (v !== this.lastDataVersion) {
-      this.keyCache.clear();
+      this.dropKeys();
       if (this.lastDataVersion !== -1) this.onExternalChange?.();
       this.lastDataVersion = v;
     }
@@ -177,7 +177,15 @@ export class AccountsRepo {
 
   /** Drops the access-key cache (after a change to keys, accounts or IAM users). */
   invalidate(): void {
+    this.dropKeys();
+  }
+
+  /** Bumped whenever the key cache is dropped: what was derived from keys and accounts (principals) is stale. */
+  epoch = 0;
+
+  private dropKeys(): void {
     this.keyCache.clear();
+    this.epoch++;
   }
 
   private toKey(r: KeyRow): AccessKey {
@@ -204,7 +212,7 @@ export class AccountsRepo {
     if (hit !== undefined) return hit ?? undefined;
     const r = this.byAccessKeyStmt.get(accessKey);
     const found = r ? this.toKey(r) : undefined;
-    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    if (this.keyCache.size > 10_000) this.dropKeys();
     this.keyCache.set(accessKey, found ?? null);
     return found;
   }
@@ -254,7 +262,7 @@ export class AccountsRepo {
     name: string,
     opts: { email?: string; accessKey: string; secretKey: string; isAdmin?: boolean; now?: number },
   ): { account: Account; key: AccessKey } | 'name-taken' | 'email-taken' | 'key-taken' {
-    this.keyCache.clear();
+    this.dropKeys();
     const email = opts.email?.toLowerCase();
     return this.db
       .transaction(() => {
@@ -282,7 +290,7 @@ export class AccountsRepo {
 
   /** Deletes an account (its IAM entities and keys go with it). Refuses while it owns buckets, and refuses the administrator's. */
   delete(id: number): 'deleted' | 'missing' | 'owns-buckets' | 'admin' {
-    this.keyCache.clear();
+    this.dropKeys();
     return this.db
       .transaction(() => {
         const a = this.byId.get(id);
@@ -304,7 +312,7 @@ export class AccountsRepo {
 
   /** Adds an access key; false if the key id is taken. */
   addKey(account: number, iamUser: number | undefined, accessKey: string, secretKey: string, now = Date.now()): boolean {
-    this.keyCache.clear();
+    this.dropKeys();
     return this.db
       .transaction(() => {
         if (this.byAccessKeyStmt.get(accessKey)) return false;
@@ -315,12 +323,12 @@ export class AccountsRepo {
   }
 
   deleteKey(accessKey: string): boolean {
-    this.keyCache.clear();
+    this.dropKeys();
     return this.delKey.run(accessKey).changes > 0;
   }
 
   setKeyStatus(accessKey: string, status: KeyStatus): boolean {
-    this.keyCache.clear();
+    this.dropKeys();
     return this.setStatus.run(status, accessKey).changes > 0;
   }
 
