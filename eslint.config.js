@@ -14,7 +14,22 @@ import tseslint from 'typescript-eslint';
  * - and nothing imports in a cycle.
  */
 const STORAGE = ['**/store/*', '**/store/**', 'better-sqlite3', 'node:fs', 'node:fs/promises', 'fs', 'fs/promises'];
-const PROTOCOL = ['**/errors/*', '**/xml/*', '**/http/*', '**/s3/*', '**/s3/**', '**/auth/*', '**/auth/**', '**/iam/*', '**/iam/**', '**/sts/*', 'fastify', '@fastify/*', '**/app.js', '**/context.js'];
+const PROTOCOL = [
+  '**/errors/*',
+  '**/xml/*',
+  '**/http/*',
+  '**/s3/*',
+  '**/s3/**',
+  '**/auth/*',
+  '**/auth/**',
+  '**/iam/*',
+  '**/iam/**',
+  '**/sts/*',
+  'fastify',
+  '@fastify/*',
+  '**/app.js',
+  '**/context.js',
+];
 const restrict = (patterns, message) => ['error', { patterns: [{ group: patterns, message }] }];
 
 export default tseslint.config(
