@@ -31,6 +31,8 @@ import { PostObject } from './ops/PostObject.js';
 import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
+import { DeleteBucketPolicy, GetBucketPolicy, GetBucketPolicyStatus, PutBucketPolicy } from './ops/BucketPolicy.js';
+import { publicAccessBlockOps } from './ops/PublicAccessBlock.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -65,6 +67,11 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  PutBucketPolicy,
+  GetBucketPolicy,
+  DeleteBucketPolicy,
+  GetBucketPolicyStatus,
+  ...publicAccessBlockOps,
 ] as Operation[];
 
 /** Served operations by name. */

@@ -1,0 +1,117 @@
+/**
+ * A bucket's resource-side access state, as the evaluator (authorize.ts) and the operations need
+ * it: the bucket policy (stored as written, compiled once), whether it is public, and the
+ * effective Block Public Access flags (the bucket's configuration, or all four when the instance
+ * setting `blockPublicAccess` is on). Kept per bucket until a bucket configuration changes
+ * (BucketService.configGeneration), so a GET pays a map lookup, not a parse.
+ */
+import type { Bucket } from '../core/buckets.js';
+import type { Services } from '../core/services.js';
+import { compilePolicy, isPublicPolicy, validatePolicy, type CompiledPolicy, type PolicyDocument } from './policy/index.js';
+
+/** The stored kinds (bucket_configs). */
+export const POLICY_KIND = 'policy';
+export const PUBLIC_ACCESS_BLOCK_KIND = 'publicAccessBlock';
+
+/** A bucket policy as stored: the JSON exactly as PutBucketPolicy received it (GetBucketPolicy answers it). */
+export interface StoredPolicy {
+  readonly text: string;
+  /** Put with x-amz-confirm-remove-self-bucket-access: the owner's root gives up its lock-out protection (its Deny applies to the policy operations too). */
+  readonly confirmRemoveSelf?: boolean;
+}
+
+/** The four Block Public Access flags. */
+export interface PublicAccessBlock {
+  readonly blockPublicAcls: boolean;
+  readonly ignorePublicAcls: boolean;
+  readonly blockPublicPolicy: boolean;
+  readonly restrictPublicBuckets: boolean;
+}
+
+export const NO_BLOCK: PublicAccessBlock = Object.freeze({
+  blockPublicAcls: false,
+  ignorePublicAcls: false,
+  blockPublicPolicy: false,
+  restrictPublicBuckets: false,
+});
+export const FULL_BLOCK: PublicAccessBlock = Object.freeze({
+  blockPublicAcls: true,
+  ignorePublicAcls: true,
+  blockPublicPolicy: true,
+  restrictPublicBuckets: true,
+});
+
+/** What the access functions need: the instance setting and the bucket configurations. */
+export interface AccessSource {
+  readonly config: { readonly blockPublicAccess: boolean };
+  readonly services: Pick<Services, 'buckets' | 'identities'>;
+}
+
+/**
+ * The Block Public Access flags in force on a bucket: its PutPublicAccessBlock configuration, each
+ * flag also on when the instance applies Block Public Access everywhere (`blockPublicAccess`).
+ * The ACL operations use this (BlockPublicAcls on writes, IgnorePublicAcls on reads).
+ */
+export function publicAccessBlock(src: AccessSource, bucket: Bucket): PublicAccessBlock {
+  if (src.config.blockPublicAccess) return FULL_BLOCK;
+  return src.services.buckets.config<PublicAccessBlock>(bucket, PUBLIC_ACCESS_BLOCK_KIND) ?? NO_BLOCK;
+}
+
+/** A bucket's compiled policy state. */
+export interface BucketAccess {
+  readonly bucket: Bucket;
+  readonly generation: number;
+  /** The compiled bucket policy; undefined when the bucket has none. */
+  readonly policy: CompiledPolicy | undefined;
+  /** Whether the policy is public (GetBucketPolicyStatus's IsPublic). */
+  readonly policyPublic: boolean;
+  /** The owner's root may manage the policy whatever it denies (unless the policy was put with x-amz-confirm-remove-self-bucket-access). */
+  readonly lockoutSafe: boolean;
+  readonly pab: PublicAccessBlock;
+  /** The owner's 12-digit account id (s3:ResourceAccount) and canonical id. */
+  readonly ownerAccountId: string | undefined;
+  readonly ownerCanonicalId: string | undefined;
+}
+
+/** Validates a stored policy again (it validated when stored) into its document; undefined if it no longer does. */
+export function storedPolicyDocument(stored: StoredPolicy | undefined): PolicyDocument | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    return validatePolicy(stored.text, 'resource');
+  } catch {
+    return undefined;
+  }
+}
+
+const CACHE_MAX = 4096;
+
+/** Per-bucket access state, dropped when any bucket configuration changes. */
+export class BucketAccessCache {
+  private readonly byBucket = new Map<number, BucketAccess>();
+
+  constructor(private readonly src: AccessSource) {}
+
+  of(bucket: Bucket): BucketAccess {
+    const buckets = this.src.services.buckets;
+    const generation = buckets.configGeneration;
+    const hit = this.byBucket.get(bucket.id);
+    // The Bucket object is compared too: a bucket deleted and made again gets a new id, but its cached record may change (versioning).
+    if (hit !== undefined && hit.generation === generation && hit.bucket === bucket) return hit;
+    const owner = this.src.services.identities.account(bucket.ownerId);
+    const stored = buckets.config<StoredPolicy>(bucket, POLICY_KIND);
+    const doc = storedPolicyDocument(stored);
+    const access: BucketAccess = {
+      bucket,
+      generation,
+      policy: doc === undefined ? undefined : compilePolicy(doc),
+      policyPublic: doc !== undefined && isPublicPolicy(doc),
+      lockoutSafe: stored?.confirmRemoveSelf !== true,
+      pab: publicAccessBlock(this.src, bucket),
+      ownerAccountId: owner?.accountId,
+      ownerCanonicalId: owner?.canonicalId,
+    };
+    if (this.byBucket.size >= CACHE_MAX) this.byBucket.clear();
+    this.byBucket.set(bucket.id, access);
+    return access;
+  }
+}
