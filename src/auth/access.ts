@@ -6,7 +6,9 @@
  * (BucketService.configGeneration), so a GET pays a map lookup, not a parse.
  */
 import type { Bucket } from '../core/buckets.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Services } from '../core/services.js';
+import { S3Error } from '../errors/s3error.js';
 import { compilePolicy, isPublicPolicy, validatePolicy, type CompiledPolicy, type PolicyDocument } from './policy/index.js';
 
 /** The stored kinds (bucket_configs). */
@@ -114,4 +116,36 @@ export class BucketAccessCache {
     this.byBucket.set(bucket.id, access);
     return access;
   }
+}
+
+/** The bucket a copy source names (`/bucket/key`, `bucket/key?versionId=`, or an access-point ARN we do not serve). */
+function copySourceBucket(h: IncomingHttpHeaders): string | undefined {
+  const v = h['x-amz-copy-source'];
+  if (typeof v !== 'string') return undefined;
+  let path = v.startsWith('/') ? v.slice(1) : v;
+  const q = path.indexOf('?');
+  if (q >= 0) path = path.slice(0, q);
+  const slash = path.indexOf('/');
+  try {
+    return decodeURIComponent(slash < 0 ? path : path.slice(0, slash));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner, on every operation: when the
+ * bucket (or the copy source's bucket) exists and another account owns it, AccessDenied. A bucket
+ * that does not exist is left to the operation (NoSuchBucket).
+ */
+export function checkExpectedOwners(src: Pick<AccessSource, 'services'>, bucket: string | undefined, h: IncomingHttpHeaders): void {
+  const check = (name: string | undefined, header: string): void => {
+    const expected = h[header];
+    if (name === undefined || name === '' || typeof expected !== 'string') return;
+    const b = src.services.buckets.get(name);
+    if (!b) return;
+    if (src.services.identities.account(b.ownerId)?.accountId !== expected.trim()) throw new S3Error('AccessDenied');
+  };
+  check(bucket, 'x-amz-expected-bucket-owner');
+  check(copySourceBucket(h), 'x-amz-source-expected-bucket-owner');
 }

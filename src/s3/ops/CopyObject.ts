@@ -71,7 +71,7 @@ export const CopyObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.account.id,
+        ownerId: req.principal?.account.id ?? bucket.ownerId,
         storageClass: i.storageClass,
         headers: md.headers,
         meta: md.meta,

@@ -43,7 +43,7 @@ export const CreateMultipartUpload = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const id = await ctx.services.uploads.create(bucket, i.key, {
-      ownerId: req.principal!.account.id,
+      ownerId: req.principal?.account.id ?? bucket.ownerId,
       storageClass: i.storageClass,
       headers: i.headers,
       meta: i.meta,

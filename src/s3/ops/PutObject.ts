@@ -52,7 +52,7 @@ export const PutObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.account.id,
+        ownerId: req.principal?.account.id ?? bucket.ownerId,
         storageClass: i.storageClass,
         headers: i.headers,
         meta: i.meta,
