@@ -83,6 +83,12 @@ export const ERRORS = {
   PolicyTooLarge: [400, 'Policy exceeds the maximum allowed document size.'],
   NoSuchBucketPolicy: [404, 'The bucket policy does not exist'],
   NoSuchPublicAccessBlockConfiguration: [404, 'The public access block configuration was not found'],
+  // ACLs and object ownership
+  MalformedACLError: [400, 'The XML you provided was not well-formed or did not validate against our published schema'],
+  UnresolvableGrantByEmailAddress: [400, 'The e-mail address you provided does not match any account on record.'],
+  AccessControlListNotSupported: [400, 'The bucket does not allow ACLs'],
+  InvalidBucketAclWithObjectOwnership: [400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"],
+  OwnershipControlsNotFoundError: [404, 'The bucket ownership controls were not found'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

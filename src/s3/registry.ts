@@ -33,6 +33,8 @@ import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
 import { DeleteBucketPolicy, GetBucketPolicy, GetBucketPolicyStatus, PutBucketPolicy } from './ops/BucketPolicy.js';
 import { publicAccessBlockOps } from './ops/PublicAccessBlock.js';
+import { GetBucketAcl, GetObjectAcl, PutBucketAcl, PutObjectAcl } from './ops/Acls.js';
+import { ownershipControls } from './ops/OwnershipControls.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -72,6 +74,11 @@ const OPERATIONS: readonly Operation[] = [
   DeleteBucketPolicy,
   GetBucketPolicyStatus,
   ...publicAccessBlockOps,
+  PutBucketAcl,
+  GetBucketAcl,
+  PutObjectAcl,
+  GetObjectAcl,
+  ...ownershipControls,
 ] as Operation[];
 
 /** Served operations by name. */
