@@ -7,6 +7,7 @@
  */
 import type { Bucket } from '../core/buckets.js';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Grant } from './acl.js';
 import type { Services } from '../core/services.js';
 import { S3Error } from '../errors/s3error.js';
 import { compilePolicy, isPublicPolicy, validatePolicy, type CompiledPolicy, type PolicyDocument } from './policy/index.js';
@@ -14,6 +15,9 @@ import { compilePolicy, isPublicPolicy, validatePolicy, type CompiledPolicy, typ
 /** The stored kinds (bucket_configs). */
 export const POLICY_KIND = 'policy';
 export const PUBLIC_ACCESS_BLOCK_KIND = 'publicAccessBlock';
+/** Where the ACL operations (s3/acls.ts) keep a bucket's ACL grants and its OwnershipControls. */
+const ACL_KIND = 'acl';
+const OWNERSHIP_KIND = 'ownership';
 
 /** A bucket policy as stored: the JSON exactly as PutBucketPolicy received it (GetBucketPolicy answers it). */
 export interface StoredPolicy {
@@ -70,6 +74,10 @@ export interface BucketAccess {
   /** The owner's root may manage the policy whatever it denies (unless the policy was put with x-amz-confirm-remove-self-bucket-access). */
   readonly lockoutSafe: boolean;
   readonly pab: PublicAccessBlock;
+  /** Whether ACLs take part in access decisions (not under BucketOwnerEnforced). */
+  readonly aclsEnabled: boolean;
+  /** The bucket ACL's grants when they give anything beyond the owner's own full control; undefined otherwise. */
+  readonly bucketGrants: readonly Grant[] | undefined;
   /** The owner's 12-digit account id (s3:ResourceAccount) and canonical id. */
   readonly ownerAccountId: string | undefined;
   readonly ownerCanonicalId: string | undefined;
@@ -100,6 +108,9 @@ export class BucketAccessCache {
     // The Bucket object is compared too: a bucket deleted and made again gets a new id, but its cached record may change (versioning).
     if (hit !== undefined && hit.generation === generation && hit.bucket === bucket) return hit;
     const owner = this.src.services.identities.account(bucket.ownerId);
+    const aclsEnabled = buckets.config<{ objectOwnership: string }>(bucket, OWNERSHIP_KIND)?.objectOwnership !== 'BucketOwnerEnforced';
+    const grants = aclsEnabled ? buckets.config<{ grants: readonly Grant[] }>(bucket, ACL_KIND)?.grants : undefined;
+    const beyondOwner = grants?.some((g) => g.grantee.type !== 'CanonicalUser' || g.grantee.id !== owner?.canonicalId);
     const stored = buckets.config<StoredPolicy>(bucket, POLICY_KIND);
     const doc = storedPolicyDocument(stored);
     const access: BucketAccess = {
@@ -108,6 +119,8 @@ export class BucketAccessCache {
       policy: doc === undefined ? undefined : compilePolicy(doc),
       policyPublic: doc !== undefined && isPublicPolicy(doc),
       lockoutSafe: stored?.confirmRemoveSelf !== true,
+      aclsEnabled,
+      bucketGrants: beyondOwner ? grants : undefined,
       pab: publicAccessBlock(this.src, bucket),
       ownerAccountId: owner?.accountId,
       ownerCanonicalId: owner?.canonicalId,

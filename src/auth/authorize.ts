@@ -31,7 +31,9 @@
 import type { Services } from '../core/services.js';
 import type { Principal } from '../core/identities.js';
 import { S3Error } from '../errors/s3error.js';
-import type { BucketAccessCache } from './access.js';
+import type { BucketAccess, BucketAccessCache } from './access.js';
+import { aclAllows, aclPermissionFor, type AclCaller, type Grant } from './acl.js';
+import type { ObjectRecord } from '../core/objects.js';
 import type { Grants, Permission } from '../s3/operation.js';
 import {
   compilePolicy,
@@ -63,7 +65,7 @@ export interface RequestFacts {
 }
 
 export interface AuthzContext {
-  readonly services: Pick<Services, 'buckets' | 'iam'>;
+  readonly services: Pick<Services, 'buckets' | 'iam' | 'objects' | 'identities'>;
   readonly clock: () => number;
   readonly policies: PolicyCache;
   /** Per-bucket resource state: bucket policy, Block Public Access. */
@@ -231,6 +233,9 @@ export interface Judgement extends Grants {
   decision(p: Permission): Decision;
 }
 
+/** Object ACLs parsed once per (cached, immutable) object record. */
+const OBJECT_GRANTS = new WeakMap<ObjectRecord, readonly Grant[]>();
+
 /** What the owner's root may still do when its own bucket policy denies it (AWS's lock-out protection). */
 const LOCKOUT_SAFE = new Set(['s3:getbucketpolicy', 's3:putbucketpolicy', 's3:deletebucketpolicy']);
 
@@ -304,6 +309,12 @@ class Decisions implements Judgement {
       resource = d;
     }
 
+    // The ACLs (unless BucketOwnerEnforced disabled them): the bucket ACL for bucket actions and object writes, the
+    // object's ACL for object reads and its ACL operations. Not needed when the caller is allowed anyway.
+    if (resource !== 'Allow' && access.aclsEnabled && !(own && (p.type === 'Account' || identity === 'Allow'))) {
+      if (this.aclGrants(perm, access, own ? undefined : p)) resource = 'Allow';
+    }
+
     if (own) {
       if (p.type === 'Account') return 'Allow';
       return identity === 'Allow' || resource === 'Allow' ? 'Allow' : undefined;
@@ -312,6 +323,43 @@ class Decisions implements Judgement {
     // Anonymous: the bucket's side alone.
     const callerAllows = p === undefined || identity === 'Allow';
     return callerAllows && resource === 'Allow' ? 'Allow' : undefined;
+  }
+
+  /**
+   * Does an ACL grant this permission? `other` is a caller from another account (or undefined: anonymous, or an IAM
+   * principal of the owner's account, for whom a grant to its own account delegates to identity policies, so only
+   * grants to the AllUsers and AuthenticatedUsers groups count). IgnorePublicAcls makes those groups count for nothing.
+   */
+  private aclGrants(perm: Permission, access: BucketAccess, other: Principal | undefined): boolean {
+    const caller: AclCaller = other ? { canonicalId: other.account.canonicalId, authenticated: true } : { authenticated: this.principal !== undefined };
+    const opts = { ignorePublic: access.pab.ignorePublicAcls };
+    const onObject = perm.key !== undefined ? aclPermissionFor(perm.action, true) : undefined;
+    if (onObject !== undefined) {
+      const grants = this.objectGrants(access, perm);
+      return grants !== undefined && aclAllows({ owner: { id: '' }, grants }, caller, onObject, opts);
+    }
+    const onBucket = aclPermissionFor(perm.action, false);
+    // A bucket ACL of the owner's full control alone grants nothing to anyone but the owner.
+    if (onBucket === undefined || access.bucketGrants === undefined) return false;
+    return aclAllows({ owner: { id: '' }, grants: access.bucketGrants }, caller, onBucket, opts);
+  }
+
+  /** The grants of the object version a permission names (its owner's full control when it has no ACL of its own). */
+  private objectGrants(access: BucketAccess, perm: Permission): readonly Grant[] | undefined {
+    const objects = this.ctx.services.objects;
+    const versionId = perm.conditions?.['s3:VersionId'];
+    const o = typeof versionId === 'string' ? objects.version(access.bucket, perm.key!, versionId) : objects.latest(access.bucket, perm.key!);
+    if (!o || o.deleteMarker) return undefined;
+    let grants = OBJECT_GRANTS.get(o);
+    if (grants === undefined) {
+      if (o.acl) grants = JSON.parse(o.acl) as Grant[];
+      else {
+        const owner = this.ctx.services.identities.account(o.ownerId);
+        grants = owner ? [{ grantee: { type: 'CanonicalUser', id: owner.canonicalId }, permission: 'FULL_CONTROL' }] : [];
+      }
+      OBJECT_GRANTS.set(o, grants);
+    }
+    return grants;
   }
 
   allowed(p: Permission): boolean {

@@ -4,7 +4,9 @@
  * Deny anywhere wins; within the owner's account an Allow in the identity policy or in the bucket
  * policy suffices (a grant to the account delegates to identity policies); across accounts both
  * sides must allow; anonymous callers are judged by the bucket policy alone; the owner's root keeps
- * the policy operations; RestrictPublicBuckets confines a public policy to the owner's account.
+ * the policy operations; RestrictPublicBuckets confines a public policy to the owner's account; ACLs
+ * grant as resource policies do (a grant to the caller's own account delegates), IgnorePublicAcls
+ * voids their AllUsers/AuthenticatedUsers grants and BucketOwnerEnforced voids them all.
  */
 import { describe, expect, it } from 'vitest';
 import { BucketAccessCache, type PublicAccessBlock, type StoredPolicy } from '../../src/auth/access.js';
@@ -14,6 +16,8 @@ import type { Bucket } from '../../src/core/buckets.js';
 import type { Account, Principal } from '../../src/core/identities.js';
 import type { Services } from '../../src/core/services.js';
 import type { Permission } from '../../src/s3/operation.js';
+import { ALL_USERS, AUTHENTICATED_USERS, type Grant } from '../../src/auth/acl.js';
+import type { ObjectRecord } from '../../src/core/objects.js';
 
 const account = (id: number, digit: string, isAdmin = false): Account => ({
   id,
@@ -59,6 +63,10 @@ interface World {
   policy?: object;
   confirmRemoveSelf?: boolean;
   pab?: Partial<PublicAccessBlock>;
+  /** The bucket ACL's grants, OwnershipControls, and the object's (key 'k') owner and ACL. */
+  bucketAcl?: Grant[];
+  ownership?: 'BucketOwnerEnforced' | 'ObjectWriter';
+  object?: { ownerId: number; acl?: Grant[] };
   /** Identity policies by user name. */
   identity?: Record<string, object[]>;
   instanceBlock?: boolean;
@@ -75,6 +83,21 @@ function contextFor(w: World): AuthzContext {
       restrictPublicBuckets: false,
       ...w.pab,
     });
+  if (w.bucketAcl) configs.set('1/acl', { grants: w.bucketAcl });
+  if (w.ownership) configs.set('1/ownership', { objectOwnership: w.ownership });
+  const object = w.object
+    ? ({
+        bucketId: 1,
+        key: 'k',
+        ownerId: w.object.ownerId,
+        acl: w.object.acl ? JSON.stringify(w.object.acl) : undefined,
+        deleteMarker: false,
+      } as unknown as ObjectRecord)
+    : undefined;
+  const objects = {
+    latest: (_b: Bucket, key: string) => (key === 'k' ? object : undefined),
+    version: () => undefined,
+  } as unknown as Services['objects'];
   const buckets = {
     get: (name: string) => [BUCKET_A, BUCKET_B].find((b) => b.name === name),
     configGeneration: 0,
@@ -86,7 +109,7 @@ function contextFor(w: World): AuthzContext {
   } as unknown as Services['iam'];
   const identities = { account: (id: number) => [A, B, ADMIN].find((a) => a.id === id) } as unknown as Services['identities'];
   return {
-    services: { buckets, iam },
+    services: { buckets, iam, objects, identities },
     clock: () => Date.parse('2026-01-01T00:00:00Z'),
     policies: new PolicyCache(iam),
     access: new BucketAccessCache({ config: { blockPublicAccess: w.instanceBlock ?? false }, services: { buckets, identities } }),
@@ -127,6 +150,9 @@ interface Row {
   facts?: RequestFacts;
   expect: 'Allow' | 'Deny' | undefined;
 }
+
+const group = (uri: string, permission: Grant['permission']): Grant => ({ grantee: { type: 'Group', uri }, permission });
+const canonical = (a: Account, permission: Grant['permission']): Grant => ({ grantee: { type: 'CanonicalUser', id: a.canonicalId }, permission });
 
 const PUBLIC_READ = doc(allow('*', 's3:GetObject'));
 
@@ -358,6 +384,153 @@ const ROWS: Row[] = [
     expect: undefined,
   },
   { name: 'RestrictPublicBuckets off', who: undefined, world: { policy: PUBLIC_READ, pab: { blockPublicPolicy: true } }, perm: get, expect: 'Allow' },
+  // ACLs.
+  { name: 'anonymous, public-read bucket ACL lists the bucket', who: undefined, world: { bucketAcl: [group(ALL_USERS, 'READ')] }, perm: list, expect: 'Allow' },
+  {
+    name: 'anonymous, public-read-write bucket ACL writes objects',
+    who: undefined,
+    world: { bucketAcl: [group(ALL_USERS, 'WRITE')] },
+    perm: put,
+    expect: 'Allow',
+  },
+  {
+    name: 'anonymous, a bucket READ grant does not read objects',
+    who: undefined,
+    world: { bucketAcl: [group(ALL_USERS, 'READ')], object: { ownerId: A.id } },
+    perm: get,
+    expect: undefined,
+  },
+  {
+    name: 'anonymous, public-read object ACL',
+    who: undefined,
+    world: { object: { ownerId: A.id, acl: [group(ALL_USERS, 'READ')] } },
+    perm: get,
+    expect: 'Allow',
+  },
+  {
+    name: 'anonymous, authenticated-read object ACL',
+    who: undefined,
+    world: { object: { ownerId: A.id, acl: [group(AUTHENTICATED_USERS, 'READ')] } },
+    perm: get,
+    expect: undefined,
+  },
+  {
+    name: 'any signed caller, authenticated-read object ACL',
+    who: root(B),
+    world: { object: { ownerId: A.id, acl: [group(AUTHENTICATED_USERS, 'READ')] } },
+    perm: get,
+    expect: 'Allow',
+  },
+  { name: 'other account, ACL grant to its canonical id (ACL only)', who: root(B), world: { bucketAcl: [canonical(B, 'READ')] }, perm: list, expect: 'Allow' },
+  {
+    name: "other account's IAM user, ACL grant to its account but no identity Allow",
+    who: bob,
+    world: { bucketAcl: [canonical(B, 'READ')] },
+    perm: list,
+    expect: undefined,
+  },
+  {
+    name: "other account's IAM user, ACL grant and identity Allow",
+    who: bob,
+    world: { bucketAcl: [canonical(B, 'READ')], identity: { bob: [doc(idAllow('s3:ListBucket'))] } },
+    perm: list,
+    expect: 'Allow',
+  },
+  {
+    name: 'owner-account IAM user, ACL grant to its own account delegates: denied',
+    who: alice,
+    world: { bucketAcl: [canonical(A, 'FULL_CONTROL')] },
+    perm: list,
+    expect: undefined,
+  },
+  { name: 'owner-account IAM user, public-read bucket ACL', who: alice, world: { bucketAcl: [group(ALL_USERS, 'READ')] }, perm: list, expect: 'Allow' },
+  { name: 'object written by another account: its root has the object ACL', who: root(B), world: { object: { ownerId: B.id } }, perm: get, expect: 'Allow' },
+  {
+    name: 'a FULL_CONTROL object grant covers READ_ACP',
+    who: root(B),
+    world: { object: { ownerId: A.id, acl: [canonical(B, 'FULL_CONTROL')] } },
+    perm: { action: 's3:GetObjectAcl', bucket: 'bkt', key: 'k' },
+    expect: 'Allow',
+  },
+  {
+    name: 'an object ACL does not grant deletes',
+    who: root(B),
+    world: { object: { ownerId: A.id, acl: [canonical(B, 'FULL_CONTROL')] } },
+    perm: { action: 's3:DeleteObject', bucket: 'bkt', key: 'k' },
+    expect: undefined,
+  },
+  {
+    name: 'a missing object has no ACL',
+    who: undefined,
+    world: { object: { ownerId: A.id, acl: [group(ALL_USERS, 'READ')] } },
+    perm: { action: 's3:GetObject', bucket: 'bkt', key: 'other' },
+    expect: undefined,
+  },
+  {
+    name: 'bucket policy Deny beats an ACL grant',
+    who: undefined,
+    world: { bucketAcl: [group(ALL_USERS, 'READ')], policy: doc(deny('*', 's3:ListBucket', 'arn:aws:s3:::bkt')) },
+    perm: list,
+    expect: 'Deny',
+  },
+  // Object ownership: BucketOwnerEnforced disables ACLs.
+  {
+    name: 'BucketOwnerEnforced: a public-read bucket ACL grants nothing',
+    who: undefined,
+    world: { bucketAcl: [group(ALL_USERS, 'READ')], ownership: 'BucketOwnerEnforced' },
+    perm: list,
+    expect: undefined,
+  },
+  {
+    name: 'BucketOwnerEnforced: an object ACL grants nothing',
+    who: root(B),
+    world: { object: { ownerId: A.id, acl: [canonical(B, 'READ')] }, ownership: 'BucketOwnerEnforced' },
+    perm: get,
+    expect: undefined,
+  },
+  {
+    name: 'BucketOwnerEnforced: the bucket policy still grants',
+    who: undefined,
+    world: { policy: PUBLIC_READ, ownership: 'BucketOwnerEnforced' },
+    perm: get,
+    expect: 'Allow',
+  },
+  // Block Public Access: IgnorePublicAcls.
+  {
+    name: 'IgnorePublicAcls: a public-read bucket ACL counts for nothing',
+    who: undefined,
+    world: { bucketAcl: [group(ALL_USERS, 'READ')], pab: { ignorePublicAcls: true } },
+    perm: list,
+    expect: undefined,
+  },
+  {
+    name: 'IgnorePublicAcls: a public-read object ACL counts for nothing',
+    who: undefined,
+    world: { object: { ownerId: A.id, acl: [group(ALL_USERS, 'READ')] }, pab: { ignorePublicAcls: true } },
+    perm: get,
+    expect: undefined,
+  },
+  {
+    name: 'IgnorePublicAcls: an authenticated-read ACL counts for nothing',
+    who: root(B),
+    world: { object: { ownerId: A.id, acl: [group(AUTHENTICATED_USERS, 'READ')] }, pab: { ignorePublicAcls: true } },
+    perm: get,
+    expect: undefined,
+  },
+  {
+    name: 'IgnorePublicAcls: a grant to a named account still counts',
+    who: root(B),
+    world: { bucketAcl: [canonical(B, 'READ')], pab: { ignorePublicAcls: true } },
+    perm: list,
+    expect: 'Allow',
+  },
+  {
+    name: 'IgnorePublicAcls leaves bucket policies alone',
+    who: undefined,
+    world: { policy: PUBLIC_READ, pab: { ignorePublicAcls: true } },
+    perm: get,
+    expect: 'Allow',
+  },
   // Missing buckets and the administrator.
   {
     name: 'missing bucket: the operation answers NoSuchBucket',
