@@ -18,7 +18,10 @@ import {
   ListBucketsCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
+  PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
@@ -399,5 +402,69 @@ describe('the public object over plain HTTP', () => {
     const res = await request(`${ts.url}/${b}/img.png`);
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('PNG');
+  });
+});
+
+describe('ACLs in the evaluator', () => {
+  it('a public-read object ACL serves anonymous reads; IgnorePublicAcls turns it off; BucketOwnerEnforced ignores ACLs', async () => {
+    const b = await newBucket(A.s3, { prefix: 'aclpub' });
+    await A.s3.send(new PutObjectCommand({ Bucket: b, Key: 'pub', Body: 'public bytes', ACL: 'public-read' }));
+    await put(A.s3, b, 'priv', 'private bytes');
+    expect((await anon('GET', `/${b}/pub`)).text).toBe('public bytes');
+    expect((await anon('GET', `/${b}/priv`)).status).toBe(403);
+    // A READ on the object is not a listing of the bucket, nor a write.
+    expect((await anon('GET', `/${b}`)).status).toBe(403);
+    const before = await snapshot(b);
+    expect((await anon('PUT', `/${b}/pub`, 'x')).status).toBe(403);
+    expect(await snapshot(b)).toEqual(before);
+    await A.s3.send(new PutPublicAccessBlockCommand({ Bucket: b, PublicAccessBlockConfiguration: { IgnorePublicAcls: true } }));
+    expect((await anon('GET', `/${b}/pub`)).status).toBe(403);
+    await A.s3.send(new DeletePublicAccessBlockCommand({ Bucket: b }));
+    expect((await anon('GET', `/${b}/pub`)).status).toBe(200);
+    await A.s3.send(new PutBucketOwnershipControlsCommand({ Bucket: b, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
+    expect((await anon('GET', `/${b}/pub`)).status).toBe(403);
+  });
+
+  it('a public-read-write bucket ACL takes anonymous writes; authenticated-read reads need a signature', async () => {
+    const b = await newBucket(A.s3, { prefix: 'aclrw' });
+    await A.s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read-write' }));
+    expect((await anon('PUT', `/${b}/dropped`, 'anon')).status).toBe(200);
+    expect((await anon('GET', `/${b}?list-type=2`)).text).toContain('<Key>dropped</Key>');
+    const a = await newBucket(A.s3, { prefix: 'aclauth' });
+    await A.s3.send(new PutObjectCommand({ Bucket: a, Key: 'k', Body: 'signed only', ACL: 'authenticated-read' }));
+    expect((await anon('GET', `/${a}/k`)).status).toBe(403);
+    expect(await get(C.s3, a, 'k')).toBe('signed only');
+  });
+
+  it("cross-account read granted by ACL, refused when the caller's own account does not allow", async () => {
+    const b = await newBucket(A.s3, { prefix: 'aclx' });
+    await put(A.s3, b, 'k', 'shared by ACL');
+    const canonicalB = ts.ctx.services.iam.accountByAccountId(B.id)!.canonicalId;
+    await denied(get(B.s3, b, 'k'));
+    await A.s3.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', GrantRead: `id="${canonicalB}"` }));
+    expect(await get(B.s3, b, 'k')).toBe('shared by ACL');
+    const bare = await createUser(ts, B.iam, uname('aclbare'));
+    await denied(get(bare.s3, b, 'k'));
+    const reader = await createUser(ts, B.iam, uname('aclreader'), { inline: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }) });
+    expect(await get(reader.s3, b, 'k')).toBe('shared by ACL');
+    await denied(get(C.s3, b, 'k'));
+    // A grant on the object is not a grant on the bucket.
+    await denied(B.s3.send(new ListObjectsV2Command({ Bucket: b })));
+  });
+
+  it('the instance-wide setting also refuses public ACLs (BlockPublicAcls) and ignores existing ones', async () => {
+    const locked = await startTestServer({ blockPublicAccess: true });
+    try {
+      const s3 = locked.client();
+      const b = await newBucket(s3, { prefix: 'locked' });
+      await denied(s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read' })));
+      await denied(s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ACL: 'public-read' })));
+      await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+      const r = await request(`${locked.url}/${b}/k`);
+      expect(r.statusCode).toBe(403);
+      await r.body.dump();
+    } finally {
+      await locked.stop();
+    }
   });
 });
