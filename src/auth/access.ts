@@ -69,6 +69,8 @@ export interface BucketAccess {
   readonly generation: number;
   /** The compiled bucket policy; undefined when the bucket has none. */
   readonly policy: CompiledPolicy | undefined;
+  /** Its Deny statements alone: all that matters for a caller allowed anyway (the owner's root, an IAM user its policies allow). */
+  readonly policyDenies: CompiledPolicy | undefined;
   /** Whether the policy is public (GetBucketPolicyStatus's IsPublic). */
   readonly policyPublic: boolean;
   /** The owner's root may manage the policy whatever it denies (unless the policy was put with x-amz-confirm-remove-self-bucket-access). */
@@ -113,10 +115,12 @@ export class BucketAccessCache {
     const beyondOwner = grants?.some((g) => g.grantee.type !== 'CanonicalUser' || g.grantee.id !== owner?.canonicalId);
     const stored = buckets.config<StoredPolicy>(bucket, POLICY_KIND);
     const doc = storedPolicyDocument(stored);
+    const policy = doc === undefined ? undefined : compilePolicy(doc);
     const access: BucketAccess = {
       bucket,
       generation,
-      policy: doc === undefined ? undefined : compilePolicy(doc),
+      policy,
+      policyDenies: policy === undefined ? undefined : { ...policy, allow: [] },
       policyPublic: doc !== undefined && isPublicPolicy(doc),
       lockoutSafe: stored?.confirmRemoveSelf !== true,
       aclsEnabled,

@@ -287,6 +287,13 @@ class Decisions implements Judgement {
 
     // The bucket's side: its policy (and, for other accounts and anonymous callers, its ACLs).
     let resource: Decision = undefined;
+    if (access.policy && own && (p.type === 'Account' || identity === 'Allow')) {
+      // Allowed anyway: only an explicit Deny in the bucket policy can change that.
+      const request = { action: perm.action, resource: resourceArn(perm), context, principal: requestPrincipal(p) };
+      if (evaluate([access.policyDenies!], request) === 'Deny' && !(p.type === 'Account' && access.lockoutSafe && LOCKOUT_SAFE.has(perm.action.toLowerCase())))
+        return 'Deny';
+      return 'Allow';
+    }
     if (access.policy) {
       const request = { action: perm.action, resource: resourceArn(perm), context, principal: p ? requestPrincipal(p) : undefined };
       let d = evaluate([access.policy], request);
