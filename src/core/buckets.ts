@@ -77,6 +77,11 @@ export class BucketService {
 
   // ---------------------------------------------------------------- sub-resource configurations
 
+  /** Changes with every configuration write (and when another process changed the database): derived state is kept while it stays the same. */
+  get configGeneration(): number {
+    return this.configs.generation;
+  }
+
   /** A bucket's configuration of one kind ('tagging', 'cors', ...), or undefined. */
   config<T>(b: Bucket, kind: string): T | undefined {
     return this.configs.get<T>(b.id, kind);

@@ -21,6 +21,7 @@ import {
   type Grant,
   type GranteeResolver,
 } from '../auth/acl.js';
+import { publicAccessBlock } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Bucket } from '../core/buckets.js';
 import type { ObjectRecord } from '../core/objects.js';
@@ -78,9 +79,9 @@ export function aclsDisabled(ctx: OpContext, bucket: Bucket): boolean {
   return objectOwnership(ctx, bucket) === 'BucketOwnerEnforced';
 }
 
-/** Does Block Public Access refuse public ACLs on this bucket (BlockPublicAcls)? */
+/** Does Block Public Access refuse public ACLs on this bucket (BlockPublicAcls; the instance-wide setting included)? */
 export function blocksPublicAcls(ctx: OpContext, bucket: Bucket): boolean {
-  return ctx.services.buckets.config<StoredPublicAccessBlock>(bucket, PUBLIC_ACCESS_BLOCK_KIND)?.blockPublicAcls === true;
+  return publicAccessBlock(ctx, bucket).blockPublicAcls;
 }
 
 /** An account as an ACL names it (canonical id, display name = the account's name). */

@@ -49,7 +49,7 @@ export const CreateMultipartUpload = operation({
     // The owner and ACL the object gets are settled now and applied when the upload completes.
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     const id = await ctx.services.uploads.create(bucket, i.key, {
-      ownerId: req.principal!.account.id,
+      ownerId: req.principal?.account.id ?? bucket.ownerId,
       storageClass: i.storageClass,
       headers: i.headers,
       meta: i.meta,
