@@ -39,7 +39,7 @@ const proc = new CairnProcess(ACCESS_KEY, SECRET_KEY, 'warn');
 let work = '';
 let dataDir = '';
 /** A second account, with an e-mail address, made through the CLI. */
-const other = { name: 'acl-other', email: 'acl-other@example.com', canonicalId: '' };
+const other = { name: 'acl-other', email: 'acl-other@example.com', canonicalId: '', accessKey: '', secretKey: '' };
 let adminId = '';
 
 beforeAll(async () => {
@@ -51,6 +51,8 @@ beforeAll(async () => {
   const r = await cairn(dataDir, ['account', 'create', other.name, '--email', other.email]);
   expect(r.code, r.stderr).toBe(0);
   other.canonicalId = /canonical id: ([0-9a-f]{64})/.exec(r.stdout)![1]!;
+  other.accessKey = /AWS_ACCESS_KEY_ID=(\S+)/.exec(r.stdout)![1]!;
+  other.secretKey = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(r.stdout)![1]!;
   const list = await cairn(dataDir, ['account', 'list', '--json']);
   adminId = (JSON.parse(list.stdout) as Array<{ name: string; canonicalId: string }>).find((a) => a.name === 'admin')!.canonicalId;
 }, 60_000);
@@ -106,10 +108,10 @@ const pairs = (grants: GrantJson[]) => grants.map((g) => [g.Grantee.URI ?? g.Gra
 
 describe.skipIf(skip('aws'))('aws-cli s3api ACLs (Debian awscli)', () => {
   const bucket = 'cairn-acl-awscli';
-  const env = () =>
+  const env = (keys: { ak: string; sk: string } = { ak: ACCESS_KEY, sk: SECRET_KEY }) =>
     cleanEnv({
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+      AWS_ACCESS_KEY_ID: keys.ak,
+      AWS_SECRET_ACCESS_KEY: keys.sk,
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_CONFIG_FILE: join(work, 'aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(work, 'aws-credentials'),
@@ -118,6 +120,8 @@ describe.skipIf(skip('aws'))('aws-cli s3api ACLs (Debian awscli)', () => {
       AWS_PAGER: '',
     });
   const aws = (...args: string[]) => run(AWS, ['--endpoint-url', proc.endpoint, '--no-cli-pager', '--output', 'json', ...args], env());
+  const awsAsOther = (...args: string[]) =>
+    run(AWS, ['--endpoint-url', proc.endpoint, '--no-cli-pager', '--output', 'json', ...args], env({ ak: other.accessKey, sk: other.secretKey }));
 
   beforeAll(() => {
     writeFileSync(join(work, 'aws-config'), '');
@@ -159,6 +163,45 @@ describe.skipIf(skip('aws'))('aws-cli s3api ACLs (Debian awscli)', () => {
         [other.canonicalId, 'READ'],
         [adminId, 'FULL_CONTROL'],
       ]);
+    },
+    STEP_MS,
+  );
+
+  it(
+    "README's worked example: a bucket shared with another account (BucketOwnerPreferred, grants by e-mail)",
+    async () => {
+      const shared = 'cairn-acl-shared';
+      ok(await aws('s3api', 'create-bucket', '--bucket', shared, '--object-ownership', 'BucketOwnerPreferred'));
+      ok(
+        await aws(
+          's3api',
+          'put-bucket-acl',
+          '--bucket',
+          shared,
+          '--grant-full-control',
+          `id=${adminId}`,
+          '--grant-read',
+          `emailAddress=${other.email}`,
+          '--grant-write',
+          `emailAddress=${other.email}`,
+        ),
+      );
+      const acl = JSON.parse(ok(await aws('s3api', 'get-bucket-acl', '--bucket', shared)).stdout) as { Grants: GrantJson[] };
+      expect(pairs(acl.Grants)).toEqual([
+        [other.canonicalId, 'READ'],
+        [other.canonicalId, 'WRITE'],
+        [adminId, 'FULL_CONTROL'],
+      ]);
+      writeFileSync(join(work, 'scan.pdf'), 'scanned');
+      ok(await awsAsOther('s3', 'cp', join(work, 'scan.pdf'), `s3://${shared}/inbox/scan.pdf`, '--acl', 'bucket-owner-full-control'));
+      expect(ok(await awsAsOther('s3', 'ls', `s3://${shared}/inbox/`)).stdout).toContain('scan.pdf');
+      const list = JSON.parse(ok(await aws('s3api', 'list-objects-v2', '--bucket', shared, '--fetch-owner')).stdout) as {
+        Contents: Array<{ Key: string; Owner: { ID: string } }>;
+      };
+      expect(list.Contents.map((c) => [c.Key, c.Owner.ID])).toEqual([['inbox/scan.pdf', adminId]]);
+      // Without the grants, the other account is refused.
+      ok(await aws('s3api', 'put-bucket-acl', '--bucket', shared, '--acl', 'private'));
+      expect((await awsAsOther('s3', 'ls', `s3://${shared}/`)).code).not.toBe(0);
     },
     STEP_MS,
   );
