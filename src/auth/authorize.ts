@@ -340,12 +340,14 @@ class Decisions implements Judgement {
   private aclGrants(perm: Permission, access: BucketAccess, other: Principal | undefined): boolean {
     const caller: AclCaller = other ? { canonicalId: other.account.canonicalId, authenticated: true } : { authenticated: this.principal !== undefined };
     const opts = { ignorePublic: access.pab.ignorePublicAcls };
-    const onObject = perm.key !== undefined ? aclPermissionFor(perm.action, true) : undefined;
+    // A write's companion s3:PutObjectAcl is granted as the write is (bucket WRITE): the object does not exist yet.
+    const action = perm.aclAction ?? perm.action;
+    const onObject = perm.key !== undefined ? aclPermissionFor(action, true) : undefined;
     if (onObject !== undefined) {
       const grants = this.objectGrants(access, perm);
       return grants !== undefined && aclAllows({ owner: { id: '' }, grants }, caller, onObject, opts);
     }
-    const onBucket = aclPermissionFor(perm.action, false);
+    const onBucket = aclPermissionFor(action, false);
     // A bucket ACL of the owner's full control alone grants nothing to anyone but the owner.
     if (onBucket === undefined || access.bucketGrants === undefined) return false;
     return aclAllows({ owner: { id: '' }, grants: access.bucketGrants }, caller, onBucket, opts);

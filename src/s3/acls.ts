@@ -190,5 +190,5 @@ export function aclConditionKeys(headers: IncomingHttpHeaders): ConditionKeys {
  */
 export function writeAclPermissions(bucket: string, key: string, headers: IncomingHttpHeaders): Permission[] {
   if (!hasAclHeaders(headers)) return [];
-  return [{ action: 's3:PutObjectAcl', bucket, key, conditions: aclConditionKeys(headers) }];
+  return [{ action: 's3:PutObjectAcl', bucket, key, conditions: aclConditionKeys(headers), aclAction: 's3:PutObject' }];
 }

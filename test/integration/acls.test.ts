@@ -27,6 +27,8 @@ import {
   type Grant,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { FormData, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, destroyClients, doc, iamClient, s3As, type Creds } from '../helpers/iam-users.js';
 import { expectS3Error, newBucket } from '../helpers/s3.js';
@@ -271,6 +273,57 @@ describe('object ACLs', () => {
     await expectS3Error(A.s3.send(new GetObjectAclCommand({ Bucket: b, Key: 'by-user-acl' })), 'NoSuchKey', 404);
     // The user's object belongs to its account.
     expect((await u.s3.send(new GetObjectAclCommand({ Bucket: b, Key: 'by-user' }))).Owner?.ID).toBe(A.id);
+  });
+});
+
+describe('PostObject and condition keys', () => {
+  let b: string;
+  beforeAll(async () => {
+    b = await newBucket(A.s3, { prefix: 'post-acl' });
+  });
+
+  async function postForm(client: S3Client, key: string, acl: string | undefined): Promise<number> {
+    const p = await createPresignedPost(client, { Bucket: b, Key: key, Fields: acl ? { acl } : {}, Conditions: acl ? [{ acl }] : [] });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(p.fields)) form.append(k, v);
+    form.append('file', new Blob(['posted']), 'f.txt');
+    const res = await fetch(p.url, { method: 'POST', body: form });
+    await res.text();
+    return res.status;
+  }
+
+  it("a form's acl field is the object's canned ACL", async () => {
+    expect(await postForm(A.s3, 'posted-public', 'public-read')).toBe(204);
+    expect(pairs((await A.s3.send(new GetObjectAclCommand({ Bucket: b, Key: 'posted-public' }))).Grants)).toEqual([
+      [A.id, 'FULL_CONTROL'],
+      [ALL_USERS, 'READ'],
+    ]);
+    expect(await postForm(A.s3, 'posted-plain', undefined)).toBe(204);
+    expect(pairs((await A.s3.send(new GetObjectAclCommand({ Bucket: b, Key: 'posted-plain' }))).Grants)).toEqual([[A.id, 'FULL_CONTROL']]);
+  });
+
+  it('s3:x-amz-acl and s3:x-amz-grant-* are condition keys of the writes that carry them', async () => {
+    const iam = iamClient(ts, A.creds);
+    const u = await createUser(ts, iam, `cond-${uid()}`, {
+      inline: doc(
+        {
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:PutObjectAcl'],
+          Resource: '*',
+          Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        },
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectAcl'], Resource: '*', Condition: { StringLike: { 's3:x-amz-grant-read': `*${B.id}*` } } },
+        { Effect: 'Allow', Action: 's3:PutBucketAcl', Resource: '*', Condition: { StringEquals: { 's3:x-amz-acl': 'private' } } },
+      ),
+    });
+    await u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'c1', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    await u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'c2', Body: 'x', GrantRead: `id="${B.id}"` }));
+    await expectS3Error(u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'c3', Body: 'x', ACL: 'public-read' })), 'AccessDenied', 403);
+    await expectS3Error(u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'c4', Body: 'x' })), 'AccessDenied', 403);
+    await u.s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'private' }));
+    await expectS3Error(u.s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read' })), 'AccessDenied', 403);
+    expect(await postForm(u.s3, 'c5', 'public-read')).toBe(403);
+    expect(await postForm(u.s3, 'c6', 'bucket-owner-full-control')).toBe(204);
   });
 });
 
