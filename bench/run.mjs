@@ -32,10 +32,13 @@ if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
-  [--fsync on|off] [--as admin|account-root|iam-user]
+  [--fsync on|off] [--as admin|account-root|iam-user] [--bucket-policy N] [--bucket-acl CANNED]
   [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]
   --as: who signs (a server the bench starts): the admin (default), the root of an ordinary account,
-  or an IAM user of that account with 3 attached policies and 2 groups (the cost of identity policies)`);
+  or an IAM user of that account with 3 attached policies and 2 groups (the cost of identity policies)
+  --bucket-policy N: give the bench bucket an N-statement bucket policy (Deny and Allow statements that cover every
+  request's action and resource but whose conditions never hold, so each is judged); --bucket-acl: a canned ACL on
+  it (e.g. public-read). The admin bypasses both: measure them --as account-root or --as iam-user.`);
   process.exit(0);
 }
 const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart,mixed').split(',');
@@ -50,6 +53,8 @@ const mpSize = size(opt('mp-size', '512MiB'));
 const partSize = size(opt('part-size', '16MiB'));
 const mpParallel = Number(opt('mp-parallel', '4'));
 const region = 'us-east-1';
+const bucketPolicyStatements = Number(opt('bucket-policy', '0'));
+const bucketAcl = opt('bucket-acl');
 
 // ---------- server
 let endpoint = opt('endpoint');
@@ -127,7 +132,11 @@ function becomePrincipal(as) {
     'create',
     'Buckets',
     file('buckets', [
-      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucketMultipartUploads'], Resource: 'arn:aws:s3:::*' },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket', 's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucketMultipartUploads', 's3:PutBucketPolicy', 's3:PutBucketAcl'],
+        Resource: 'arn:aws:s3:::*',
+      },
       { Effect: 'Deny', Action: 's3:*', Resource: 'arn:aws:s3:::forbidden/*' },
     ]),
   );
@@ -250,6 +259,39 @@ async function main() {
   }
   const bucket = `bench-${Date.now().toString(36)}`;
   await call('PUT', `/${bucket}`);
+  if (bucketPolicyStatements > 0) {
+    const Statement = Array.from({ length: bucketPolicyStatements }, (_, i) =>
+      i % 2 === 0
+        ? {
+            Sid: `Deny${i}`,
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { StringEquals: { 'aws:UserAgent': `blocked-agent-${i}` } },
+          }
+        : {
+            Sid: `Allow${i}`,
+            Effect: 'Allow',
+            Principal: '*',
+            Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { IpAddress: { 'aws:SourceIp': `203.0.113.${i % 250}/32` } },
+          },
+    );
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement });
+    const md5 = createHash('md5').update(policy).digest('base64');
+    await call('PUT', `/${bucket}`, {
+      query: [['policy', '']],
+      body: policy,
+      headers: { 'content-md5': md5, 'content-length': String(Buffer.byteLength(policy)) },
+    });
+    console.log(`bucket policy: ${bucketPolicyStatements} statements`);
+  }
+  if (bucketAcl) {
+    await call('PUT', `/${bucket}`, { query: [['acl', '']], headers: { 'x-amz-acl': bucketAcl } });
+    console.log(`bucket ACL: ${bucketAcl}`);
+  }
   const body = randomBytes(objSize);
   let written = 0;
   const ensureSmall = async () => {

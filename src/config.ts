@@ -28,6 +28,10 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** All four Block Public Access flags on every bucket, whatever its own configuration says. */
+  readonly blockPublicAccess: boolean;
+  /** What new buckets get: 'acls' (ObjectWriter, ACLs enabled, no Block Public Access) or 'aws' (AWS's 2023 defaults: BucketOwnerEnforced, all four Block Public Access flags on). */
+  readonly bucketDefaults: 'acls' | 'aws';
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +55,8 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_BLOCK_PUBLIC_ACCESS: 'blockPublicAccess',
+  CAIRN_BUCKET_DEFAULTS: 'bucketDefaults',
 };
 
 function packageRoot(): string {
@@ -177,6 +183,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${w('publicUrl')}: must be an http or https URL`);
   }
 
+  const bucketDefaults = str(w('bucketDefaults'), raw.bucketDefaults ?? 'acls');
+  if (bucketDefaults !== 'acls' && bucketDefaults !== 'aws') throw new ConfigError(`${w('bucketDefaults')}: expected "acls" or "aws", got "${bucketDefaults}"`);
+
   const dataDir = str(w('dataDir'), raw.dataDir ?? './data');
   if (dataDir.trim() === '') throw new ConfigError(`${w('dataDir')}: must not be empty`);
 
@@ -200,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    blockPublicAccess: bool(w('blockPublicAccess'), raw.blockPublicAccess ?? false),
+    bucketDefaults,
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -32,6 +32,7 @@ import { SecretBox } from './store/secrets.js';
 import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.js';
 import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
+import { BucketAccessCache } from './auth/access.js';
 
 /** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
 const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
@@ -66,6 +67,8 @@ export interface AppContext extends PipelineContext {
   readonly signatures: SignatureCaches;
   /** Compiled identity policies per principal (dropped on any IAM change). */
   readonly policies: PolicyCache;
+  /** Per-bucket access state (bucket policy, Block Public Access), dropped on any bucket configuration change. */
+  readonly access: BucketAccessCache;
   // The store, for the composition root, the background workers, the CLI and tests (never for operations).
   readonly db: Db;
   /** Group commit for metadata writes on the request path (one WAL fsync per batch). */
@@ -130,6 +133,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     ids: new RequestIds(),
     signatures: new SignatureCaches(),
     policies: new PolicyCache(services.iam),
+    access: new BucketAccessCache({ config, services }),
     db,
     commits,
     accounts,

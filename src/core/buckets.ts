@@ -30,9 +30,18 @@ export class BucketService {
     return this.buckets.list(ownerId);
   }
 
-  /** Creates a bucket (Object Lock turns versioning on for good); a taken name is BucketAlreadyOwnedByYou or BucketAlreadyExists. */
-  async create(name: string, ownerId: number, region: string, objectLock: boolean): Promise<Bucket> {
-    const { bucket, created } = await this.commits.run(() => this.buckets.create(name, ownerId, region, this.clock(), objectLock));
+  /**
+   * Creates a bucket (Object Lock turns versioning on for good) with its
+   * first configurations (`configs`: kind and document, written in the same
+   * commit); a taken name is BucketAlreadyOwnedByYou or BucketAlreadyExists.
+   */
+  async create(name: string, ownerId: number, region: string, objectLock: boolean, configs: ReadonlyArray<readonly [string, unknown]> = []): Promise<Bucket> {
+    const { bucket, created } = await this.commits.run(() => {
+      const now = this.clock();
+      const res = this.buckets.create(name, ownerId, region, now, objectLock);
+      if (res.created) for (const [kind, doc] of configs) this.configs.put(res.bucket.id, kind, doc, now);
+      return res;
+    });
     if (!created) throw new DomainError(bucket.ownerId === ownerId ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { BucketName: name });
     return bucket;
   }
@@ -67,6 +76,11 @@ export class BucketService {
   }
 
   // ---------------------------------------------------------------- sub-resource configurations
+
+  /** Changes with every configuration write (and when another process changed the database): derived state is kept while it stays the same. */
+  get configGeneration(): number {
+    return this.configs.generation;
+  }
 
   /** A bucket's configuration of one kind ('tagging', 'cors', ...), or undefined. */
   config<T>(b: Bucket, kind: string): T | undefined {

@@ -69,6 +69,8 @@ export interface VersionSpec {
   etag?: string;
   /** Object Lock asked for by the request; the bucket's default applies otherwise. */
   lock?: LockRequest;
+  /** The new version's ACL grants (JSON text, the protocol layer's form); undefined: the owner's FULL_CONTROL only. */
+  acl?: string;
 }
 
 export interface WriteRequest {
@@ -232,6 +234,7 @@ export class ObjectService {
       lockMode: lock?.mode,
       lockUntil: lock?.until,
       legalHold: lock?.legalHold,
+      acl: w.spec.acl,
     };
     await w.staged.publish();
     let versionId: string;
@@ -317,6 +320,11 @@ export class ObjectService {
 
   async setLegalHold(v: ObjectRecord, on: boolean): Promise<void> {
     await this.commits.run(() => this.objects.setLegalHold(v, on));
+  }
+
+  /** Replaces a version's ACL (JSON text; undefined: the owner's FULL_CONTROL only). */
+  async setAcl(v: ObjectRecord, acl: string | undefined): Promise<void> {
+    await this.commits.run(() => this.objects.setAcl(v, acl));
   }
 
   // ---------------------------------------------------------------- read

@@ -30,6 +30,8 @@ export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
 export interface UploadSpec extends Omit<VersionSpec, 'etag' | 'checksum'> {
   checksumType?: ChecksumType;
   lock?: LockRequest;
+  /** The account the completed object belongs to (default: ownerId, the initiator). */
+  objectOwnerId?: number;
 }
 
 /** A part as CompleteMultipartUpload names it. */
@@ -126,6 +128,8 @@ export class UploadService {
         checksumAlgorithm: spec.checksumAlgorithm,
         checksumType: spec.checksumType,
         lock: spec.lock,
+        acl: spec.acl,
+        objectOwnerId: spec.objectOwnerId,
       }),
     );
     return id;
@@ -211,7 +215,7 @@ export class UploadService {
             size,
             etag,
             lastModified: now,
-            ownerId: upload.ownerId,
+            ownerId: upload.objectOwnerId ?? upload.ownerId,
             storageClass: upload.storageClass,
             headers: upload.headers,
             meta: upload.meta,
@@ -221,6 +225,7 @@ export class UploadService {
             lockMode: lock?.mode,
             lockUntil: lock?.until,
             legalHold: lock?.legalHold,
+            acl: upload.acl,
           };
           const completion = (versionId: string): Completion => ({
             location: c.location,

@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Authenticated } from '../auth/authenticate.js';
+import { checkExpectedOwners } from '../auth/access.js';
 import { authorize, type RequestFacts } from '../auth/authorize.js';
 import { checkFormPolicy, formPrincipal } from '../auth/form.js';
 import { principalName, type Principal } from '../auth/principal.js';
@@ -188,6 +189,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       secure: (raw.socket as TLSSocket | undefined)?.encrypted === true,
     };
     const input = op.parse(req);
+    checkExpectedOwners(ctx, target.bucket, raw.headers);
     const facts: RequestFacts = {
       ...requestFacts(raw, req.secure),
       authType: spec.kind === 'form' ? 'POST' : auth.method === 'sigv4-query' || auth.method === 'sigv2-query' ? 'REST-QUERY-STRING' : 'REST-HEADER',

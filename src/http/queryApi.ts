@@ -66,7 +66,20 @@ function sourceIp(raw: IncomingMessage): string | undefined {
 
 /** What every request tells condition keys: source address, TLS, User-Agent, Referer. */
 export function requestFacts(raw: IncomingMessage, secure: boolean): RequestFacts {
-  return { sourceIp: sourceIp(raw), secure, userAgent: one(raw.headers, 'user-agent'), referer: one(raw.headers, 'referer') };
+  return {
+    sourceIp: sourceIp(raw),
+    secure,
+    userAgent: one(raw.headers, 'user-agent'),
+    referer: one(raw.headers, 'referer'),
+    tlsVersion: secure ? tlsVersion(raw.socket as TLSSocket) : undefined,
+  };
+}
+
+/** s3:TlsVersion: "TLSv1.3" as the number 1.3. */
+function tlsVersion(socket: TLSSocket): string | undefined {
+  const v = typeof socket.getProtocol === 'function' ? socket.getProtocol() : null;
+  const m = v ? /^TLSv(\d(?:\.\d)?)$/.exec(v) : null;
+  return m ? (m[1]!.includes('.') ? m[1] : `${m[1]}.0`) : undefined;
 }
 
 async function readBody(raw: IncomingMessage): Promise<Buffer> {

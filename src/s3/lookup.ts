@@ -5,8 +5,8 @@
 import type { Bucket } from '../core/buckets.js';
 import type { ObjectRecord } from '../core/objects.js';
 import type { Upload } from '../core/uploads.js';
-import { S3Error } from '../errors/s3error.js';
-import type { OpContext } from './operation.js';
+import { isS3Error, S3Error } from '../errors/s3error.js';
+import type { Grants, OpContext } from './operation.js';
 
 export function requireBucket(ctx: OpContext, name: string): Bucket {
   const b = ctx.services.buckets.get(name);
@@ -70,4 +70,13 @@ export function requireUpload(ctx: OpContext, bucket: Bucket, key: string, uploa
   const u = ctx.services.uploads.open(bucket, key, uploadId);
   if (!u) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   return u;
+}
+
+/**
+ * S3's answer for a key that is not there: NoSuchKey only to a caller who may list the bucket
+ * (s3:ListBucket); anyone else learns nothing and gets AccessDenied.
+ */
+export function missingKeyAnswer(err: unknown, grants: Grants, bucket: string): unknown {
+  if (isS3Error(err) && err.code === 'NoSuchKey' && !grants.allowed({ action: 's3:ListBucket', bucket })) return new S3Error('AccessDenied');
+  return err;
 }

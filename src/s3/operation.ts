@@ -51,6 +51,12 @@ export interface Permission {
    * of a DeleteObjects batch).
    */
   readonly optional?: boolean;
+  /**
+   * The action an ACL is consulted for instead of `action`: a write's
+   * companion s3:PutObjectAcl (a PutObject with x-amz-acl) is granted by the
+   * bucket ACL's WRITE, as the write itself is, not by an object ACL.
+   */
+  readonly aclAction?: string;
 }
 
 /** The evaluator's answers about this request beyond its required permissions. */

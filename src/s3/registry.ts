@@ -31,6 +31,10 @@ import { PostObject } from './ops/PostObject.js';
 import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
+import { DeleteBucketPolicy, GetBucketPolicy, GetBucketPolicyStatus, PutBucketPolicy } from './ops/BucketPolicy.js';
+import { publicAccessBlockOps } from './ops/PublicAccessBlock.js';
+import { GetBucketAcl, GetObjectAcl, PutBucketAcl, PutObjectAcl } from './ops/Acls.js';
+import { ownershipControls } from './ops/OwnershipControls.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -65,6 +69,16 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  PutBucketPolicy,
+  GetBucketPolicy,
+  DeleteBucketPolicy,
+  GetBucketPolicyStatus,
+  ...publicAccessBlockOps,
+  PutBucketAcl,
+  GetBucketAcl,
+  PutObjectAcl,
+  GetObjectAcl,
+  ...ownershipControls,
 ] as Operation[];
 
 /** Served operations by name. */

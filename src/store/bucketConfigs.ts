@@ -11,6 +11,8 @@ export class BucketConfigsRepo {
   private readonly delStmt;
   /** (bucket id, kind) -> document or null (absent); dropped on every change. */
   private readonly cache = new Map<string, unknown>();
+  /** Bumped on every change (and on invalidate()): what is derived from configurations (the evaluator's per-bucket access state) is kept while it stays the same. */
+  generation = 0;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[number, string], { document: string }>('SELECT document FROM bucket_configs WHERE bucket_id = ? AND kind = ?');
@@ -33,17 +35,20 @@ export class BucketConfigsRepo {
 
   put(bucketId: number, kind: string, document: unknown, now: number): void {
     this.cache.delete(`${bucketId}/${kind}`);
+    this.generation++;
     this.putStmt.run(bucketId, kind, JSON.stringify(document), now);
   }
 
   /** True when there was one to delete. */
   delete(bucketId: number, kind: string): boolean {
     this.cache.delete(`${bucketId}/${kind}`);
+    this.generation++;
     return this.delStmt.run(bucketId, kind).changes > 0;
   }
 
   /** Forgets every cached document (another process changed the database). */
   invalidate(): void {
     this.cache.clear();
+    this.generation++;
   }
 }

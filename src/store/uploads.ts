@@ -19,6 +19,10 @@ export interface Upload {
   result?: string;
   /** Object Lock settings asked for at CreateMultipartUpload. */
   lock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: number; legalHold?: boolean };
+  /** The owner and ACL the object gets when the upload completes (JSON text, interpreted by the protocol layer). */
+  acl?: string;
+  /** The account the completed object belongs to (undefined: the initiator, ownerId). */
+  objectOwnerId?: number;
 }
 
 export interface Part {
@@ -44,6 +48,8 @@ interface UploadRow {
   checksum_type: string | null;
   result: string | null;
   lock: string | null;
+  acl: string | null;
+  object_owner: number | null;
 }
 
 interface PartRow {
@@ -69,6 +75,8 @@ const toUpload = (r: UploadRow): Upload => ({
   checksumType: r.checksum_type ?? undefined,
   result: r.result ?? undefined,
   lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
+  acl: r.acl ?? undefined,
+  objectOwnerId: r.object_owner ?? undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -85,6 +93,8 @@ export interface UploadListEntry {
   id: string;
   initiated: number;
   ownerId: number;
+  /** The account the completed object will belong to (undefined: the initiator). */
+  objectOwnerId?: number;
   storageClass: string;
   checksumAlgorithm?: string;
   checksumType?: string;
@@ -113,8 +123,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, acl, object_owner)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -153,6 +163,8 @@ export class UploadsRepo {
       u.checksumAlgorithm ?? null,
       u.checksumType ?? null,
       u.lock ? JSON.stringify(u.lock) : null,
+      u.acl ?? null,
+      u.objectOwnerId ?? null,
     );
   }
 
@@ -284,6 +296,7 @@ export class UploadsRepo {
       id: r.id,
       initiated: r.initiated,
       ownerId: r.owner_id,
+      objectOwnerId: r.object_owner ?? undefined,
       storageClass: r.storage_class,
       checksumAlgorithm: r.checksum_algorithm ?? undefined,
       checksumType: r.checksum_type ?? undefined,

@@ -36,4 +36,5 @@ export {
   type PrincipalTypeValue,
 } from './conditionContext.js';
 export { compileGlob, type GlobMode, type Matcher } from './glob.js';
+export { isPublicPolicy, statementIsPublic } from './public.js';
 export { AWS_MANAGED_POLICY_PREFIX, MANAGED_POLICIES, isAwsManagedPolicyArn, managedPolicy, type ManagedPolicy } from './managed.js';

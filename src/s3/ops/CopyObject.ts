@@ -1,6 +1,7 @@
 import { S3Error } from '../../errors/s3error.js';
 import { isoDate } from '../../xml/xml.js';
 import { copySourcePermission, resolveCopySource, sourceVersioned } from '../copySource.js';
+import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { checksumElement } from '../documents.js';
 import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
@@ -41,18 +42,21 @@ export const CopyObject = operation({
       key: i.key,
       conditions: {
         ...writeConditionKeys(req.headers, i.lock),
+        ...aclConditionKeys(req.headers),
         's3:x-amz-copy-source': `${i.source.bucket}/${i.source.key}`,
         // As sent: absent when the request has no x-amz-metadata-directive (S3 then copies the metadata).
         's3:x-amz-metadata-directive': header(req.headers, 'x-amz-metadata-directive'),
       },
     },
     copySourcePermission(i.source),
+    ...writeAclPermissions(i.bucket, i.key, req.headers),
   ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
     const obj = resolveCopySource(ctx, i.source, req.headers);
     objects.precheck(bucket, i.key, i.conditions);
+    const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     // Copying a named version onto its own key is how S3 restores an old version; only a copy of the current object
     // onto itself that changes nothing is refused.
     if (i.source.bucket === bucket.name && i.source.key === i.key && i.source.versionId === undefined && i.directive !== 'REPLACE' && !i.storageClassSent) {
@@ -73,7 +77,8 @@ export const CopyObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.account.id,
+        ownerId: owned.ownerId,
+        acl: owned.acl,
         storageClass: i.storageClass,
         headers: md.headers,
         meta: md.meta,

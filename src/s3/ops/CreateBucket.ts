@@ -1,4 +1,17 @@
+import { hasAclHeaders, isPrivateAcl, isPublicAcl } from '../../auth/acl.js';
 import { S3Error } from '../../errors/s3error.js';
+import {
+  ACL_KIND,
+  aclConditionKeys,
+  aclOwner,
+  aclRequestOf,
+  FULL_PUBLIC_ACCESS_BLOCK,
+  OWNERSHIP_KIND,
+  parseObjectOwnership,
+  PUBLIC_ACCESS_BLOCK_KIND,
+  refuseAclWhenEnforced,
+} from '../acls.js';
+import { aclFromRequest } from '../../auth/acl.js';
 import { parseXml } from '../../xml/xml.js';
 import { operation } from '../operation.js';
 import { header, requireBucketName } from '../params.js';
@@ -35,9 +48,20 @@ export const CreateBucket = operation({
       }
       locationConstraint = lc;
     }
-    return { name, locationConstraint, objectLock: header(req.headers, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true' };
+    return {
+      name,
+      locationConstraint,
+      objectLock: header(req.headers, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true',
+      ownership: parseObjectOwnership(header(req.headers, 'x-amz-object-ownership')),
+      withAcl: hasAclHeaders(req.headers),
+    };
   },
-  permissions: (input) => [{ action: 's3:CreateBucket', bucket: input.name }],
+  // An ACL sent with CreateBucket also needs s3:PutBucketAcl; x-amz-object-ownership also s3:PutBucketOwnershipControls (as AWS asks).
+  permissions: (input, req) => [
+    { action: 's3:CreateBucket', bucket: input.name, conditions: aclConditionKeys(req.headers) },
+    ...(input.withAcl ? [{ action: 's3:PutBucketAcl', bucket: input.name, conditions: aclConditionKeys(req.headers) }] : []),
+    ...(input.ownership !== undefined ? [{ action: 's3:PutBucketOwnershipControls', bucket: input.name }] : []),
+  ],
   async run(ctx, input, req) {
     const region = ctx.config.region;
     const lc = input.locationConstraint;
@@ -47,7 +71,29 @@ export const CreateBucket = operation({
         `The ${lc} location constraint is incompatible for the region specific endpoint this request was sent to.`,
       );
     }
-    await ctx.services.buckets.create(input.name, req.principal!.account.id, region, input.objectLock);
+    const ownerId = req.principal!.account.id;
+    const aws = ctx.config.bucketDefaults === 'aws';
+    const ownership = input.ownership ?? (aws ? 'BucketOwnerEnforced' : undefined);
+    const configs: Array<readonly [string, unknown]> = [];
+    if (ownership !== undefined) configs.push([OWNERSHIP_KIND, { objectOwnership: ownership }]);
+    if (aws) configs.push([PUBLIC_ACCESS_BLOCK_KIND, FULL_PUBLIC_ACCESS_BLOCK]);
+    const aclReq = aclRequestOf(ctx, req.headers);
+    if (aclReq) {
+      const owner = aclOwner(ctx, ownerId);
+      if (ownership === 'BucketOwnerEnforced') {
+        try {
+          refuseAclWhenEnforced(aclReq, owner);
+        } catch {
+          throw new S3Error('InvalidBucketAclWithObjectOwnership');
+        }
+      } else {
+        const acl = aclFromRequest(aclReq, owner);
+        // The 'aws' defaults turn BlockPublicAcls on from the start.
+        if (aws && isPublicAcl(acl)) throw new S3Error('AccessDenied');
+        if (!isPrivateAcl(acl, owner)) configs.push([ACL_KIND, { grants: acl.grants }]);
+      }
+    }
+    await ctx.services.buckets.create(input.name, ownerId, region, input.objectLock, configs);
     return { headers: { location: `/${input.name}` } };
   },
 });

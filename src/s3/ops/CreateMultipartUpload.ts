@@ -1,6 +1,7 @@
 import type { ChecksumType } from '../../core/uploads.js';
 import { parseChecksumAlgorithm } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
+import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../headers.js';
 import { requireBucket } from '../lookup.js';
@@ -39,17 +40,24 @@ export const CreateMultipartUpload = operation({
     }
     return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers) } },
+    ...writeAclPermissions(i.bucket, i.key, req.headers),
+  ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
+    // The owner and ACL the object gets are settled now and applied when the upload completes.
+    const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     const id = await ctx.services.uploads.create(bucket, i.key, {
-      ownerId: req.principal!.account.id,
+      ownerId: req.principal?.account.id ?? bucket.ownerId,
       storageClass: i.storageClass,
       headers: i.headers,
       meta: i.meta,
       checksumAlgorithm: i.algorithm,
       checksumType: i.type,
       lock: i.lock,
+      objectOwnerId: owned.ownerId,
+      acl: owned.acl,
     });
     return {
       headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },

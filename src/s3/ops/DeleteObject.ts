@@ -31,7 +31,7 @@ export const DeleteObject = operation({
       bucket,
       key: i.key,
       versionId: i.versionId,
-      ownerId: req.principal!.account.id,
+      ownerId: req.principal?.account.id ?? bucket.ownerId,
       mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, i.key)),
     });
     if (i.versionId !== undefined) {

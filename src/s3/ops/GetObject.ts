@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ObjectRecord } from '../../core/objects.js';
 import { S3Error } from '../../errors/s3error.js';
 import { wireHeaderValue } from '../../http/headerText.js';
@@ -11,8 +12,8 @@ import {
   type ReadConditions,
   type ResponseHeaders,
 } from '../headers.js';
-import { lookupObject, requireBucket } from '../lookup.js';
-import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
+import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
+import { operation, type Grants, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
 
 const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
@@ -68,7 +69,7 @@ interface Chosen {
  * answer with the object's headers; the body is read by the domain's one
  * read path (which looks up again if the data was replaced meanwhile).
  */
-async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody: boolean): Promise<Output> {
+async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, grants: Grants, withBody: boolean): Promise<Output> {
   const bucket = requireBucket(ctx, i.bucket);
   const q = req.target.query;
   const choose = (): Chosen => {
@@ -119,7 +120,12 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody:
     const toRead = withBody && length > 0 ? (range ?? { start: 0, end: o.size - 1 }) : undefined;
     return { object: o, range: toRead, status, headers: h };
   };
-  const c = await ctx.services.objects.read(choose);
+  let c: Chosen & { body?: Readable | Buffer };
+  try {
+    c = await ctx.services.objects.read(choose);
+  } catch (e) {
+    throw missingKeyAnswer(e, grants, i.bucket);
+  }
   if (c.status === 304) return { status: 304, headers: c.headers };
   if (!withBody) return { status: c.status, headers: c.headers };
   const length = Number(c.headers['content-length']);
@@ -139,7 +145,7 @@ export const GetObject = operation({
   body: { kind: 'none' },
   parse: parseRead,
   permissions: readPermissions,
-  run: (ctx, i, req) => getOrHead(ctx, i, req, true),
+  run: (ctx, i, req, grants) => getOrHead(ctx, i, req, grants, true),
 });
 
 export const HeadObject = operation({
@@ -147,5 +153,5 @@ export const HeadObject = operation({
   body: { kind: 'none' },
   parse: parseRead,
   permissions: readPermissions,
-  run: (ctx, i, req) => getOrHead(ctx, i, req, false),
+  run: (ctx, i, req, grants) => getOrHead(ctx, i, req, grants, false),
 });

@@ -1,7 +1,7 @@
 import { S3Error } from '../../errors/s3error.js';
 import type { XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
-import { lookupObject, requireBucket } from '../lookup.js';
+import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { MAX_PART_NUMBER, boundedInt, header, requireBucketName, requireKey, versionIdOf } from '../params.js';
 
@@ -40,9 +40,14 @@ export const GetObjectAttributes = operation({
           { action: 's3:GetObjectVersion', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
           { action: 's3:GetObjectVersionAttributes', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
         ],
-  async run(ctx, i, req) {
+  async run(ctx, i, req, grants) {
     const bucket = requireBucket(ctx, i.bucket);
-    const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    let o: ReturnType<typeof lookupObject>;
+    try {
+      o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    } catch (e) {
+      throw missingKeyAnswer(e, grants, i.bucket);
+    }
     const out: XmlObject = {};
     if (i.wanted.has('ETag')) out.ETag = o.etag;
     if (i.wanted.has('Checksum') && o.checksumAlgorithm && o.checksum) {

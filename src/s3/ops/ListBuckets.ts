@@ -3,7 +3,7 @@ import { isoDate } from '../../xml/xml.js';
 import { Owners } from '../documents.js';
 import { operation } from '../operation.js';
 
-/** ListBuckets: the caller's buckets (every bucket for the instance administrator), paged by name. */
+/** ListBuckets: the caller's account's buckets (every bucket for the instance administrator), paged by name, filtered by prefix and bucket-region. */
 export const ListBuckets = operation({
   name: 'ListBuckets',
   body: { kind: 'none' },
@@ -20,6 +20,7 @@ export const ListBuckets = operation({
     const token = q.get('continuation-token');
     return {
       prefix: q.get('prefix'),
+      region: q.get('bucket-region'),
       maxBuckets,
       after: token === undefined ? '' : Buffer.from(token, 'base64url').toString('utf8'),
     };
@@ -27,7 +28,9 @@ export const ListBuckets = operation({
   permissions: () => [{ action: 's3:ListAllMyBuckets' }],
   async run(ctx, input, req, grants) {
     const prefix = input.prefix ?? '';
-    const all = ctx.services.buckets.list(grants.listOwner).filter((b) => b.name.startsWith(prefix) && b.name > input.after);
+    const all = ctx.services.buckets
+      .list(grants.listOwner)
+      .filter((b) => b.name.startsWith(prefix) && b.name > input.after && (input.region === undefined || input.region === '' || b.region === input.region));
     const page = all.slice(0, input.maxBuckets);
     const truncated = all.length > input.maxBuckets;
     const owners = new Owners(ctx);

@@ -44,7 +44,7 @@ export const ListMultipartUploads = operation({
             Key: enc(row.key.toString('utf8')),
             UploadId: row.id,
             Initiator: owners.of(row.ownerId),
-            Owner: owners.of(row.ownerId),
+            Owner: owners.of(row.objectOwnerId ?? row.ownerId),
             StorageClass: row.storageClass,
             Initiated: isoDate(row.initiated),
             ChecksumAlgorithm: row.checksumAlgorithm,

@@ -47,7 +47,7 @@ export const ListParts = operation({
             ...(algo && p.checksum ? { [checksumElement(algo)]: p.checksum } : {}),
           })),
           Initiator: owners.of(u.ownerId),
-          Owner: owners.of(u.ownerId),
+          Owner: owners.of(u.objectOwnerId ?? u.ownerId),
           StorageClass: u.storageClass,
           ChecksumAlgorithm: algo,
           ChecksumType: u.checksumType,

@@ -12,6 +12,7 @@ import { S3Error, isS3Error } from '../../errors/s3error.js';
 import { malformedForm } from '../../http/form.js';
 import { MAX_KEY_BYTES } from '../../http/target.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf } from '../headers.js';
+import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
@@ -53,6 +54,9 @@ export const PostObject = operation({
     const h: IncomingHttpHeaders = Object.fromEntries(form.values);
     refuseEncryption(h);
     const lock = lockRequestOf(h);
+    // The form's `acl` field is PutObject's x-amz-acl.
+    const acl = form.values.get('acl');
+    const aclHeaders: IncomingHttpHeaders = acl !== undefined ? { 'x-amz-acl': acl } : {};
     return {
       bucket: requireBucketName(req.target.bucket),
       key,
@@ -61,14 +65,19 @@ export const PostObject = operation({
       plan: integrityPlan(h, []),
       lock,
       // The form's fields stand for PutObject's headers.
-      conditionKeys: writeConditionKeys(h, lock),
+      conditionKeys: { ...writeConditionKeys(h, lock), ...aclConditionKeys(aclHeaders) },
+      aclHeaders,
     };
   },
-  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys }],
+  permissions: (i) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys },
+    ...writeAclPermissions(i.bucket, i.key, i.aclHeaders),
+  ],
   async run(ctx, i, req) {
     const form = req.form!;
     const bucket = requireBucket(ctx, i.bucket);
     const range = form.lengthRange;
+    const owned = newObjectAcl(ctx, bucket, req.principal, i.aclHeaders);
     const objects = ctx.services.objects;
     const maxSize = Math.min(ctx.config.maxPutObjectSize, range?.max ?? Infinity);
     const staged = await objects.stage(form.file!.stream, { maxSize, checksum: i.plan.algorithm }).catch((e: unknown) => {
@@ -94,7 +103,8 @@ export const PostObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal?.account.id ?? bucket.ownerId,
+        ownerId: owned.ownerId,
+        acl: owned.acl,
         storageClass: i.storageClass,
         headers: i.headers,
         meta: i.meta,

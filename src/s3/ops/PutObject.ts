@@ -1,5 +1,6 @@
 import { S3Error } from '../../errors/s3error.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
@@ -28,7 +29,10 @@ export const PutObject = operation({
       lock: lockRequestOf(req.headers),
     };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers) } },
+    ...writeAclPermissions(i.bucket, i.key, req.headers),
+  ],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
     if (i.len !== undefined && i.len > maxSize)
@@ -36,6 +40,7 @@ export const PutObject = operation({
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
     objects.precheck(bucket, i.key, i.conditions);
+    const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
@@ -52,7 +57,8 @@ export const PutObject = operation({
       key: i.key,
       staged,
       spec: {
-        ownerId: req.principal!.account.id,
+        ownerId: owned.ownerId,
+        acl: owned.acl,
         storageClass: i.storageClass,
         headers: i.headers,
         meta: i.meta,
