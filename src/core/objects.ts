@@ -69,6 +69,8 @@ export interface VersionSpec {
   etag?: string;
   /** Object Lock asked for by the request; the bucket's default applies otherwise. */
   lock?: LockRequest;
+  /** The new version's tags (validated by the protocol layer). */
+  tags?: Array<[string, string]>;
 }
 
 export interface WriteRequest {
@@ -232,6 +234,7 @@ export class ObjectService {
       lockMode: lock?.mode,
       lockUntil: lock?.until,
       legalHold: lock?.legalHold,
+      tags: w.spec.tags?.length ? w.spec.tags : undefined,
     };
     await w.staged.publish();
     let versionId: string;
@@ -317,6 +320,13 @@ export class ObjectService {
 
   async setLegalHold(v: ObjectRecord, on: boolean): Promise<void> {
     await this.commits.run(() => this.objects.setLegalHold(v, on));
+  }
+
+  // ---------------------------------------------------------------- tags of a version
+
+  /** Replaces a version's tags (PutObjectTagging; empty: DeleteObjectTagging). Object Lock does not protect tags. */
+  async setTags(v: ObjectRecord, tags: ReadonlyArray<[string, string]>): Promise<void> {
+    await this.commits.run(() => this.objects.setTags(v, tags));
   }
 
   // ---------------------------------------------------------------- read

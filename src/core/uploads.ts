@@ -126,6 +126,7 @@ export class UploadService {
         checksumAlgorithm: spec.checksumAlgorithm,
         checksumType: spec.checksumType,
         lock: spec.lock,
+        tags: spec.tags,
       }),
     );
     return id;
@@ -221,6 +222,7 @@ export class UploadService {
             lockMode: lock?.mode,
             lockUntil: lock?.until,
             legalHold: lock?.legalHold,
+            tags: upload.tags,
           };
           const completion = (versionId: string): Completion => ({
             location: c.location,

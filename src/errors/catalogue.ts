@@ -7,6 +7,7 @@ export const ERRORS = {
   AccountProblem: [403, 'There is a problem with your AWS account that prevents the operation from completing successfully.'],
   AuthorizationHeaderMalformed: [400, 'The authorization header is malformed.'],
   AuthorizationQueryParametersError: [400, 'Error parsing the X-Amz-Credential parameter.'],
+  BadRequest: [400, 'Bad Request'],
   BadDigest: [400, 'The Content-MD5 you specified did not match what we received.'],
   BucketAlreadyExists: [
     409,

@@ -7,6 +7,7 @@ import type { Operation } from './operation.js';
 import type { OperationName } from './router.js';
 import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
 import { bucketTagging } from './ops/BucketTagging.js';
+import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './ops/ObjectTagging.js';
 import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
 import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
 import { CopyObject } from './ops/CopyObject.js';
@@ -65,6 +66,9 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  PutObjectTagging,
+  GetObjectTagging,
+  DeleteObjectTagging,
 ] as Operation[];
 
 /** Served operations by name. */

@@ -32,6 +32,8 @@ export interface ObjectRecord {
   lockUntil?: number;
   /** undefined: never set (stored 0); true: ON (1); false: set OFF (2). */
   legalHold?: boolean;
+  /** The version's tags as [key, value] pairs, in the order set (none: undefined or empty). */
+  tags?: Array<[string, string]>;
 }
 
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
@@ -130,6 +132,7 @@ interface Row {
   checksum_algorithm: string | null;
   checksum: string | null;
   parts_count: number;
+  tags: string | null;
 }
 
 interface ListRow {
@@ -162,6 +165,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   lockMode: (r.lock_mode as ObjectRecord['lockMode']) ?? undefined,
   lockUntil: r.lock_until ?? undefined,
   legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
+  tags: r.tags ? (JSON.parse(r.tags) as Array<[string, string]>) : undefined,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -224,6 +228,7 @@ export class ObjectsRepo {
   private readonly deleteSegmentsOf;
   private readonly setRetentionStmt;
   private readonly setHoldStmt;
+  private readonly setTagsStmt;
 
   private readonly versionIds = new VersionIds();
 
@@ -238,17 +243,17 @@ export class ObjectsRepo {
     );
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
-         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold)
+         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, tags)
        VALUES (@bucketId, @key, @seq, @versionId, 1, @deleteMarker, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass,
-         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold)`,
+         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @tags)`,
     );
     this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.delNull = db.prepare<[number, Buffer], Pick<Row, 'blob_id' | 'parts_count'>>(
       "DELETE FROM objects WHERE bucket_id = ? AND key = ? AND version_id = 'null' RETURNING blob_id, parts_count",
     );
-    this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1');
+    this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE bucket_id = ? AND key = ? AND is_latest = 1');
     this.promote = db.prepare(
-      'UPDATE objects SET is_latest = 1 WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
+      'UPDATE objects SET is_latest = 1, noncurrent_since = NULL WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
     );
     this.scanOpen = db.prepare<[number, Buffer, number], ListRow>(
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
@@ -273,6 +278,7 @@ export class ObjectsRepo {
     this.deleteSegmentsOf = db.prepare('DELETE FROM segments WHERE manifest_id = ?');
     this.setRetentionStmt = db.prepare('UPDATE objects SET lock_mode = ?, lock_until = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.setHoldStmt = db.prepare('UPDATE objects SET legal_hold = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
+    this.setTagsStmt = db.prepare('UPDATE objects SET tags = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
   }
 
   /** Does any object version (or multipart object segment) point at this blob? */
@@ -379,7 +385,7 @@ export class ObjectsRepo {
         released = this.release(old);
       }
     }
-    this.clearLatest.run(rec.bucketId, keyBuf);
+    this.clearLatest.run(rec.lastModified, rec.bucketId, keyBuf);
     this.insert.run({
       bucketId: rec.bucketId,
       key: keyBuf,
@@ -400,6 +406,7 @@ export class ObjectsRepo {
       lockMode: rec.lockMode ?? null,
       lockUntil: rec.lockUntil ?? null,
       legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
+      tags: rec.tags?.length && !rec.deleteMarker ? JSON.stringify(rec.tags) : null,
     });
     return { versionId, released };
   }
@@ -500,6 +507,13 @@ export class ObjectsRepo {
     this.forgetRecent(v.bucketId, v.key);
     const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
     if (row) this.setHoldStmt.run(on ? 1 : 2, v.bucketId, row.key, row.seq);
+  }
+
+  /** Replaces a version's tags (empty: removes them). */
+  setTags(v: ObjectRecord, tags: ReadonlyArray<[string, string]>): void {
+    this.forgetRecent(v.bucketId, v.key);
+    const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
+    if (row) this.setTagsStmt.run(tags.length ? JSON.stringify(tags) : null, v.bucketId, row.key, row.seq);
   }
 
   /** Up to `limit` current objects with from <= key < to (to undefined: no upper bound), in key order. */

@@ -19,6 +19,8 @@ export interface Upload {
   result?: string;
   /** Object Lock settings asked for at CreateMultipartUpload. */
   lock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: number; legalHold?: boolean };
+  /** Tags asked for at CreateMultipartUpload (x-amz-tagging), written on the version Complete creates. */
+  tags?: Array<[string, string]>;
 }
 
 export interface Part {
@@ -44,6 +46,7 @@ interface UploadRow {
   checksum_type: string | null;
   result: string | null;
   lock: string | null;
+  tags: string | null;
 }
 
 interface PartRow {
@@ -69,6 +72,7 @@ const toUpload = (r: UploadRow): Upload => ({
   checksumType: r.checksum_type ?? undefined,
   result: r.result ?? undefined,
   lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
+  tags: r.tags ? (JSON.parse(r.tags) as Upload['tags']) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -113,8 +117,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, tags)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -153,6 +157,7 @@ export class UploadsRepo {
       u.checksumAlgorithm ?? null,
       u.checksumType ?? null,
       u.lock ? JSON.stringify(u.lock) : null,
+      u.tags?.length ? JSON.stringify(u.tags) : null,
     );
   }
 

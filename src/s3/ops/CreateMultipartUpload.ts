@@ -6,6 +6,7 @@ import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { header, requireBucketName, requireKey } from '../params.js';
+import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 export const CreateMultipartUpload = operation({
   name: 'CreateMultipartUpload',
@@ -37,9 +38,12 @@ export const CreateMultipartUpload = operation({
       if (type === 'COMPOSITE' && algorithm === 'CRC64NVME')
         throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
     }
-    return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
+    return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers), tags: taggingOf(req.headers) };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...requestTagKeys(i.tags) } },
+    ...taggingPermission(i),
+  ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const id = await ctx.services.uploads.create(bucket, i.key, {
@@ -50,6 +54,7 @@ export const CreateMultipartUpload = operation({
       checksumAlgorithm: i.algorithm,
       checksumType: i.type,
       lock: i.lock,
+      tags: i.tags,
     });
     return {
       headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },

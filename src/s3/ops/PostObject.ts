@@ -17,6 +17,7 @@ import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type S3Request } from '../operation.js';
 import { header, requireBucketName } from '../params.js';
+import { parseTaggingDocument, requestTagKeys, taggingPermission } from '../tags.js';
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -53,6 +54,8 @@ export const PostObject = operation({
     const h: IncomingHttpHeaders = Object.fromEntries(form.values);
     refuseEncryption(h);
     const lock = lockRequestOf(h);
+    const tagging = form.values.get('tagging');
+    const tags = tagging === undefined ? undefined : parseTaggingDocument(Buffer.from(tagging, 'utf8'));
     return {
       bucket: requireBucketName(req.target.bucket),
       key,
@@ -61,10 +64,11 @@ export const PostObject = operation({
       plan: integrityPlan(h, []),
       lock,
       // The form's fields stand for PutObject's headers.
-      conditionKeys: writeConditionKeys(h, lock),
+      conditionKeys: { ...writeConditionKeys(h, lock), ...requestTagKeys(tags) },
+      tags,
     };
   },
-  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys }],
+  permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys }, ...taggingPermission(i)],
   async run(ctx, i, req) {
     const form = req.form!;
     const bucket = requireBucket(ctx, i.bucket);
@@ -101,6 +105,7 @@ export const PostObject = operation({
         checksumAlgorithm: i.plan.algorithm,
         checksum,
         lock: i.lock,
+        tags: i.tags,
       },
     });
     const etag = quoteEtag(record.etag);

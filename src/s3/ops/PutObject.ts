@@ -5,6 +5,7 @@ import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { requireBucketName, requireKey } from '../params.js';
+import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 export const PutObject = operation({
   name: 'PutObject',
@@ -26,9 +27,13 @@ export const PutObject = operation({
       storageClass: storageClassOf(req.headers),
       conditions: writeConditionsOf(req.headers),
       lock: lockRequestOf(req.headers),
+      tags: taggingOf(req.headers),
     };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...requestTagKeys(i.tags) } },
+    ...taggingPermission(i),
+  ],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
     if (i.len !== undefined && i.len > maxSize)
@@ -59,6 +64,7 @@ export const PutObject = operation({
         checksumAlgorithm: i.plan.algorithm,
         checksum,
         lock: i.lock,
+        tags: i.tags,
       },
       conditions: i.conditions,
     });
