@@ -28,6 +28,10 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** The length of a lifecycle "day" in seconds (86400; shorter only as a testing aid). */
+  readonly lifecycleDaySeconds: number;
+  /** How often the lifecycle worker looks for due work. */
+  readonly lifecycleIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +55,8 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_LIFECYCLE_DAY_SECONDS: 'lifecycleDaySeconds',
+  CAIRN_LIFECYCLE_INTERVAL_SECONDS: 'lifecycleIntervalSeconds',
 };
 
 function packageRoot(): string {
@@ -200,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    lifecycleDaySeconds: int(w('lifecycleDaySeconds'), raw.lifecycleDaySeconds ?? 86400, 1, 86400),
+    lifecycleIntervalSeconds: int(w('lifecycleIntervalSeconds'), raw.lifecycleIntervalSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -32,6 +32,7 @@ import { SecretBox } from './store/secrets.js';
 import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.js';
 import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
+import { LifecycleRepo } from './store/lifecycle.js';
 
 /** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
 const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
@@ -79,6 +80,8 @@ export interface AppContext extends PipelineContext {
   readonly bucketConfigs: BucketConfigsRepo;
   readonly blobs: BlobStore;
   readonly garbage: Garbage;
+  /** The lifecycle worker's due-work queries and cursors. */
+  readonly lifecycle: LifecycleRepo;
 }
 
 /**
@@ -141,6 +144,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     bucketConfigs,
     blobs,
     garbage,
+    lifecycle: new LifecycleRepo(db),
   };
 }
 

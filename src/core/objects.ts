@@ -94,6 +94,10 @@ export interface DeleteRequest {
   versionId?: string;
   ownerId: number;
   mayBypassGovernance: boolean;
+  /** Only while the key's latest version is still this blob (lifecycle expiring the version it judged); else nothing is done. */
+  ifCurrentBlob?: string;
+  /** Only while the version named is not the latest (noncurrent expiration); else nothing is done. */
+  ifNoncurrent?: boolean;
 }
 
 export interface Deleted {
@@ -269,7 +273,7 @@ export class ObjectService {
    * marker becomes current (versioned).
    */
   async delete(d: DeleteRequest): Promise<Deleted> {
-    const single = d.versionId === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
+    const single = d.versionId === undefined && d.ifCurrentBlob === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
     const res = await this.commits.run(() => this.deleteNow(d, this.clock()), { single });
     this.garbage.release(res.garbage);
     return res.result;
@@ -300,6 +304,14 @@ export class ObjectService {
   }
 
   private deleteNow(d: DeleteRequest, now: number): { result: Deleted; garbage?: Released } {
+    if (d.ifCurrentBlob !== undefined) {
+      const cur = this.objects.latest(d.bucket.id, d.key);
+      if (!cur || cur.deleteMarker || cur.blobId !== d.ifCurrentBlob) return { result: { deleteMarker: false, found: false } };
+    }
+    if (d.ifNoncurrent && d.versionId !== undefined) {
+      const v = this.objects.version(d.bucket.id, d.key, d.versionId);
+      if (!v || v.isLatest) return { result: { versionId: d.versionId, deleteMarker: false, found: false } };
+    }
     if (d.versionId !== undefined) {
       const res = this.objects.deleteVersion(d.bucket.id, d.key, d.versionId, now, (v) => guardRemoval(v, now, d.mayBypassGovernance));
       return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.released };

@@ -8,6 +8,7 @@ import type { OperationName } from './router.js';
 import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
 import { bucketTagging } from './ops/BucketTagging.js';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './ops/ObjectTagging.js';
+import { bucketLifecycle } from './ops/BucketLifecycle.js';
 import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
 import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
 import { CopyObject } from './ops/CopyObject.js';
@@ -69,6 +70,7 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectTagging,
   GetObjectTagging,
   DeleteObjectTagging,
+  ...bucketLifecycle,
 ] as Operation[];
 
 /** Served operations by name. */

@@ -11,6 +11,7 @@ import {
   type ReadConditions,
   type ResponseHeaders,
 } from '../headers.js';
+import { expirationOf } from '../expiration.js';
 import { lookupObject, requireBucket } from '../lookup.js';
 import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
@@ -82,6 +83,7 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody:
     if (bucket.versioning) h['x-amz-version-id'] = o.versionId;
     Object.assign(h, lockHeaders(o));
     h['x-amz-tagging-count'] = tagCountHeader(o.tags);
+    if (o.isLatest) h['x-amz-expiration'] = expirationOf(ctx, bucket, o);
     if (cond === 'not-modified') return { object: o, status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     let range = parseRange(i.range, o.size);
     let emptyPart = false;

@@ -1,6 +1,7 @@
 import { S3Error } from '../../errors/s3error.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
 import { writeConditionKeys } from '../conditionKeys.js';
+import { expirationOf } from '../expiration.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
@@ -74,6 +75,7 @@ export const PutObject = operation({
         'x-amz-version-id': versionId,
         ...(checksum ? checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') : {}),
         'x-amz-storage-class': i.storageClass !== 'STANDARD' ? i.storageClass : undefined,
+        'x-amz-expiration': expirationOf(ctx, bucket, record),
       },
       bytes: record.size,
       events: [{ name: 'ObjectCreated:Put', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],

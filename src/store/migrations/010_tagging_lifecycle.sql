@@ -14,11 +14,12 @@ UPDATE objects SET noncurrent_since = (
 -- The lifecycle worker finds due work through these (a range of times per bucket), never by scanning a bucket.
 CREATE INDEX objects_lc_current ON objects(bucket_id, last_modified) WHERE is_latest = 1;
 CREATE INDEX objects_lc_noncurrent ON objects(bucket_id, noncurrent_since) WHERE is_latest = 0;
+CREATE INDEX objects_lc_markers ON objects(bucket_id, key) WHERE is_latest = 1 AND delete_marker = 1;
 CREATE INDEX uploads_lc_open ON uploads(bucket_id, initiated) WHERE state = 'uploading';
 
--- How far the worker got per bucket and phase: rows at or before (pos, key, seq) were judged under the rules
--- whose fingerprint is `rules`; a changed configuration starts the phase again. Kept across restarts.
--- held: versions a rule made due that Object Lock kept, retried after `retry_at`.
+-- How far the worker got per bucket and phase (a phase is one action of one rule): rows at or before
+-- (pos, key, seq) were judged under the rule whose fingerprint is `rules`; a changed rule starts its phase
+-- again. Kept across restarts, so the worker resumes where it stopped.
 CREATE TABLE lifecycle_cursors (
   bucket_id  INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
   phase      TEXT    NOT NULL,
@@ -29,6 +30,7 @@ CREATE TABLE lifecycle_cursors (
   PRIMARY KEY (bucket_id, phase)
 ) WITHOUT ROWID;
 
+-- Versions a rule made due that Object Lock kept (retention or legal hold), retried after retry_at.
 CREATE TABLE lifecycle_held (
   bucket_id  INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
   key        BLOB    NOT NULL,
