@@ -41,7 +41,8 @@ export function checkTag(key: string, value: string): void {
  * checkTag, no key twice. Shared by bucket and object tagging.
  */
 export function parseTagSet(doc: Record<string, unknown>, max: number, what: 'Bucket' | 'Object'): Tag[] {
-  const set = doc.TagSet;
+  // White space alone (`<TagSet> </TagSet>`) is an empty set.
+  const set = typeof doc.TagSet === 'string' && doc.TagSet.trim() === '' ? '' : doc.TagSet;
   // <TagSet/> parses as '' (no tags); anything but an element is malformed.
   if (set !== '' && (typeof set !== 'object' || set === null || Array.isArray(set))) throw new S3Error('MalformedXML');
   const raw = set === '' ? [] : ((set as Record<string, unknown>).Tag ?? []);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseLifecycle } from '../../src/s3/ops/BucketLifecycle.js';
+import { parseXml } from '../../src/xml/xml.js';
 import { currentExpiry, dueCutoff, eligibleAt, expirationHeader, filterMatches, nextMidnight, type LifecycleRule } from '../../src/core/lifecycle.js';
 
 const at = (s: string) => Date.parse(s);
@@ -81,5 +83,16 @@ describe('lifecycle date rounding', () => {
     expect(currentExpiry({ rules }, { key: 'old/a', size: 1 }, t)?.ruleId).toBe('long');
     expect(currentExpiry({ rules: rules.slice(3) }, { key: 'a', size: 1 }, t)).toBeUndefined();
     expect(expirationHeader({ date: at('2024-05-03T00:00:00Z'), ruleId: 'short' })).toBe('expiry-date="Fri, 03 May 2024 00:00:00 GMT", rule-id="short"');
+  });
+});
+
+describe('lifecycle documents', () => {
+  it("white space between elements (s3cmd's expire) is not content", () => {
+    const body =
+      '<LifecycleConfiguration>  <Rule>    <Filter>      <Prefix>logs/</Prefix>    </Filter>    <Status>Enabled</Status>    <Expiration>      <Days>3</Days>    </Expiration>  </Rule></LifecycleConfiguration>';
+    const cfg = parseLifecycle(parseXml(body, 'LifecycleConfiguration', ['LifecycleConfiguration.Rule', 'LifecycleConfiguration.Rule.Filter.And.Tag']));
+    expect(cfg.rules).toHaveLength(1);
+    expect(cfg.rules[0]).toMatchObject({ enabled: true, shape: 'prefix', filter: { prefix: 'logs/' }, expiration: { days: 3 } });
+    expect(cfg.rules[0]!.id.length).toBeGreaterThan(0);
   });
 });

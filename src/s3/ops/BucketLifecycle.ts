@@ -18,8 +18,10 @@ import { LIFECYCLE_KIND } from '../expiration.js';
 const MAX_RULES = 1000;
 
 const isElement = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** An element that may be empty (`<Filter/>` parses as ''). */
-const elementOrEmpty = (v: unknown): Record<string, unknown> | undefined => (v === '' ? {} : isElement(v) ? v : undefined);
+/** An element that may be empty (`<Filter/>` parses as '', `<Filter> </Filter>` as white space). */
+const elementOrEmpty = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'string' && v.trim() === '' ? {} : isElement(v) ? v : undefined);
+/** An element's child names (the white space between children, which clients such as s3cmd send, is not one). */
+const keys = (el: Record<string, unknown>): string[] => Object.keys(el).filter((k) => k !== '#text');
 
 function text(v: unknown): string {
   if (v === '') return '';
@@ -49,7 +51,7 @@ function tagOf(v: unknown): [string, string] {
 /** A Filter element: at most one of Prefix, Tag, And, ObjectSizeGreaterThan, ObjectSizeLessThan. */
 function filterOf(el: Record<string, unknown>): { shape: FilterShape; filter: LifecycleFilter } {
   const present = ['Prefix', 'Tag', 'And', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'].filter((n) => el[n] !== undefined);
-  if (Object.keys(el).some((k) => !present.includes(k))) throw new S3Error('MalformedXML');
+  if (keys(el).some((k) => !present.includes(k))) throw new S3Error('MalformedXML');
   if (present.length > 1) throw new S3Error('MalformedXML');
   if (present.length === 0) return { shape: 'empty', filter: {} };
   if (el.Prefix !== undefined) return { shape: 'prefix', filter: { prefix: text(el.Prefix) } };
@@ -62,7 +64,7 @@ function filterOf(el: Record<string, unknown>): { shape: FilterShape; filter: Li
   if (el.ObjectSizeLessThan !== undefined) return { shape: 'lt', filter: { sizeLessThan: size(el.ObjectSizeLessThan) } };
   const and = elementOrEmpty(el.And);
   if (!and) throw new S3Error('MalformedXML');
-  if (Object.keys(and).some((k) => !['Prefix', 'Tag', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'].includes(k))) throw new S3Error('MalformedXML');
+  if (keys(and).some((k) => !['Prefix', 'Tag', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'].includes(k))) throw new S3Error('MalformedXML');
   const filter: LifecycleFilter = {};
   if (and.Prefix !== undefined) filter.prefix = text(and.Prefix);
   const tags = and.Tag === undefined ? [] : (Array.isArray(and.Tag) ? and.Tag : [and.Tag]).map(tagOf);
@@ -105,7 +107,7 @@ function ruleOf(r: unknown): LifecycleRule {
     const e = elementOrEmpty(r.Expiration);
     if (!e) throw new S3Error('MalformedXML');
     const given = ['Days', 'Date', 'ExpiredObjectDeleteMarker'].filter((n) => e[n] !== undefined);
-    if (given.length !== 1 || Object.keys(e).length !== 1) throw new S3Error('MalformedXML');
+    if (given.length !== 1 || keys(e).length !== 1) throw new S3Error('MalformedXML');
     if (e.Days !== undefined) rule.expiration = { days: positive(e.Days, "'Days' for Expiration action must be a positive integer") };
     else if (e.Date !== undefined) {
       const d = text(e.Date).trim();
@@ -123,7 +125,7 @@ function ruleOf(r: unknown): LifecycleRule {
   if (r.NoncurrentVersionExpiration !== undefined) {
     const n = elementOrEmpty(r.NoncurrentVersionExpiration);
     if (!n || n.NoncurrentDays === undefined) throw new S3Error('MalformedXML');
-    if (Object.keys(n).some((k) => k !== 'NoncurrentDays' && k !== 'NewerNoncurrentVersions')) throw new S3Error('MalformedXML');
+    if (keys(n).some((k) => k !== 'NoncurrentDays' && k !== 'NewerNoncurrentVersions')) throw new S3Error('MalformedXML');
     const days = positive(n.NoncurrentDays, "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer");
     let newer: number | undefined;
     if (n.NewerNoncurrentVersions !== undefined) {
@@ -135,7 +137,7 @@ function ruleOf(r: unknown): LifecycleRule {
   }
   if (r.AbortIncompleteMultipartUpload !== undefined) {
     const a = elementOrEmpty(r.AbortIncompleteMultipartUpload);
-    if (!a || a.DaysAfterInitiation === undefined || Object.keys(a).length !== 1) throw new S3Error('MalformedXML');
+    if (!a || a.DaysAfterInitiation === undefined || keys(a).length !== 1) throw new S3Error('MalformedXML');
     if (hasTags) throw new S3Error('InvalidRequest', 'AbortIncompleteMultipartUpload cannot be specified with Tags.');
     rule.abortIncompleteDays = positive(a.DaysAfterInitiation, "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer");
   }
