@@ -1,4 +1,6 @@
 import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
   DeleteObjectCommand,
@@ -13,9 +15,16 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client as Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger, startServer } from '../../src/main.js';
+import type { OpEvent } from '../../src/s3/operation.js';
 import { expectS3Error, newBucket, sleep } from '../helpers/s3.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Lifecycle: the configuration's validation, x-amz-expiration, and the worker applying 1-"day" rules (a day of 1 s). */
 let ts: TestServer;
@@ -115,7 +124,7 @@ describe('Put/Get/DeleteBucketLifecycleConfiguration', () => {
 });
 
 describe('the lifecycle worker (a "day" of 1 s)', () => {
-  it('x-amz-expiration on PutObject, HeadObject and GetObject; an unversioned object is removed once due, others kept', async () => {
+  it('x-amz-expiration on PutObject, HeadObject, GetObject and CompleteMultipartUpload; an unversioned object is removed once due, others kept', async () => {
     const b = await newBucket(s3, { prefix: 'lcw' });
     await putRules(b, [{ ID: 'tmp-rule', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } }]);
     const put = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'tmp/a', Body: 'gone soon' }));
@@ -125,6 +134,12 @@ describe('the lifecycle worker (a "day" of 1 s)', () => {
     const get = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'tmp/a' }));
     expect(get.Expiration).toBe(put.Expiration);
     await get.Body!.transformToString();
+    const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'tmp/mp' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'tmp/mp', UploadId: mp.UploadId, PartNumber: 1, Body: 'part' }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'tmp/mp', UploadId: mp.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    expect(done.Expiration).toMatch(/rule-id="tmp-rule"$/);
     const keep = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'keep/b', Body: 'stays' }));
     expect(keep.Expiration).toBeUndefined();
     const gone = await until(async () => (await versions(b, 'tmp/')).versions.length === 0);
@@ -181,5 +196,75 @@ describe('the lifecycle worker (a "day" of 1 s)', () => {
       left.map(async (v) => (await s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: v.VersionId }))).Body!.transformToString()),
     );
     expect(bodies.sort()).toEqual(['3', '4']);
+  });
+});
+
+describe('lifecycle events and restarts', () => {
+  it('expirations emit LifecycleExpiration events through the events hook', async () => {
+    const events: OpEvent[] = [];
+    const ctx = ts.ctx as { onEvents?: (e: readonly OpEvent[]) => void };
+    ctx.onEvents = (e) => events.push(...e);
+    try {
+      const plain = await newBucket(s3, { prefix: 'lce' });
+      const versioned = await newBucket(s3, { prefix: 'lce', versioning: 'Enabled' });
+      await s3.send(new PutObjectCommand({ Bucket: plain, Key: 'a', Body: 'x' }));
+      await s3.send(new PutObjectCommand({ Bucket: versioned, Key: 'b', Body: 'x' }));
+      for (const b of [plain, versioned]) await putRules(b, [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }]);
+      const seen = () =>
+        events.some((e) => e.name === 'LifecycleExpiration:Delete' && e.bucket === plain && e.key === 'a') &&
+        events.some((e) => e.name === 'LifecycleExpiration:DeleteMarkerCreated' && e.bucket === versioned && e.key === 'b' && e.versionId);
+      expect(await until(async () => seen())).toBe(true);
+    } finally {
+      ctx.onEvents = undefined;
+    }
+  });
+
+  it('keeps its place in the database and resumes after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-lc-restart-'));
+    const config = loadConfig(
+      {},
+      {
+        host: '127.0.0.1',
+        port: 0,
+        dataDir,
+        accessKey: ACCESS_KEY,
+        secretKey: SECRET_KEY,
+        logLevel: 'silent',
+        fsync: false,
+        lifecycleDaySeconds: 1,
+        lifecycleIntervalSeconds: 1,
+      },
+    );
+    const start = () => startServer(config, { print: () => undefined, logger: createLogger('silent') });
+    let server = await start();
+    const client = () =>
+      new Client({ endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY } });
+    try {
+      let c = client();
+      await c.send(new CreateBucketCommand({ Bucket: 'restart' }));
+      await c.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: 'restart',
+          LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] },
+        }),
+      );
+      await c.send(new PutObjectCommand({ Bucket: 'restart', Key: 'first', Body: 'x' }));
+      const count = async () => ((await c.send(new ListObjectVersionsCommand({ Bucket: 'restart' }))).Versions ?? []).length;
+      expect(await until(async () => (await count()) === 0)).toBe(true);
+      const cursor = server.ctx.db.prepare("SELECT pos FROM lifecycle_cursors WHERE phase = 'current:r'").get() as { pos: number } | undefined;
+      expect(cursor?.pos).toBeGreaterThan(0);
+      c.destroy();
+      await server.close();
+      server = await start();
+      c = client();
+      const again = server.ctx.db.prepare("SELECT pos FROM lifecycle_cursors WHERE phase = 'current:r'").get() as { pos: number } | undefined;
+      expect(again?.pos).toBe(cursor!.pos);
+      await c.send(new PutObjectCommand({ Bucket: 'restart', Key: 'second', Body: 'x' }));
+      expect(await until(async () => (await count()) === 0)).toBe(true);
+      c.destroy();
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
