@@ -32,6 +32,10 @@ export interface Config {
   readonly blockPublicAccess: boolean;
   /** What new buckets get: 'acls' (ObjectWriter, ACLs enabled, no Block Public Access) or 'aws' (AWS's 2023 defaults: BucketOwnerEnforced, all four Block Public Access flags on). */
   readonly bucketDefaults: 'acls' | 'aws';
+  /** The length of a lifecycle "day" in seconds (86400; shorter only as a testing aid). */
+  readonly lifecycleDaySeconds: number;
+  /** How often the lifecycle worker looks for due work. */
+  readonly lifecycleIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +61,8 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
   CAIRN_BLOCK_PUBLIC_ACCESS: 'blockPublicAccess',
   CAIRN_BUCKET_DEFAULTS: 'bucketDefaults',
+  CAIRN_LIFECYCLE_DAY_SECONDS: 'lifecycleDaySeconds',
+  CAIRN_LIFECYCLE_INTERVAL_SECONDS: 'lifecycleIntervalSeconds',
 };
 
 function packageRoot(): string {
@@ -211,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
     blockPublicAccess: bool(w('blockPublicAccess'), raw.blockPublicAccess ?? false),
     bucketDefaults,
+    lifecycleDaySeconds: int(w('lifecycleDaySeconds'), raw.lifecycleDaySeconds ?? 86400, 1, 86400),
+    lifecycleIntervalSeconds: int(w('lifecycleIntervalSeconds'), raw.lifecycleIntervalSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -33,6 +33,7 @@ import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.
 import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
 import { BucketAccessCache } from './auth/access.js';
+import { LifecycleRepo } from './store/lifecycle.js';
 
 /** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
 const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
@@ -82,6 +83,8 @@ export interface AppContext extends PipelineContext {
   readonly bucketConfigs: BucketConfigsRepo;
   readonly blobs: BlobStore;
   readonly garbage: Garbage;
+  /** The lifecycle worker's due-work queries and cursors. */
+  readonly lifecycle: LifecycleRepo;
 }
 
 /**
@@ -145,6 +148,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     bucketConfigs,
     blobs,
     garbage,
+    lifecycle: new LifecycleRepo(db),
   };
 }
 

@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { FILE_MODE, SERVER_FILE } from './store/modes.js';
 import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
+import { startLifecycle } from './workers/lifecycle.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -175,11 +176,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const swept = await sweep(ctx, true, isReferenced);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
+  const stopLifecycle = startLifecycle(ctx);
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     stopSweeper();
+    stopLifecycle();
     await app.close().catch(() => undefined);
     closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -204,6 +207,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (closed) return;
       closed = true;
       stopSweeper();
+      stopLifecycle();
       await app.close();
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {

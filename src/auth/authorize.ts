@@ -151,12 +151,13 @@ const DAY_MS = 86_400_000;
  */
 function permissionLookup(p: Permission, now: () => number): ContextLookup | undefined {
   const c = p.conditions;
-  if (c === undefined) return undefined;
+  const later = p.conditionsLater;
+  if (c === undefined && later === undefined) return undefined;
   let lower: Map<string, string | readonly string[]> | undefined;
   return (key) => {
     if (!lower) {
       lower = new Map();
-      for (const [k, v] of Object.entries(c)) if (v !== undefined) lower.set(k.toLowerCase(), v);
+      for (const [k, v] of Object.entries({ ...c, ...later?.() })) if (v !== undefined) lower.set(k.toLowerCase(), v);
       const until = lower.get('s3:object-lock-retain-until-date');
       if (typeof until === 'string') lower.set('s3:object-lock-remaining-retention-days', String(Math.max(0, Math.ceil((Date.parse(until) - now()) / DAY_MS))));
     }

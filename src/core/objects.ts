@@ -71,6 +71,8 @@ export interface VersionSpec {
   lock?: LockRequest;
   /** The new version's ACL grants (JSON text, the protocol layer's form); undefined: the owner's FULL_CONTROL only. */
   acl?: string;
+  /** The new version's tags (validated by the protocol layer). */
+  tags?: Array<[string, string]>;
 }
 
 export interface WriteRequest {
@@ -94,6 +96,10 @@ export interface DeleteRequest {
   versionId?: string;
   ownerId: number;
   mayBypassGovernance: boolean;
+  /** Only while the key's latest version is still this blob (lifecycle expiring the version it judged); else nothing is done. */
+  ifCurrentBlob?: string;
+  /** Only while the version named is not the latest (noncurrent expiration); else nothing is done. */
+  ifNoncurrent?: boolean;
 }
 
 export interface Deleted {
@@ -235,6 +241,7 @@ export class ObjectService {
       lockUntil: lock?.until,
       legalHold: lock?.legalHold,
       acl: w.spec.acl,
+      tags: w.spec.tags?.length ? w.spec.tags : undefined,
     };
     await w.staged.publish();
     let versionId: string;
@@ -269,7 +276,7 @@ export class ObjectService {
    * marker becomes current (versioned).
    */
   async delete(d: DeleteRequest): Promise<Deleted> {
-    const single = d.versionId === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
+    const single = d.versionId === undefined && d.ifCurrentBlob === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
     const res = await this.commits.run(() => this.deleteNow(d, this.clock()), { single });
     this.garbage.release(res.garbage);
     return res.result;
@@ -300,6 +307,14 @@ export class ObjectService {
   }
 
   private deleteNow(d: DeleteRequest, now: number): { result: Deleted; garbage?: Released } {
+    if (d.ifCurrentBlob !== undefined) {
+      const cur = this.objects.latest(d.bucket.id, d.key);
+      if (!cur || cur.deleteMarker || cur.blobId !== d.ifCurrentBlob) return { result: { deleteMarker: false, found: false } };
+    }
+    if (d.ifNoncurrent && d.versionId !== undefined) {
+      const v = this.objects.version(d.bucket.id, d.key, d.versionId);
+      if (!v || v.isLatest) return { result: { versionId: d.versionId, deleteMarker: false, found: false } };
+    }
     if (d.versionId !== undefined) {
       const res = this.objects.deleteVersion(d.bucket.id, d.key, d.versionId, now, (v) => guardRemoval(v, now, d.mayBypassGovernance));
       return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.released };
@@ -325,6 +340,13 @@ export class ObjectService {
   /** Replaces a version's ACL (JSON text; undefined: the owner's FULL_CONTROL only). */
   async setAcl(v: ObjectRecord, acl: string | undefined): Promise<void> {
     await this.commits.run(() => this.objects.setAcl(v, acl));
+  }
+
+  // ---------------------------------------------------------------- tags of a version
+
+  /** Replaces a version's tags (PutObjectTagging; empty: DeleteObjectTagging). Object Lock does not protect tags. */
+  async setTags(v: ObjectRecord, tags: ReadonlyArray<[string, string]>): Promise<void> {
+    await this.commits.run(() => this.objects.setTags(v, tags));
   }
 
   // ---------------------------------------------------------------- read

@@ -130,6 +130,7 @@ export class UploadService {
         lock: spec.lock,
         acl: spec.acl,
         objectOwnerId: spec.objectOwnerId,
+        tags: spec.tags,
       }),
     );
     return id;
@@ -226,6 +227,7 @@ export class UploadService {
             lockUntil: lock?.until,
             legalHold: lock?.legalHold,
             acl: upload.acl,
+            tags: upload.tags,
           };
           const completion = (versionId: string): Completion => ({
             location: c.location,

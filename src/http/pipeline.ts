@@ -196,7 +196,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       signatureVersion: auth.method === 'sigv2' || auth.method === 'sigv2-query' ? 'AWS' : 'AWS4-HMAC-SHA256',
       contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
     };
-    const grants = authorize(ctx, principal, op.permissions(input, req), facts);
+    const grants = authorize(ctx, principal, op.permissions(input, req, ctx), facts);
     const out: Output = await op.run(ctx, input, req, grants);
     log.bytes = out.bytes;
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);

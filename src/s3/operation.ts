@@ -46,6 +46,11 @@ export interface Permission {
   /** Request-specific condition keys (s3:prefix, s3:VersionId, s3:x-amz-copy-source, ...); undefined: the request has no such key. */
   readonly conditions?: Readonly<Record<string, string | readonly string[] | undefined>>;
   /**
+   * Condition keys that cost a lookup (s3:ExistingObjectTag/<k>: the tags of the
+   * version addressed), computed only when a policy asks for a condition key.
+   */
+  readonly conditionsLater?: () => Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
    * An optional permission is asked about, not required: the request goes on
    * either way and the operation learns the answer (governance bypass, one key
    * of a DeleteObjects batch).
@@ -153,7 +158,7 @@ export interface Operation<I = unknown> {
   /** A typed input from path, query, headers and the document; throws S3 errors for malformed requests. Pure. */
   parse(req: S3Request): I;
   /** The permissions the input needs (version-specific actions and copy sources included). */
-  permissions(input: I, req: S3Request): readonly Permission[];
+  permissions(input: I, req: S3Request, ctx: OpContext): readonly Permission[];
   run(ctx: OpContext, input: I, req: S3Request, grants: Grants): Promise<Output>;
 }
 

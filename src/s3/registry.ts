@@ -7,6 +7,8 @@ import type { Operation } from './operation.js';
 import type { OperationName } from './router.js';
 import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
 import { bucketTagging } from './ops/BucketTagging.js';
+import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './ops/ObjectTagging.js';
+import { bucketLifecycle } from './ops/BucketLifecycle.js';
 import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
 import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
 import { CopyObject } from './ops/CopyObject.js';
@@ -79,6 +81,10 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectAcl,
   GetObjectAcl,
   ...ownershipControls,
+  PutObjectTagging,
+  GetObjectTagging,
+  DeleteObjectTagging,
+  ...bucketLifecycle,
 ] as Operation[];
 
 /** Served operations by name. */

@@ -34,6 +34,8 @@ export interface ObjectRecord {
   legalHold?: boolean;
   /** The version's ACL grants as JSON text (interpreted by the protocol layer); undefined: the owner's FULL_CONTROL only. */
   acl?: string;
+  /** The version's tags as [key, value] pairs, in the order set (none: undefined or empty). */
+  tags?: Array<[string, string]>;
 }
 
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
@@ -133,6 +135,7 @@ interface Row {
   checksum: string | null;
   parts_count: number;
   acl: string | null;
+  tags: string | null;
 }
 
 interface ListRow {
@@ -166,6 +169,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   lockUntil: r.lock_until ?? undefined,
   legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
   acl: r.acl ?? undefined,
+  tags: r.tags ? (JSON.parse(r.tags) as Array<[string, string]>) : undefined,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -229,6 +233,7 @@ export class ObjectsRepo {
   private readonly setRetentionStmt;
   private readonly setHoldStmt;
   private readonly setAclStmt;
+  private readonly setTagsStmt;
 
   private readonly versionIds = new VersionIds();
 
@@ -243,17 +248,17 @@ export class ObjectsRepo {
     );
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
-         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, acl)
+         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, acl, tags)
        VALUES (@bucketId, @key, @seq, @versionId, 1, @deleteMarker, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass,
-         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @acl)`,
+         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @acl, @tags)`,
     );
     this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.delNull = db.prepare<[number, Buffer], Pick<Row, 'blob_id' | 'parts_count'>>(
       "DELETE FROM objects WHERE bucket_id = ? AND key = ? AND version_id = 'null' RETURNING blob_id, parts_count",
     );
-    this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1');
+    this.clearLatest = db.prepare('UPDATE objects SET is_latest = 0, noncurrent_since = ? WHERE bucket_id = ? AND key = ? AND is_latest = 1');
     this.promote = db.prepare(
-      'UPDATE objects SET is_latest = 1 WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
+      'UPDATE objects SET is_latest = 1, noncurrent_since = NULL WHERE bucket_id = @b AND key = @k AND seq = (SELECT max(seq) FROM objects WHERE bucket_id = @b AND key = @k)',
     );
     this.scanOpen = db.prepare<[number, Buffer, number], ListRow>(
       `SELECT ${LIST_COLUMNS} FROM objects WHERE bucket_id = ? AND key >= ? AND is_latest = 1 AND delete_marker = 0 ORDER BY key LIMIT ?`,
@@ -279,6 +284,7 @@ export class ObjectsRepo {
     this.setRetentionStmt = db.prepare('UPDATE objects SET lock_mode = ?, lock_until = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.setHoldStmt = db.prepare('UPDATE objects SET legal_hold = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.setAclStmt = db.prepare('UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
+    this.setTagsStmt = db.prepare('UPDATE objects SET tags = ? WHERE bucket_id = ? AND key = ? AND seq = ?');
   }
 
   /** Does any object version (or multipart object segment) point at this blob? */
@@ -385,7 +391,7 @@ export class ObjectsRepo {
         released = this.release(old);
       }
     }
-    this.clearLatest.run(rec.bucketId, keyBuf);
+    this.clearLatest.run(rec.lastModified, rec.bucketId, keyBuf);
     this.insert.run({
       bucketId: rec.bucketId,
       key: keyBuf,
@@ -407,6 +413,7 @@ export class ObjectsRepo {
       lockUntil: rec.lockUntil ?? null,
       legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
       acl: rec.deleteMarker ? null : (rec.acl ?? null),
+      tags: rec.tags?.length && !rec.deleteMarker ? JSON.stringify(rec.tags) : null,
     });
     return { versionId, released };
   }
@@ -514,6 +521,13 @@ export class ObjectsRepo {
     this.forgetRecent(v.bucketId, v.key);
     const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
     if (row) this.setAclStmt.run(acl ?? null, v.bucketId, row.key, row.seq);
+  }
+
+  /** Replaces a version's tags (empty: removes them). */
+  setTags(v: ObjectRecord, tags: ReadonlyArray<[string, string]>): void {
+    this.forgetRecent(v.bucketId, v.key);
+    const row = this.byVersion.get(v.bucketId, Buffer.from(v.key, 'utf8'), v.versionId ?? 'null');
+    if (row) this.setTagsStmt.run(tags.length ? JSON.stringify(tags) : null, v.bucketId, row.key, row.seq);
   }
 
   /** Up to `limit` current objects with from <= key < to (to undefined: no upper bound), in key order. */

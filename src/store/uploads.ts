@@ -23,6 +23,8 @@ export interface Upload {
   acl?: string;
   /** The account the completed object belongs to (undefined: the initiator, ownerId). */
   objectOwnerId?: number;
+  /** Tags asked for at CreateMultipartUpload (x-amz-tagging), written on the version Complete creates. */
+  tags?: Array<[string, string]>;
 }
 
 export interface Part {
@@ -50,6 +52,7 @@ interface UploadRow {
   lock: string | null;
   acl: string | null;
   object_owner: number | null;
+  tags: string | null;
 }
 
 interface PartRow {
@@ -77,6 +80,7 @@ const toUpload = (r: UploadRow): Upload => ({
   lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
   acl: r.acl ?? undefined,
   objectOwnerId: r.object_owner ?? undefined,
+  tags: r.tags ? (JSON.parse(r.tags) as Upload['tags']) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -123,8 +127,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, acl, object_owner)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, acl, object_owner, tags)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -165,6 +169,7 @@ export class UploadsRepo {
       u.lock ? JSON.stringify(u.lock) : null,
       u.acl ?? null,
       u.objectOwnerId ?? null,
+      u.tags?.length ? JSON.stringify(u.tags) : null,
     );
   }
 

@@ -5,6 +5,7 @@ import { uriEncode } from '../../auth/sigv4.js';
 import { parseXml, parseXmlInt, type XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
 import { quoteEtag, unquoteEtag, writeConditionsOf } from '../headers.js';
+import { expirationOf } from '../expiration.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type XmlDocument } from '../operation.js';
 import { header, requireBucketName, requireKey, uploadIdOf } from '../params.js';
@@ -106,8 +107,10 @@ export const CompleteMultipartUpload = operation({
       maxObjectSize: ctx.config.maxObjectSize,
     });
     const out = answer(done, bucket.versioning !== undefined);
+    const created = 'legacyXml' in done ? undefined : ctx.services.objects.version(bucket, i.key, done.versionId);
     return {
       ...out,
+      headers: { ...out.headers, 'x-amz-expiration': created?.isLatest ? expirationOf(ctx, bucket, created) : undefined },
       events: [
         {
           name: 'ObjectCreated:CompleteMultipartUpload',

@@ -8,6 +8,7 @@ import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf,
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
+import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 const MAX_COPY = 5 * 1024 ** 3;
 
@@ -23,9 +24,17 @@ export const CopyObject = operation({
     if (directive !== 'COPY' && directive !== 'REPLACE') {
       throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
     }
+    const tagDirective = (header(req.headers, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
+    if (tagDirective !== 'COPY' && tagDirective !== 'REPLACE') {
+      throw new S3Error('InvalidArgument', 'Unknown tag directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: tagDirective });
+    }
+    // With COPY (the default) the source's tags are copied and an x-amz-tagging header is ignored, as S3 does.
+    const tags = tagDirective === 'REPLACE' ? (taggingOf(req.headers) ?? []) : undefined;
     return {
       bucket,
       key,
+      tagDirective,
+      tags,
       source: copySourceOf(req.headers),
       directive,
       metadata: directive === 'REPLACE' ? metadataOf(req.headers) : undefined,
@@ -46,10 +55,12 @@ export const CopyObject = operation({
         's3:x-amz-copy-source': `${i.source.bucket}/${i.source.key}`,
         // As sent: absent when the request has no x-amz-metadata-directive (S3 then copies the metadata).
         's3:x-amz-metadata-directive': header(req.headers, 'x-amz-metadata-directive'),
+        ...requestTagKeys(i.tags),
       },
     },
     copySourcePermission(i.source),
     ...writeAclPermissions(i.bucket, i.key, req.headers),
+    ...taggingPermission(i),
   ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
@@ -86,6 +97,7 @@ export const CopyObject = operation({
         checksum,
         etag: obj.partsCount ? undefined : obj.etag,
         lock: i.lock,
+        tags: i.tags ?? obj.tags,
       },
       conditions: i.conditions,
     });

@@ -7,6 +7,7 @@ import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { header, requireBucketName, requireKey } from '../params.js';
+import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 export const CreateMultipartUpload = operation({
   name: 'CreateMultipartUpload',
@@ -38,11 +39,17 @@ export const CreateMultipartUpload = operation({
       if (type === 'COMPOSITE' && algorithm === 'CRC64NVME')
         throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
     }
-    return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
+    return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers), tags: taggingOf(req.headers) };
   },
   permissions: (i, req) => [
-    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers) } },
+    {
+      action: 's3:PutObject',
+      bucket: i.bucket,
+      key: i.key,
+      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags) },
+    },
     ...writeAclPermissions(i.bucket, i.key, req.headers),
+    ...taggingPermission(i),
   ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
@@ -58,6 +65,7 @@ export const CreateMultipartUpload = operation({
       lock: i.lock,
       objectOwnerId: owned.ownerId,
       acl: owned.acl,
+      tags: i.tags,
     });
     return {
       headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },

@@ -12,9 +12,11 @@ import {
   type ReadConditions,
   type ResponseHeaders,
 } from '../headers.js';
+import { expirationOf } from '../expiration.js';
 import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
 import { operation, type Grants, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
+import { existingTagKeys, tagCountHeader } from '../tags.js';
 
 const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-type', 'content-type'],
@@ -81,6 +83,8 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, grants: G
     const h = objectHeaders(o, i.checksumMode && i.range === undefined, ctx.dates);
     if (bucket.versioning) h['x-amz-version-id'] = o.versionId;
     Object.assign(h, lockHeaders(o));
+    h['x-amz-tagging-count'] = tagCountHeader(o.tags);
+    if (o.isLatest) h['x-amz-expiration'] = expirationOf(ctx, bucket, o);
     if (cond === 'not-modified') return { object: o, status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     let range = parseRange(i.range, o.size);
     let emptyPart = false;
@@ -132,11 +136,12 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, grants: G
   return { status: c.status, headers: c.headers, body: c.body ?? Buffer.alloc(0), bytes: length };
 }
 
-function readPermissions(i: ReadInput) {
+function readPermissions(i: ReadInput, _req: S3Request, ctx: OpContext) {
+  const conditionsLater = existingTagKeys(ctx, i.bucket, i.key, i.versionId);
   return [
     i.versionId === undefined
-      ? { action: 's3:GetObject', bucket: i.bucket, key: i.key }
-      : { action: 's3:GetObjectVersion', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId } },
+      ? { action: 's3:GetObject', bucket: i.bucket, key: i.key, conditionsLater }
+      : { action: 's3:GetObjectVersion', bucket: i.bucket, key: i.key, conditions: { 's3:VersionId': i.versionId }, conditionsLater },
   ];
 }
 

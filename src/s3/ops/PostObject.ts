@@ -18,6 +18,7 @@ import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type S3Request } from '../operation.js';
 import { header, requireBucketName } from '../params.js';
+import { parseTaggingDocument, requestTagKeys, taggingPermission } from '../tags.js';
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -57,6 +58,8 @@ export const PostObject = operation({
     // The form's `acl` field is PutObject's x-amz-acl.
     const acl = form.values.get('acl');
     const aclHeaders: IncomingHttpHeaders = acl !== undefined ? { 'x-amz-acl': acl } : {};
+    const tagging = form.values.get('tagging');
+    const tags = tagging === undefined ? undefined : parseTaggingDocument(Buffer.from(tagging, 'utf8'));
     return {
       bucket: requireBucketName(req.target.bucket),
       key,
@@ -65,13 +68,15 @@ export const PostObject = operation({
       plan: integrityPlan(h, []),
       lock,
       // The form's fields stand for PutObject's headers.
-      conditionKeys: { ...writeConditionKeys(h, lock), ...aclConditionKeys(aclHeaders) },
+      conditionKeys: { ...writeConditionKeys(h, lock), ...aclConditionKeys(aclHeaders), ...requestTagKeys(tags) },
       aclHeaders,
+      tags,
     };
   },
   permissions: (i) => [
     { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: i.conditionKeys },
     ...writeAclPermissions(i.bucket, i.key, i.aclHeaders),
+    ...taggingPermission(i),
   ],
   async run(ctx, i, req) {
     const form = req.form!;
@@ -111,6 +116,7 @@ export const PostObject = operation({
         checksumAlgorithm: i.plan.algorithm,
         checksum,
         lock: i.lock,
+        tags: i.tags,
       },
     });
     const etag = quoteEtag(record.etag);

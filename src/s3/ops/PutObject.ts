@@ -2,10 +2,12 @@ import { S3Error } from '../../errors/s3error.js';
 import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
+import { expirationOf } from '../expiration.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { requireBucketName, requireKey } from '../params.js';
+import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 export const PutObject = operation({
   name: 'PutObject',
@@ -27,11 +29,18 @@ export const PutObject = operation({
       storageClass: storageClassOf(req.headers),
       conditions: writeConditionsOf(req.headers),
       lock: lockRequestOf(req.headers),
+      tags: taggingOf(req.headers),
     };
   },
   permissions: (i, req) => [
-    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers) } },
+    {
+      action: 's3:PutObject',
+      bucket: i.bucket,
+      key: i.key,
+      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags) },
+    },
     ...writeAclPermissions(i.bucket, i.key, req.headers),
+    ...taggingPermission(i),
   ],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
@@ -65,6 +74,7 @@ export const PutObject = operation({
         checksumAlgorithm: i.plan.algorithm,
         checksum,
         lock: i.lock,
+        tags: i.tags,
       },
       conditions: i.conditions,
     });
@@ -74,6 +84,7 @@ export const PutObject = operation({
         'x-amz-version-id': versionId,
         ...(checksum ? checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') : {}),
         'x-amz-storage-class': i.storageClass !== 'STANDARD' ? i.storageClass : undefined,
+        'x-amz-expiration': expirationOf(ctx, bucket, record),
       },
       bytes: record.size,
       events: [{ name: 'ObjectCreated:Put', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],
