@@ -78,6 +78,12 @@ export const ERRORS = {
   UnexpectedContent: [400, 'This request does not support content'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   InvalidChunkSizeError: [403, 'Only the last chunk is allowed to have a size less than 8192 bytes'],
+  // CORS and static websites
+  AccessForbidden: [403, 'CORSResponse: This CORS request is not allowed.'],
+  BadRequest: [400, 'Bad Request'],
+  InvalidRedirectLocation: [400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."],
+  NoSuchCORSConfiguration: [404, 'The CORS configuration does not exist'],
+  NoSuchWebsiteConfiguration: [404, 'The specified bucket does not have a website configuration'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

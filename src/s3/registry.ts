@@ -31,6 +31,8 @@ import { PostObject } from './ops/PostObject.js';
 import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
+import { bucketCors } from './ops/BucketCors.js';
+import { OptionsObject } from './ops/OptionsObject.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -65,6 +67,8 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  ...bucketCors,
+  OptionsObject,
 ] as Operation[];
 
 /** Served operations by name. */
