@@ -28,6 +28,8 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** Domains static websites are served on: Host `photos.<domain>` is bucket photos's website endpoint. */
+  readonly websiteDomains: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +53,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_WEBSITE_DOMAINS: 'websiteDomains',
 };
 
 function packageRoot(): string {
@@ -150,6 +153,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     .filter((d) => d !== '');
   for (const d of domains) if (!DOMAIN_RE.test(d)) throw new ConfigError(`${w('domains')}: "${d}" is not a valid domain name`);
 
+  const websiteRaw = raw.websiteDomains ?? [];
+  const websiteDomains = (typeof websiteRaw === 'string' ? websiteRaw.split(',') : Array.isArray(websiteRaw) ? websiteRaw : [websiteRaw])
+    .map((d) => str(w('websiteDomains'), d).trim().toLowerCase())
+    .filter((d) => d !== '');
+  for (const d of websiteDomains) {
+    if (!DOMAIN_RE.test(d)) throw new ConfigError(`${w('websiteDomains')}: "${d}" is not a valid domain name`);
+    if (domains.includes(d)) throw new ConfigError(`${w('websiteDomains')}: "${d}" is also in CAIRN_DOMAINS; a domain serves either the S3 API or websites`);
+  }
+  // The longest first, so that a.web.example.com is bucket a of web.example.com even when example.com is a website domain too.
+  websiteDomains.sort((a, b) => b.length - a.length);
+
   const region = str(w('region'), raw.region ?? 'us-east-1');
   if (!REGION_RE.test(region)) throw new ConfigError(`${w('region')}: "${region}" is not a valid region name`);
 
@@ -200,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    websiteDomains,
   };
-  return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
+  return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
 }

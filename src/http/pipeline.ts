@@ -24,7 +24,9 @@ import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
 import { decodeHeaderTexts } from './headerText.js';
 import { sendError, sendOutput } from './reply.js';
-import { parseTarget, type Target } from './target.js';
+import { hostWithoutPort, parseTarget, type Target } from './target.js';
+import { handleWebsite } from './website.js';
+import { websiteBucket } from '../s3/website.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
 import { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
@@ -144,6 +146,14 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   let target: Target | undefined;
   let form: ReceivedForm | undefined;
   try {
+    // A website endpoint's Host (CAIRN_WEBSITE_DOMAINS): the bucket as a static site, not the S3 API.
+    if (ctx.config.websiteDomains.length > 0) {
+      const site = websiteBucket(hostWithoutPort(raw.headers.host), ctx.config.websiteDomains);
+      if (site !== undefined) {
+        await handleWebsite(ctx, site, request, reply, log, requestId);
+        return;
+      }
+    }
     target = parseTarget(raw.url ?? '/', raw.headers.host, ctx.config.domains);
     log.bucket = target.bucket;
     log.key = target.key;

@@ -32,6 +32,7 @@ import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
 import { bucketCors } from './ops/BucketCors.js';
+import { bucketWebsite } from './ops/BucketWebsite.js';
 import { OptionsObject } from './ops/OptionsObject.js';
 
 const OPERATIONS: readonly Operation[] = [
@@ -69,6 +70,7 @@ const OPERATIONS: readonly Operation[] = [
   ...bucketTagging,
   ...bucketCors,
   OptionsObject,
+  ...bucketWebsite,
 ] as Operation[];
 
 /** Served operations by name. */

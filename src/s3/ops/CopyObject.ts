@@ -3,12 +3,27 @@ import { isoDate } from '../../xml/xml.js';
 import { copySourcePermission, resolveCopySource, sourceVersioned } from '../copySource.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { checksumElement } from '../documents.js';
-import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import {
+  checkWebsiteRedirect,
+  lockRequestOf,
+  metadataOf,
+  quoteEtag,
+  refuseEncryption,
+  storageClassOf,
+  WEBSITE_REDIRECT,
+  writeConditionsOf,
+} from '../headers.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
 
 const MAX_COPY = 5 * 1024 ** 3;
+
+function websiteRedirectOf(h: Parameters<typeof header>[0]): string | undefined {
+  const v = header(h, WEBSITE_REDIRECT);
+  if (v !== undefined) checkWebsiteRedirect(v);
+  return v;
+}
 
 /** CopyObject: a new version from an existing object (same or another bucket), through the one write path. */
 export const CopyObject = operation({
@@ -28,6 +43,8 @@ export const CopyObject = operation({
       source: copySourceOf(req.headers),
       directive,
       metadata: directive === 'REPLACE' ? metadataOf(req.headers) : undefined,
+      // Never copied from the source (AWS): the request's own, whatever the directive.
+      websiteRedirect: websiteRedirectOf(req.headers),
       storageClassSent: header(req.headers, 'x-amz-storage-class') !== undefined,
       storageClass: storageClassOf(req.headers),
       conditions: writeConditionsOf(req.headers),
@@ -53,7 +70,7 @@ export const CopyObject = operation({
     const objects = ctx.services.objects;
     const obj = resolveCopySource(ctx, i.source, req.headers);
     objects.precheck(bucket, i.key, i.conditions);
-    if (i.source.bucket === bucket.name && i.source.key === i.key && i.directive !== 'REPLACE' && !i.storageClassSent) {
+    if (i.source.bucket === bucket.name && i.source.key === i.key && i.directive !== 'REPLACE' && !i.storageClassSent && i.websiteRedirect === undefined) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -61,7 +78,8 @@ export const CopyObject = operation({
     }
     if (obj.size > MAX_COPY)
       throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
-    const md = i.metadata ?? { headers: obj.headers, meta: obj.meta };
+    const md = i.metadata ?? { headers: { ...obj.headers, [WEBSITE_REDIRECT]: i.websiteRedirect }, meta: obj.meta };
+    if (md.headers[WEBSITE_REDIRECT] === undefined) delete md.headers[WEBSITE_REDIRECT];
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;
     // A multipart source becomes a single-part object whose ETag is the MD5 of its bytes; a single-part one is cloned.

@@ -11,6 +11,7 @@ import {
   type ReadConditions,
   type ResponseHeaders,
 } from '../headers.js';
+import type { Target } from '../../http/target.js';
 import { lookupObject, requireBucket } from '../lookup.js';
 import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
@@ -24,7 +25,7 @@ const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
-interface ReadInput {
+export interface ReadInput {
   bucket: string;
   key: string;
   versionId?: string;
@@ -68,7 +69,12 @@ interface Chosen {
  * answer with the object's headers; the body is read by the domain's one
  * read path (which looks up again if the data was replaced meanwhile).
  */
-async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody: boolean): Promise<Output> {
+export async function getOrHead(
+  ctx: OpContext,
+  i: ReadInput,
+  req: Pick<S3Request, 'method'> & { target: Pick<Target, 'query'> },
+  withBody: boolean,
+): Promise<Output> {
   const bucket = requireBucket(ctx, i.bucket);
   const q = req.target.query;
   const choose = (): Chosen => {
