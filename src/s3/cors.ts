@@ -44,6 +44,9 @@ function strings(v: unknown): string[] {
 
 const wildcards = (s: string) => s.split('*').length - 1;
 
+/** White space between elements (an indented document), which is not content. */
+const whitespace = (k: string, v: unknown) => k === '#text' && typeof v === 'string' && v.trim() === '';
+
 /**
  * A parsed CORSConfiguration as AWS validates it: the structure first (1 to
  * 100 rules, each with an AllowedOrigin and an AllowedMethod, no unknown
@@ -52,13 +55,13 @@ const wildcards = (s: string) => s.split('*').length - 1;
  * wildcards, and ExposeHeader without any: InvalidRequest.
  */
 export function parseCors(doc: Record<string, unknown>): CorsRule[] {
-  for (const k of Object.keys(doc)) if (k !== 'CORSRule') throw new S3Error('MalformedXML');
+  for (const k of Object.keys(doc)) if (k !== 'CORSRule' && !whitespace(k, doc[k])) throw new S3Error('MalformedXML');
   const raw = doc.CORSRule;
   if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_RULES) throw new S3Error('MalformedXML');
   const rules = raw.map((r: unknown): CorsRule => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new S3Error('MalformedXML');
     const o = r as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!RULE_ELEMENTS.has(k)) throw new S3Error('MalformedXML');
+    for (const k of Object.keys(o)) if (!RULE_ELEMENTS.has(k) && !whitespace(k, o[k])) throw new S3Error('MalformedXML');
     const origins = strings(o.AllowedOrigin);
     const methods = strings(o.AllowedMethod);
     if (origins.length === 0 || methods.length === 0) throw new S3Error('MalformedXML');

@@ -31,14 +31,18 @@ export const WEBSITE_KIND = 'website';
 export const WEBSITE_LISTS = ['WebsiteConfiguration.RoutingRules.RoutingRule'];
 const MAX_RULES = 50;
 
+const blank = (v: unknown) => typeof v === 'string' && v.trim() === '';
+
+/** An element's children; an empty element (or one holding only white space) has none. */
 function object(v: unknown): Record<string, unknown> {
-  if (v === '') return {};
+  if (blank(v)) return {};
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new S3Error('MalformedXML');
   return v as Record<string, unknown>;
 }
 
+/** Only the named child elements; white space between them is fine, other text is not. */
 function only(o: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new S3Error('MalformedXML');
+  for (const k of Object.keys(o)) if (!allowed.includes(k) && !(k === '#text' && blank(o[k]))) throw new S3Error('MalformedXML');
 }
 
 function text(v: unknown): string | undefined {

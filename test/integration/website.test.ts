@@ -1,5 +1,8 @@
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   DeleteBucketWebsiteCommand,
   GetBucketWebsiteCommand,
   HeadObjectCommand,
@@ -116,6 +119,13 @@ describe('x-amz-website-redirect-location', () => {
     // Setting only the redirect location makes a copy onto itself legal.
     await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'copy.html', CopySource: `${b}/copy.html`, WebsiteRedirectLocation: 'https://example.com/' }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'copy.html' }))).WebsiteRedirectLocation).toBe('https://example.com/');
+    // A multipart upload keeps the one CreateMultipartUpload was given.
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mpu.html', WebsiteRedirectLocation: '/index.html' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mpu.html', UploadId, PartNumber: 1, Body: 'one part' }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mpu.html', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'mpu.html' }))).WebsiteRedirectLocation).toBe('/index.html');
   });
 });
 

@@ -39,6 +39,16 @@ describe('parseCors', () => {
     expect(parseCors(doc(...Array.from({ length: 100 }, () => MIN)))).toHaveLength(100);
   });
 
+  it('accepts an indented document', () => {
+    const d = parseXml(
+      '<CORSConfiguration>\n  <CORSRule>\n    <AllowedOrigin>*</AllowedOrigin>\n    <AllowedMethod>GET</AllowedMethod>\n  </CORSRule>\n</CORSConfiguration>\n',
+      'CORSConfiguration',
+      CORS_LISTS,
+    );
+    expect(parseCors(d)).toEqual([rule()]);
+    expect(thrown(() => parseCors(doc(MIN + 'text')))?.code).toBe('MalformedXML');
+  });
+
   it.each([
     ['no rule', doc()],
     ['101 rules', doc(...Array.from({ length: 101 }, () => MIN))],

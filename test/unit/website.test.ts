@@ -98,3 +98,13 @@ describe('routing', () => {
     expect(websiteBucket('photos.example.com', ['web.example.com'])).toBeUndefined();
   });
 });
+
+it('indented documents (white space between elements, as s3cmd writes them) parse', () => {
+  const c = parseWebsite(
+    doc(
+      '\n  <IndexDocument>    <Suffix>index.html</Suffix>  </IndexDocument>  <ErrorDocument>\n    <Key>e.html</Key>\n  </ErrorDocument>\n<RoutingRules>\n</RoutingRules>\n',
+    ),
+  );
+  expect(c).toEqual({ indexSuffix: 'index.html', errorKey: 'e.html', rules: [] });
+  expect(code(() => parseWebsite(doc(`${INDEX}text`)))).toBe('MalformedXML');
+});
