@@ -6,6 +6,7 @@ import {
   DeleteBucketWebsiteCommand,
   GetBucketWebsiteCommand,
   HeadObjectCommand,
+  PutBucketCorsCommand,
   PutBucketPolicyCommand,
   PutBucketWebsiteCommand,
   PutObjectCommand,
@@ -215,6 +216,26 @@ describe('the website endpoint', () => {
     expect(page.text).toContain('<li>Message: The specified key does not exist.</li>\n<li>Key: missing</li>\n<li>RequestId: ');
     expect(page.text).toContain('<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n<li>Code: NoSuchKey</li>');
     expect(page.text).toContain('<li>Key: 404.html</li>');
+  });
+
+  it("follows the bucket's CORS rules: preflights, and headers on answers to requests with Origin", async () => {
+    const c = await newBucket(s3, { prefix: 'corsite' });
+    await put(c, 'index.html', 'cors home');
+    await putWebsite(c, { IndexDocument: { Suffix: 'index.html' } });
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: c, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.test'], AllowedMethods: ['GET'] }] } }),
+    );
+    const pre = await site(c, 'OPTIONS', '/', { anonymous: true, headers: { origin: 'https://app.test', 'access-control-request-method': 'GET' } });
+    expect(pre.status).toBe(200);
+    expect(pre.headers['access-control-allow-origin']).toBe('https://app.test');
+    const refused = await site(c, 'OPTIONS', '/', { anonymous: true, headers: { origin: 'https://other.test', 'access-control-request-method': 'GET' } });
+    expect(refused.status).toBe(403);
+    const get = await site(c, 'GET', '/', { headers: { origin: 'https://app.test' } });
+    expect(get.text).toBe('cors home');
+    expect(get.headers['access-control-allow-origin']).toBe('https://app.test');
+    const denied = await site(c, 'GET', '/', { anonymous: true, headers: { origin: 'https://app.test' } });
+    expect(denied.status).toBe(403);
+    expect(denied.headers['access-control-allow-origin']).toBe('https://app.test');
   });
 
   it('RedirectAllRequestsTo keeps the path and query', async () => {
