@@ -148,7 +148,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   try {
     // A website endpoint's Host (CAIRN_WEBSITE_DOMAINS): the bucket as a static site, not the S3 API.
     if (ctx.config.websiteDomains.length > 0) {
-      const site = websiteBucket(hostWithoutPort(raw.headers.host), ctx.config.websiteDomains);
+      const site = websiteBucket(hostWithoutPort(raw.headers.host), ctx.config.websiteDomains, ctx.config.domains);
       if (site !== undefined) {
         await handleWebsite(ctx, site, request, reply, log, requestId);
         return;

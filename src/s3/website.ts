@@ -235,11 +235,24 @@ export function indexKey(key: string, suffix: string): string {
   return key === '' || key.endsWith('/') ? key + suffix : key;
 }
 
-/** The bucket a website Host names under one of the website domains ('' for a website domain itself), or undefined. */
-export function websiteBucket(host: string, domains: readonly string[]): string | undefined {
+/** The longest of `domains` that `host` is, or is a subdomain of ('' when none). */
+function longestDomain(host: string, domains: readonly string[]): string {
+  let best = '';
   for (const d of domains) {
-    if (host === d) return '';
-    if (host.length > d.length + 1 && host.endsWith(d) && host[host.length - d.length - 1] === '.') return host.slice(0, host.length - d.length - 1);
+    if (d.length > best.length && (host === d || (host.endsWith(d) && host[host.length - d.length - 1] === '.'))) best = d;
   }
-  return undefined;
+  return best;
+}
+
+/**
+ * The bucket a website Host names under one of the website domains ('' for a
+ * website domain itself), or undefined. When the Host also falls under an S3
+ * API domain (CAIRN_DOMAINS), the longer (more specific) domain decides:
+ * with `example.com` for the API and `web.example.com` for websites,
+ * `photos.web.example.com` is a website and `photos.example.com` a bucket.
+ */
+export function websiteBucket(host: string, domains: readonly string[], apiDomains: readonly string[] = []): string | undefined {
+  const d = longestDomain(host, domains);
+  if (d === '' || longestDomain(host, apiDomains).length > d.length) return undefined;
+  return host === d ? '' : host.slice(0, host.length - d.length - 1);
 }

@@ -96,6 +96,10 @@ describe('routing', () => {
     expect(websiteBucket('photos.web.example.com', ['web.example.com'])).toBe('photos');
     expect(websiteBucket('web.example.com', ['web.example.com'])).toBe('');
     expect(websiteBucket('photos.example.com', ['web.example.com'])).toBeUndefined();
+    // Under both an API domain and a website domain, the more specific one decides.
+    expect(websiteBucket('photos.web.example.com', ['web.example.com'], ['example.com'])).toBe('photos');
+    expect(websiteBucket('photos.s3.example.com', ['example.com'], ['s3.example.com'])).toBeUndefined();
+    expect(websiteBucket('photos.example.com', ['example.com'], ['s3.example.com'])).toBe('photos');
   });
 });
 
