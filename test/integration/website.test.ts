@@ -2,6 +2,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeletePublicAccessBlockCommand,
   UploadPartCommand,
   DeleteBucketWebsiteCommand,
   GetBucketWebsiteCommand,
@@ -259,6 +260,8 @@ describe('the website endpoint', () => {
       Version: '2012-10-17',
       Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` }],
     });
+    // New buckets may block public policies (as on AWS since 2023): lift that first, where it is served.
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: b })).catch(() => undefined);
     const set = await s3.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy })).then(
       () => undefined,
       (e: Error) => e,
