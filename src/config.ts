@@ -36,6 +36,8 @@ export interface Config {
   readonly lifecycleDaySeconds: number;
   /** How often the lifecycle worker looks for due work. */
   readonly lifecycleIntervalSeconds: number;
+  /** Domains static websites are served on: Host `photos.<domain>` is bucket photos's website endpoint. */
+  readonly websiteDomains: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +65,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BUCKET_DEFAULTS: 'bucketDefaults',
   CAIRN_LIFECYCLE_DAY_SECONDS: 'lifecycleDaySeconds',
   CAIRN_LIFECYCLE_INTERVAL_SECONDS: 'lifecycleIntervalSeconds',
+  CAIRN_WEBSITE_DOMAINS: 'websiteDomains',
 };
 
 function packageRoot(): string {
@@ -162,6 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     .filter((d) => d !== '');
   for (const d of domains) if (!DOMAIN_RE.test(d)) throw new ConfigError(`${w('domains')}: "${d}" is not a valid domain name`);
 
+  const websiteRaw = raw.websiteDomains ?? [];
+  const websiteDomains = (typeof websiteRaw === 'string' ? websiteRaw.split(',') : Array.isArray(websiteRaw) ? websiteRaw : [websiteRaw])
+    .map((d) => str(w('websiteDomains'), d).trim().toLowerCase())
+    .filter((d) => d !== '');
+  for (const d of websiteDomains) {
+    if (!DOMAIN_RE.test(d)) throw new ConfigError(`${w('websiteDomains')}: "${d}" is not a valid domain name`);
+    if (domains.includes(d)) throw new ConfigError(`${w('websiteDomains')}: "${d}" is also in CAIRN_DOMAINS; a domain serves either the S3 API or websites`);
+  }
+  // The longest first, so that a.web.example.com is bucket a of web.example.com even when example.com is a website domain too.
+  websiteDomains.sort((a, b) => b.length - a.length);
+
   const region = str(w('region'), raw.region ?? 'us-east-1');
   if (!REGION_RE.test(region)) throw new ConfigError(`${w('region')}: "${region}" is not a valid region name`);
 
@@ -219,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bucketDefaults,
     lifecycleDaySeconds: int(w('lifecycleDaySeconds'), raw.lifecycleDaySeconds ?? 86400, 1, 86400),
     lifecycleIntervalSeconds: int(w('lifecycleIntervalSeconds'), raw.lifecycleIntervalSeconds ?? 300, 1, 86400),
+    websiteDomains,
   };
-  return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
+  return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
 }

@@ -430,6 +430,12 @@ export function authenticate(ctx: AuthContext, method: string, target: Target, h
   if (authz !== undefined) {
     throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', { ArgumentName: 'Authorization', ArgumentValue: authz.split(' ')[0] ?? '' });
   }
+  return unauthenticated(headers);
+}
+
+/** A request taken as anonymous without looking at its credentials (a CORS preflight: a presigned URL's signature is for another method). */
+export function unauthenticated(headers: IncomingHttpHeaders): Authenticated {
+  const contentLength = contentLengthOf(headers);
   return { method: 'anonymous', payload: 'none', contentLength, trailerNames: [], body: plainBody(contentLength), trailers: () => NO_TRAILERS };
 }
 

@@ -9,12 +9,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, type Authenticated } from '../auth/authenticate.js';
+import { authenticate, unauthenticated, type Authenticated } from '../auth/authenticate.js';
 import { checkExpectedOwners } from '../auth/access.js';
 import { authorize, type RequestFacts } from '../auth/authorize.js';
 import { checkFormPolicy, formPrincipal } from '../auth/form.js';
 import { principalName, type Principal } from '../auth/principal.js';
 import { S3Error } from '../errors/s3error.js';
+import { actualRequestHeaders } from '../s3/cors.js';
 import { verifyDocument } from '../s3/integrity.js';
 import type { FormUpload, Output, S3Request } from '../s3/operation.js';
 import { REGISTRY } from '../s3/registry.js';
@@ -24,7 +25,9 @@ import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
 import { decodeHeaderTexts } from './headerText.js';
 import { sendError, sendOutput } from './reply.js';
-import { parseTarget, type Target } from './target.js';
+import { hostWithoutPort, parseTarget, type Target } from './target.js';
+import { handleWebsite } from './website.js';
+import { websiteBucket } from '../s3/website.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
 import { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
@@ -100,6 +103,20 @@ async function formOf(
   }
 }
 
+/**
+ * The CORS headers of an actual request that carries Origin (its answer or
+ * its error): the bucket's first matching rule's, from the configuration
+ * cache. Nothing is looked up for a request without Origin, and a preflight
+ * answers its own.
+ */
+function applyCors(ctx: PipelineContext, reply: FastifyReply, target: Target | undefined, method: string, headers: IncomingMessage['headers']): void {
+  const origin = headers.origin;
+  if (typeof origin !== 'string' || origin === '' || method === 'OPTIONS' || target?.bucket === undefined) return;
+  const asked = headers['access-control-request-method'];
+  const cors = actualRequestHeaders(ctx, target.bucket, origin, typeof asked === 'string' ? asked : method);
+  if (cors) for (const [k, v] of Object.entries(cors)) reply.header(k, v);
+}
+
 export async function handle(ctx: PipelineContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const started = process.hrtime.bigint();
   const raw = request.raw;
@@ -130,6 +147,14 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   let target: Target | undefined;
   let form: ReceivedForm | undefined;
   try {
+    // A website endpoint's Host (CAIRN_WEBSITE_DOMAINS): the bucket as a static site, not the S3 API.
+    if (ctx.config.websiteDomains.length > 0) {
+      const site = websiteBucket(hostWithoutPort(raw.headers.host), ctx.config.websiteDomains, ctx.config.domains);
+      if (site !== undefined) {
+        await handleWebsite(ctx, site, request, reply, log, requestId);
+        return;
+      }
+    }
     target = parseTarget(raw.url ?? '/', raw.headers.host, ctx.config.domains);
     log.bucket = target.bucket;
     log.key = target.key;
@@ -145,7 +170,8 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       return;
     }
     decodeHeaderTexts(raw.headers);
-    const auth = authenticate(ctx, method, target, raw.headers);
+    // A CORS preflight is never authenticated: a browser sends no credentials, and a presigned URL's signature is for the actual method.
+    const auth = method === 'OPTIONS' && target.bucket !== undefined ? unauthenticated(raw.headers) : authenticate(ctx, method, target, raw.headers);
     log.user = principalName(auth.principal);
     const name = dispatch({ method, bucket: target.bucket, key: target.key, query: target.query, headers: raw.headers });
     if (!name) throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: target.key ? 'OBJECT' : target.bucket ? 'BUCKET' : 'SERVICE' });
@@ -199,6 +225,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     const grants = authorize(ctx, principal, op.permissions(input, req, ctx), facts);
     const out: Output = await op.run(ctx, input, req, grants);
     log.bytes = out.bytes;
+    applyCors(ctx, reply, target, method, raw.headers);
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);
     if (out.events && out.events.length > 0) ctx.onEvents?.(out.events);
   } catch (err) {
@@ -209,6 +236,11 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     if (res.headersSent) {
       res.destroy();
       return;
+    }
+    try {
+      applyCors(ctx, reply, target, method, raw.headers);
+    } catch {
+      // An error answer goes out whatever the CORS lookup did.
     }
     const resource = target ? (target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath) : (raw.url ?? '/');
     await sendError(reply, raw, e, resource, requestId, ctx.ids.hostId);

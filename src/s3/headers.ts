@@ -13,7 +13,15 @@ import { header } from './params.js';
 export { etagMatches };
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
-export const STORED_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
+export const STORED_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+  'x-amz-website-redirect-location',
+] as const;
 
 export type ResponseHeaders = Record<string, string | number | undefined>;
 
@@ -76,6 +84,16 @@ export function storageClassOf(h: IncomingHttpHeaders): string {
 
 const MAX_META_BYTES = 2048;
 
+/** The object metadata a website endpoint answers 301 with (stored with the object, returned on GET and HEAD). */
+export const WEBSITE_REDIRECT = 'x-amz-website-redirect-location';
+
+/** x-amz-website-redirect-location as AWS checks it: '/', 'http://' or 'https://' first, at most 2 KiB. */
+export function checkWebsiteRedirect(v: string): void {
+  if (!(v.startsWith('/') || v.startsWith('http://') || v.startsWith('https://'))) throw new S3Error('InvalidRedirectLocation');
+  if (Buffer.byteLength(v, 'utf8') > 2048)
+    throw new S3Error('InvalidRedirectLocation', 'The length of website redirect location cannot exceed 2,048 characters.');
+}
+
 /** The stored standard headers and x-amz-meta-* pairs of a write request; `aws-chunked` is not a stored encoding. */
 export function metadataOf(h: IncomingHttpHeaders): Pick<ObjectRecord, 'headers' | 'meta'> {
   const headers: ObjectRecord['headers'] = {};
@@ -90,6 +108,7 @@ export function metadataOf(h: IncomingHttpHeaders): Pick<ObjectRecord, 'headers'
         .join(',');
       if (v === '') continue;
     }
+    if (name === WEBSITE_REDIRECT) checkWebsiteRedirect(v);
     headers[name] = v;
   }
   const meta: Array<[string, string]> = [];

@@ -37,6 +37,9 @@ import { DeleteBucketPolicy, GetBucketPolicy, GetBucketPolicyStatus, PutBucketPo
 import { publicAccessBlockOps } from './ops/PublicAccessBlock.js';
 import { GetBucketAcl, GetObjectAcl, PutBucketAcl, PutObjectAcl } from './ops/Acls.js';
 import { ownershipControls } from './ops/OwnershipControls.js';
+import { bucketCors } from './ops/BucketCors.js';
+import { bucketWebsite } from './ops/BucketWebsite.js';
+import { OptionsObject } from './ops/OptionsObject.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -85,6 +88,9 @@ const OPERATIONS: readonly Operation[] = [
   GetObjectTagging,
   DeleteObjectTagging,
   ...bucketLifecycle,
+  ...bucketCors,
+  OptionsObject,
+  ...bucketWebsite,
 ] as Operation[];
 
 /** Served operations by name. */

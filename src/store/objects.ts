@@ -1,7 +1,15 @@
 import type { Db } from './db.js';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
-export const STORED_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
+export const STORED_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+  'x-amz-website-redirect-location',
+] as const;
 export type StoredHeader = (typeof STORED_HEADERS)[number];
 
 export interface ObjectRecord {

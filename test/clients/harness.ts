@@ -27,6 +27,8 @@ export class CairnProcess {
   /** Every request the server logged: its operation, key and status. */
   readonly requests: LoggedRequest[] = [];
   private child: ChildProcess | undefined;
+  /** More CAIRN_* settings for the server (e.g. CAIRN_WEBSITE_DOMAINS). */
+  env: Record<string, string> = {};
 
   constructor(
     private readonly accessKey: string,
@@ -81,6 +83,7 @@ export class CairnProcess {
         CAIRN_SECRET_KEY: this.secretKey,
         CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? this.logLevel,
         CAIRN_FSYNC: 'false',
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

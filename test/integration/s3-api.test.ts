@@ -7,8 +7,8 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
-  GetBucketCorsCommand,
   GetObjectCommand,
+  GetObjectTorrentCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -563,8 +563,8 @@ describe('authentication and errors', () => {
   });
 
   it('operations not served yet answer 501 NotImplemented; unknown methods 405', async () => {
-    // (GetBucketTagging was the example until bucket tagging was served.)
-    const e = await s3Error(s3.send(new GetBucketCorsCommand({ Bucket: b })));
+    // (GetBucketTagging, then GetBucketCors, were the example until they were served.)
+    const e = await s3Error(s3.send(new GetObjectTorrentCommand({ Bucket: b, Key: 'k' })));
     expect(e.$metadata.httpStatusCode).toBe(501);
     expect(e.name).toBe('NotImplemented');
     const p = await raw('PATCH', `/${b}/k`);

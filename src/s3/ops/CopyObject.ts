@@ -4,13 +4,28 @@ import { copySourcePermission, resolveCopySource, sourceVersioned } from '../cop
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { checksumElement } from '../documents.js';
-import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import {
+  checkWebsiteRedirect,
+  lockRequestOf,
+  metadataOf,
+  quoteEtag,
+  refuseEncryption,
+  storageClassOf,
+  WEBSITE_REDIRECT,
+  writeConditionsOf,
+} from '../headers.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
 import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
 
 const MAX_COPY = 5 * 1024 ** 3;
+
+function websiteRedirectOf(h: Parameters<typeof header>[0]): string | undefined {
+  const v = header(h, WEBSITE_REDIRECT);
+  if (v !== undefined) checkWebsiteRedirect(v);
+  return v;
+}
 
 /** CopyObject: a new version from an existing object (same or another bucket), through the one write path. */
 export const CopyObject = operation({
@@ -38,6 +53,8 @@ export const CopyObject = operation({
       source: copySourceOf(req.headers),
       directive,
       metadata: directive === 'REPLACE' ? metadataOf(req.headers) : undefined,
+      // Never copied from the source (AWS): the request's own, whatever the directive.
+      websiteRedirect: websiteRedirectOf(req.headers),
       storageClassSent: header(req.headers, 'x-amz-storage-class') !== undefined,
       storageClass: storageClassOf(req.headers),
       conditions: writeConditionsOf(req.headers),
@@ -69,8 +86,15 @@ export const CopyObject = operation({
     objects.precheck(bucket, i.key, i.conditions);
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     // Copying a named version onto its own key is how S3 restores an old version; only a copy of the current object
-    // onto itself that changes nothing is refused.
-    if (i.source.bucket === bucket.name && i.source.key === i.key && i.source.versionId === undefined && i.directive !== 'REPLACE' && !i.storageClassSent) {
+    // onto itself that changes nothing (metadata, storage class, website redirect location) is refused.
+    if (
+      i.source.bucket === bucket.name &&
+      i.source.key === i.key &&
+      i.source.versionId === undefined &&
+      i.directive !== 'REPLACE' &&
+      !i.storageClassSent &&
+      i.websiteRedirect === undefined
+    ) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -78,7 +102,8 @@ export const CopyObject = operation({
     }
     if (obj.size > MAX_COPY)
       throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY}`);
-    const md = i.metadata ?? { headers: obj.headers, meta: obj.meta };
+    const md = i.metadata ?? { headers: { ...obj.headers, [WEBSITE_REDIRECT]: i.websiteRedirect }, meta: obj.meta };
+    if (md.headers[WEBSITE_REDIRECT] === undefined) delete md.headers[WEBSITE_REDIRECT];
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;
     // A multipart source becomes a single-part object whose ETag is the MD5 of its bytes; a single-part one is cloned.

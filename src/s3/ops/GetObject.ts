@@ -12,6 +12,7 @@ import {
   type ReadConditions,
   type ResponseHeaders,
 } from '../headers.js';
+import type { Target } from '../../http/target.js';
 import { expirationOf } from '../expiration.js';
 import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
 import { operation, type Grants, type OpContext, type Output, type S3Request } from '../operation.js';
@@ -27,7 +28,7 @@ const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
-interface ReadInput {
+export interface ReadInput {
   bucket: string;
   key: string;
   versionId?: string;
@@ -71,7 +72,17 @@ interface Chosen {
  * answer with the object's headers; the body is read by the domain's one
  * read path (which looks up again if the data was replaced meanwhile).
  */
-async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, grants: Grants, withBody: boolean): Promise<Output> {
+/**
+ * `grants`: the request's evaluator answers, for NoSuchKey → AccessDenied to callers who may not list the bucket;
+ * undefined where the caller decides that itself (website endpoints).
+ */
+export async function getOrHead(
+  ctx: OpContext,
+  i: ReadInput,
+  req: Pick<S3Request, 'method'> & { target: Pick<Target, 'query'> },
+  grants: Grants | undefined,
+  withBody: boolean,
+): Promise<Output> {
   const bucket = requireBucket(ctx, i.bucket);
   const q = req.target.query;
   const choose = (): Chosen => {
@@ -128,7 +139,7 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, grants: G
   try {
     c = await ctx.services.objects.read(choose);
   } catch (e) {
-    throw missingKeyAnswer(e, grants, i.bucket);
+    throw grants ? missingKeyAnswer(e, grants, i.bucket) : e;
   }
   if (c.status === 304) return { status: 304, headers: c.headers };
   if (!withBody) return { status: c.status, headers: c.headers };
