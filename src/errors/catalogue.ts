@@ -93,7 +93,6 @@ export const ERRORS = {
   OwnershipControlsNotFoundError: [404, 'The bucket ownership controls were not found'],
   // CORS and static websites
   AccessForbidden: [403, 'CORSResponse: This CORS request is not allowed.'],
-  BadRequest: [400, 'Bad Request'],
   InvalidRedirectLocation: [400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."],
   NoSuchCORSConfiguration: [404, 'The CORS configuration does not exist'],
   NoSuchWebsiteConfiguration: [404, 'The specified bucket does not have a website configuration'],
