@@ -28,6 +28,21 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** Webhook targets bucket notifications may name (ARN `arn:cairn:sqs::<id>:webhook`). */
+  readonly notificationTargets: readonly NotificationTargetConfig[];
+  /** Most messages waiting per notification target; more are counted as overflow and logged, never silently dropped. */
+  readonly notificationQueueSize: number;
+  /** Longest wait between delivery attempts to a target that is down (the backoff doubles from 0.5 s up to this). */
+  readonly notificationRetryMaxSeconds: number;
+}
+
+/** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
+export interface NotificationTargetConfig {
+  readonly id: string;
+  readonly url: string;
+  readonly authHeader?: string;
+  /** Verify the target's TLS certificate (default true). */
+  readonly tlsVerify: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +66,9 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_NOTIFICATION_TARGETS: 'notificationTargets',
+  CAIRN_NOTIFICATION_QUEUE_SIZE: 'notificationQueueSize',
+  CAIRN_NOTIFICATION_RETRY_MAX_SECONDS: 'notificationRetryMaxSeconds',
 };
 
 function packageRoot(): string {
@@ -112,6 +130,42 @@ export function accessKeyProblem(accessKey: string): string | undefined {
 /** Why a secret key is refused (undefined when it is fine). */
 export function secretKeyProblem(secretKey: string): string | undefined {
   return secretKey.length >= SECRET_KEY_MIN && secretKey.length <= SECRET_KEY_MAX ? undefined : `must be ${SECRET_KEY_MIN} to ${SECRET_KEY_MAX} characters`;
+}
+
+const TARGET_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `notificationTargets`: a JSON array (a string from CAIRN_NOTIFICATION_TARGETS) of { id, url, authHeader?, tlsVerify? }. */
+function parseNotificationTargets(name: string, v: unknown): NotificationTargetConfig[] {
+  let list = v;
+  if (typeof v === 'string') {
+    try {
+      list = JSON.parse(v) as unknown;
+    } catch {
+      throw new ConfigError(`${name}: expected a JSON array of targets`);
+    }
+  }
+  if (!Array.isArray(list)) throw new ConfigError(`${name}: expected an array of { "id", "url", "authHeader"?, "tlsVerify"? }`);
+  const seen = new Set<string>();
+  return list.map((t: unknown, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) throw new ConfigError(`${name}[${i}]: expected an object`);
+    const o = t as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!['id', 'url', 'authHeader', 'tlsVerify'].includes(k)) throw new ConfigError(`${name}[${i}]: unknown key "${k}"`);
+    const id = str(`${name}[${i}].id`, o.id);
+    if (!TARGET_ID_RE.test(id)) throw new ConfigError(`${name}[${i}].id: 1 to 64 characters of A-Z a-z 0-9 _ . -`);
+    if (seen.has(id)) throw new ConfigError(`${name}[${i}].id: "${id}" is defined twice`);
+    seen.add(id);
+    const url = str(`${name}[${i}].url`, o.url);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new ConfigError(`${name}[${i}].url: "${url}" is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name}[${i}].url: must be an http or https URL`);
+    const authHeader = o.authHeader === undefined ? undefined : str(`${name}[${i}].authHeader`, o.authHeader);
+    const tlsVerify = o.tlsVerify === undefined ? true : bool(`${name}[${i}].tlsVerify`, o.tlsVerify);
+    return Object.freeze({ id, url, authHeader, tlsVerify });
+  });
 }
 
 /**
@@ -180,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = str(w('dataDir'), raw.dataDir ?? './data');
   if (dataDir.trim() === '') throw new ConfigError(`${w('dataDir')}: must not be empty`);
 
+  const notificationTargets = parseNotificationTargets(w('notificationTargets'), raw.notificationTargets ?? []);
+
   const cfg: Config = {
     host: str(w('host'), raw.host ?? '0.0.0.0'),
     port: int(w('port'), raw.port ?? 9000, 0, 65535),
@@ -200,6 +256,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    notificationTargets,
+    notificationQueueSize: int(w('notificationQueueSize'), raw.notificationQueueSize ?? 100000, 1, 100_000_000),
+    notificationRetryMaxSeconds: int(w('notificationRetryMaxSeconds'), raw.notificationRetryMaxSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

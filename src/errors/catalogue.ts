@@ -78,6 +78,8 @@ export const ERRORS = {
   UnexpectedContent: [400, 'This request does not support content'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   InvalidChunkSizeError: [403, 'Only the last chunk is allowed to have a size less than 8192 bytes'],
+  // Cairn's bucket quotas (README "Quotas").
+  QuotaExceeded: [403, 'The bucket quota does not allow this write.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,6 +7,7 @@ import { lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf,
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
+import { noticeOf } from '../events.js';
 
 const MAX_COPY = 5 * 1024 ** 3;
 
@@ -65,6 +66,7 @@ export const CopyObject = operation({
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;
     // A multipart source becomes a single-part object whose ETag is the MD5 of its bytes; a single-part one is cloned.
+    objects.quotaPrecheck(bucket, i.key, obj.size);
     const staged = await objects.stageCopy(obj, { maxSize: MAX_COPY, md5: obj.partsCount ? true : false });
     const { record, versionId } = await objects.write({
       bucket,
@@ -81,6 +83,7 @@ export const CopyObject = operation({
         lock: i.lock,
       },
       conditions: i.conditions,
+      notice: noticeOf(req, 'ObjectCreated:Copy'),
     });
     const result: Record<string, string> = { ETag: quoteEtag(record.etag), LastModified: isoDate(record.lastModified) };
     if (obj.checksumAlgorithm && checksum) result[checksumElement(obj.checksumAlgorithm)] = checksum;

@@ -17,6 +17,7 @@ import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type S3Request } from '../operation.js';
 import { header, requireBucketName } from '../params.js';
+import { noticeOf } from '../events.js';
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -102,6 +103,7 @@ export const PostObject = operation({
         checksum,
         lock: i.lock,
       },
+      notice: noticeOf(req, 'ObjectCreated:Post'),
     });
     const etag = quoteEtag(record.etag);
     const location = objectUrl(req, bucket.name, i.key);

@@ -5,6 +5,7 @@ import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { requireBucketName, requireKey } from '../params.js';
+import { noticeOf } from '../events.js';
 
 export const PutObject = operation({
   name: 'PutObject',
@@ -36,6 +37,7 @@ export const PutObject = operation({
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
     objects.precheck(bucket, i.key, i.conditions);
+    objects.quotaPrecheck(bucket, i.key, i.len ?? 0);
     if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
@@ -61,6 +63,7 @@ export const PutObject = operation({
         lock: i.lock,
       },
       conditions: i.conditions,
+      notice: noticeOf(req, 'ObjectCreated:Put'),
     });
     return {
       headers: {
