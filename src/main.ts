@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { FILE_MODE, SERVER_FILE } from './store/modes.js';
 import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
+import { startNotifier } from './workers/notifier.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -175,11 +176,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const swept = await sweep(ctx, true, isReferenced);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
+  const notifier = startNotifier(ctx);
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     stopSweeper();
+    await notifier.stop();
     await app.close().catch(() => undefined);
     closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -205,6 +208,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closed = true;
       stopSweeper();
       await app.close();
+      await notifier.stop();
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
         try {

@@ -7,6 +7,7 @@ import type { Operation } from './operation.js';
 import type { OperationName } from './router.js';
 import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
 import { bucketTagging } from './ops/BucketTagging.js';
+import { GetBucketNotificationConfiguration, PutBucketNotificationConfiguration } from './ops/BucketNotificationConfiguration.js';
 import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
 import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
 import { CopyObject } from './ops/CopyObject.js';
@@ -65,6 +66,8 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  GetBucketNotificationConfiguration,
+  PutBucketNotificationConfiguration,
 ] as Operation[];
 
 /** Served operations by name. */
