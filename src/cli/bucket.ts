@@ -62,3 +62,19 @@ export async function bucketCommand(ctx: AppContext, verb: string | undefined, a
   out(`max objects: ${q?.maxObjects ?? 'none'}`);
   out(`used: ${formatSize(u.bytes)} (${u.bytes} bytes), ${u.objects} objects`);
 }
+
+export const NOTIFICATIONS_USAGE = `  cairn notifications [--json]                  per webhook target: messages waiting, messages refused (queue full)`;
+
+/** `cairn notifications`: the outbox per target (configured or not): pending and overflow counts. */
+export function notificationsCommand(ctx: AppContext, args: string[], out: (l: string) => void): void {
+  const asJson = option(args, '--json');
+  if (args.length > 0) fail(`usage: ${NOTIFICATIONS_USAGE.trim()}`);
+  const stats = new Map(ctx.outbox.stats().map((s) => [s.target, s]));
+  const rows = [...new Set([...ctx.config.notificationTargets.map((t) => t.id), ...stats.keys()])].map((id) => {
+    const t = ctx.config.notificationTargets.find((x) => x.id === id);
+    return { target: id, url: t?.url ?? null, pending: stats.get(id)?.pending ?? 0, overflow: stats.get(id)?.overflow ?? 0 };
+  });
+  if (asJson) out(JSON.stringify(rows, null, 2));
+  else if (rows.length === 0) out('no notification targets (set notificationTargets in the config file)');
+  else for (const r of rows) out(`${r.target}\t${r.url ?? '(not configured)'}\tpending ${r.pending}\toverflow ${r.overflow}`);
+}

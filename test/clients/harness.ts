@@ -22,6 +22,8 @@ export class CairnProcess {
   port = 0;
   /** Why the process ended, when it did. */
   exit = '';
+  /** More CAIRN_* settings for the server (e.g. CAIRN_NOTIFICATION_TARGETS). */
+  env: Record<string, string> = {};
   /** The last 400 lines the server printed. */
   readonly log: string[] = [];
   /** Every request the server logged: its operation, key and status. */
@@ -81,6 +83,7 @@ export class CairnProcess {
         CAIRN_SECRET_KEY: this.secretKey,
         CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? this.logLevel,
         CAIRN_FSYNC: 'false',
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
