@@ -36,7 +36,8 @@ import { NotificationService } from './core/notifications.js';
 import { QuotaService } from './core/quotas.js';
 import { OutboxRepo } from './store/outbox.js';
 import { UsageRepo } from './store/usage.js';
-import type { OpEvent } from './s3/operation.js';
+import type { OpEvent, S3Request } from './s3/operation.js';
+import { noticeOf } from './s3/events.js';
 
 /** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
 const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
@@ -154,15 +155,14 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     notifications,
   };
   // Events the domain did not record in their change's commit (ObjectCreated/ObjectRemoved are) are recorded now.
-  const onEvents = (events: readonly OpEvent[]) => {
+  const onEvents = (events: readonly OpEvent[], req: S3Request) => {
+    const { origin } = noticeOf(req);
     for (const e of events) {
       if (e.key === undefined || e.name.startsWith('ObjectCreated:') || e.name.startsWith('ObjectRemoved:')) continue;
       const b = buckets.get(e.bucket);
       if (!b) continue;
       const change = { name: e.name, key: e.key, size: e.size, etag: e.etag, versionId: e.versionId };
-      notifications
-        .recordLater(b, [change], { principalId: '', sourceIp: '', requestId: '' })
-        .catch((err: unknown) => log.error({ err, worker: 'notifier' }, 'recording a notification failed'));
+      notifications.recordLater(b, [change], origin).catch((err: unknown) => log.error({ err, worker: 'notifier' }, 'recording a notification failed'));
     }
   };
   return {

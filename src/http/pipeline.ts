@@ -201,7 +201,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     const out: Output = await op.run(ctx, input, req, grants);
     log.bytes = out.bytes;
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);
-    if (out.events && out.events.length > 0) ctx.onEvents?.(out.events);
+    if (out.events && out.events.length > 0) ctx.onEvents?.(out.events, req);
   } catch (err) {
     form?.abort();
     const e = toS3Error(err, ctx.log, requestId);

@@ -84,6 +84,8 @@ class TargetLoop {
         if (batch.length >= PARALLEL) break;
       }
       if (batch.length > 0) {
+        // Nothing is reported before the change it reports is durable: an fsync that began after these rows were read covers their commits.
+        await this.ctx.commits.sync();
         const ok = await Promise.all(batch.map((m) => this.send(m)));
         const done = batch.filter((_, i) => ok[i]);
         if (done.length > 0) {
@@ -164,7 +166,7 @@ export function startNotifier(ctx: AppContext): Notifier {
   if (orphaned.length > 0)
     ctx.log.warn({ worker: 'notifier', targets: orphaned }, 'messages wait in the outbox for notification targets that are not configured');
   ctx.notifier.wake = () => {
-    // Queued inside a commit that is not durable yet: look a moment later.
+    // Called inside the commit that queued the messages: they are read once it is done (and fsynced before sending).
     for (const l of loops) l.kick(25);
   };
   for (const l of loops) l.kick(0);

@@ -13,6 +13,7 @@ import {
 import { parseNotificationDocument, renderNotification } from '../../src/s3/ops/BucketNotificationConfiguration.js';
 import { parseXml } from '../../src/xml/xml.js';
 import { S3Error } from '../../src/errors/s3error.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 const rule = (events: string[], prefix?: string, suffix?: string, id = 'r'): NotificationRule => ({
   id,
@@ -201,5 +202,40 @@ describe('NotificationConfiguration documents', () => {
       '<TopicConfiguration><Topic>arn:cairn:sns::b:webhook</Topic><Event>s3:ObjectCreated:Copy</Event></TopicConfiguration>' +
       '</NotificationConfiguration>';
     expect(err(two)).toEqual(['InvalidArgument', 'Configurations overlap. Configurations on the same bucket cannot share a common event type.']);
+  });
+});
+
+describe('notificationTargets setting', () => {
+  const load = (v: unknown) => loadConfig({}, { dataDir: '/tmp/x', notificationTargets: v });
+  const refused = (v: unknown) => {
+    try {
+      load(v);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.message;
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('reads targets from the config file or CAIRN_NOTIFICATION_TARGETS; TLS verification on by default', () => {
+    expect(load([{ id: 'photos-hook', url: 'https://hooks.example.com/s3', authHeader: 'Bearer x' }]).notificationTargets).toEqual([
+      { id: 'photos-hook', url: 'https://hooks.example.com/s3', authHeader: 'Bearer x', tlsVerify: true },
+    ]);
+    const env = loadConfig({ CAIRN_DATA_DIR: '/tmp/x', CAIRN_NOTIFICATION_TARGETS: '[{"id":"a","url":"http://10.0.0.1/","tlsVerify":false}]' });
+    expect(env.notificationTargets).toEqual([{ id: 'a', url: 'http://10.0.0.1/', authHeader: undefined, tlsVerify: false }]);
+    expect(loadConfig({ CAIRN_DATA_DIR: '/tmp/x' }).notificationTargets).toEqual([]);
+  });
+
+  it('refuses malformed targets with a message naming them', () => {
+    expect(refused('not json')).toBe('notificationTargets: expected a JSON array of targets');
+    expect(refused([{ id: 'a', url: 'ftp://x/' }])).toBe('notificationTargets[0].url: must be an http or https URL');
+    expect(refused([{ id: 'a b', url: 'http://x/' }])).toBe('notificationTargets[0].id: 1 to 64 characters of A-Z a-z 0-9 _ . -');
+    expect(
+      refused([
+        { id: 'a', url: 'http://x/' },
+        { id: 'a', url: 'http://y/' },
+      ]),
+    ).toBe('notificationTargets[1].id: "a" is defined twice');
+    expect(refused([{ id: 'a', url: 'http://x/', secret: 1 }])).toBe('notificationTargets[0]: unknown key "secret"');
   });
 });
