@@ -5,6 +5,9 @@
  */
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadBucketCommand,
@@ -105,6 +108,8 @@ describe('quota enforcement', () => {
     expect(await usage(b)).toEqual({ bytes: 35, objects: 7 });
     const e = await s3Error(s3.send(new PutObjectCommand({ Bucket: b, Key: 'more', Body: 'x' })));
     expect([e.name, e.message]).toEqual(['QuotaExceeded', 'The bucket quota (objects) does not allow this write.']);
+    // A multipart upload that could not complete is refused when it starts.
+    await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' })), 'QuotaExceeded', 403);
     // Overwriting an existing key in an unversioned bucket replaces it: no object more.
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'k' + results.indexOf('ok'), Body: 'replaced!' }));
     expect((await usage(b)).objects).toBe(7);
@@ -130,6 +135,32 @@ describe('quota enforcement', () => {
     expect(await usage(b)).toEqual({ bytes: 400, objects: 2 });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: b, Key: 'mp', UploadId }));
     expect(await usage(b)).toEqual({ bytes: 150, objects: 2 });
+  });
+
+  it('CompleteMultipartUpload is refused when the object quota is full, and the upload stays open', async () => {
+    const b = await newBucket(s3);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId, PartNumber: 1, Body: 'part' }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'other', Body: 'x' }));
+    expect((await cairn(server.dataDir, ['bucket', 'quota', b, '--max-objects', '1'])).code).toBe(0);
+    await settle();
+    const complete = () =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mp', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    await expectS3Error(complete(), 'QuotaExceeded', 403);
+    expect(await usage(b)).toEqual({ bytes: 5, objects: 1 });
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'other' }));
+    await complete();
+    expect(await usage(b)).toEqual({ bytes: 4, objects: 1 });
+  });
+
+  it('a deleted bucket takes its quota with it', async () => {
+    const b = await newBucket(s3);
+    expect((await cairn(server.dataDir, ['bucket', 'quota', b, '--max-objects', '0'])).code).toBe(0);
+    await settle();
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x' })), 'QuotaExceeded', 403);
+    await s3.send(new DeleteBucketCommand({ Bucket: b }));
+    await s3.send(new CreateBucketCommand({ Bucket: b }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'x', Body: 'x' }));
   });
 
   it('HeadBucket shows the quota and the usage', async () => {

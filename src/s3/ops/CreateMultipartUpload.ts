@@ -42,6 +42,8 @@ export const CreateMultipartUpload = operation({
   permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
+    // An upload that could never complete within the bucket's quota (no room for one more object) is refused now.
+    ctx.services.objects.quotaPrecheck(bucket, i.key, 0);
     const id = await ctx.services.uploads.create(bucket, i.key, {
       ownerId: req.principal!.account.id,
       storageClass: i.storageClass,
