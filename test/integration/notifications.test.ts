@@ -227,6 +227,39 @@ describe('bucket notifications through a webhook', () => {
     await server.close();
   }, 40_000);
 
+  it('versioned buckets: version ids in the records, DeleteMarkerCreated and a permanent Delete by version id', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-notify-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const receiver = new Receiver(await freePort());
+    await receiver.up();
+    cleanup.push(() => receiver.down());
+    const { server, s3 } = await start(dataDir, { notificationTargets: [{ id: 'hook', url: `http://127.0.0.1:${receiver.port}/` }] });
+    cleanup.push(() => server.close());
+    const bucket = await newBucket(s3, { prefix: 'notify', versioning: 'Enabled' });
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ Id: 'created', QueueArn: ARN, Events: ['s3:ObjectCreated:Put'] }],
+          TopicConfigurations: [{ Id: 'removed', TopicArn: 'arn:cairn:sns::hook:webhook', Events: ['s3:ObjectRemoved:*'] }],
+        },
+      }),
+    );
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'doc', Body: 'v1' }));
+    const del = await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'doc' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'doc', VersionId: put.VersionId }));
+    // A version that does not exist is no change: nothing is reported.
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'doc', VersionId: put.VersionId }));
+    expect(await waitFor(() => deduplicated(receiver).length >= 3, 5000)).toBe(true);
+    await sleep(200);
+    const events = deduplicated(receiver).map((e) => [e.eventName, e.s3.configurationId, (e.s3.object as { versionId?: string }).versionId]);
+    expect(events).toEqual([
+      ['ObjectCreated:Put', 'created', put.VersionId],
+      ['ObjectRemoved:DeleteMarkerCreated', 'removed', del.VersionId],
+      ['ObjectRemoved:Delete', 'removed', put.VersionId],
+    ]);
+  });
+
   it('a full queue counts the overflow instead of dropping silently; an empty document clears the configuration', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cairn-notify-'));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
