@@ -20,6 +20,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, startServer, type RunningServer } from '../../src/main.js';
@@ -227,7 +228,7 @@ describe('bucket notifications through a webhook', () => {
     await server.close();
   }, 40_000);
 
-  it('versioned buckets: version ids in the records, DeleteMarkerCreated and a permanent Delete by version id', async () => {
+  it('versioned buckets: version ids in the records, DeleteMarkerCreated, a permanent Delete by version id; PostObject', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cairn-notify-'));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const receiver = new Receiver(await freePort());
@@ -240,7 +241,7 @@ describe('bucket notifications through a webhook', () => {
       new PutBucketNotificationConfigurationCommand({
         Bucket: bucket,
         NotificationConfiguration: {
-          QueueConfigurations: [{ Id: 'created', QueueArn: ARN, Events: ['s3:ObjectCreated:Put'] }],
+          QueueConfigurations: [{ Id: 'created', QueueArn: ARN, Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:Post'] }],
           TopicConfigurations: [{ Id: 'removed', TopicArn: 'arn:cairn:sns::hook:webhook', Events: ['s3:ObjectRemoved:*'] }],
         },
       }),
@@ -250,13 +251,21 @@ describe('bucket notifications through a webhook', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'doc', VersionId: put.VersionId }));
     // A version that does not exist is no change: nothing is reported.
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'doc', VersionId: put.VersionId }));
-    expect(await waitFor(() => deduplicated(receiver).length >= 3, 5000)).toBe(true);
+    // A browser form upload (PostObject).
+    const presigned = await createPresignedPost(s3, { Bucket: bucket, Key: 'form.txt' });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(presigned.fields)) form.append(k, v);
+    form.append('file', new Blob(['from a form']), 'form.txt');
+    const posted = await fetch(presigned.url, { method: 'POST', body: form });
+    expect(posted.status).toBe(204);
+    expect(await waitFor(() => deduplicated(receiver).length >= 4, 5000)).toBe(true);
     await sleep(200);
     const events = deduplicated(receiver).map((e) => [e.eventName, e.s3.configurationId, (e.s3.object as { versionId?: string }).versionId]);
     expect(events).toEqual([
       ['ObjectCreated:Put', 'created', put.VersionId],
       ['ObjectRemoved:DeleteMarkerCreated', 'removed', del.VersionId],
       ['ObjectRemoved:Delete', 'removed', put.VersionId],
+      ['ObjectCreated:Post', 'created', posted.headers.get('x-amz-version-id')],
     ]);
   });
 
