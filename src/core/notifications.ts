@@ -245,6 +245,11 @@ export class NotificationService {
     });
   }
 
+  /** Does this bucket have a configuration (so its changes may queue messages)? */
+  configured(bucketId: number): boolean {
+    return this.configs.get(bucketId, NOTIFICATION_KIND) !== undefined;
+  }
+
   config(b: Bucket): NotificationConfig | undefined {
     return this.configs.get<NotificationConfig>(b.id, NOTIFICATION_KIND);
   }

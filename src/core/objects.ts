@@ -306,7 +306,11 @@ export class ObjectService {
    * marker becomes current (versioned).
    */
   async delete(d: DeleteRequest): Promise<Deleted> {
-    const single = d.notice === undefined && d.versionId === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
+    // One statement, unless the change also queues notification messages.
+    const single =
+      d.versionId === undefined &&
+      this.objects.deleteIsOneStatement(d.bucket.versioning) &&
+      (d.notice === undefined || !this.notifications.configured(d.bucket.id));
     const res = await this.commits.run(() => this.deleteNow(d, this.clock()), { single });
     this.garbage.release(res.garbage);
     return res.result;
