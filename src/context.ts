@@ -155,8 +155,9 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     notifications,
   };
   // Events the domain did not record in their change's commit (ObjectCreated/ObjectRemoved are) are recorded now.
-  const onEvents = (events: readonly OpEvent[], req: S3Request) => {
-    const { origin } = noticeOf(req);
+  const onEvents = (events: readonly OpEvent[], req?: S3Request) => {
+    // Without a request, S3 itself made the change (lifecycle): AWS names the service as the principal.
+    const origin = req ? noticeOf(req).origin : { principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com', requestId: '' };
     for (const e of events) {
       if (e.key === undefined || e.name.startsWith('ObjectCreated:') || e.name.startsWith('ObjectRemoved:')) continue;
       const b = buckets.get(e.bucket);
