@@ -5,10 +5,13 @@ import { closeContext, openContext } from './context.js';
 import { ADMIN_NOUNS, ADMIN_USAGE, CliError, flag, keysProblem, runAdmin } from './cli/admin.js';
 import { presignBase, startServer } from './main.js';
 import { presignUrl } from './cli/signer.js';
+import { BUCKET_USAGE, NOTIFICATIONS_USAGE, bucketCommand, notificationsCommand } from './cli/bucket.js';
 
 const USAGE = `usage:
   cairn serve                                   run the server in the foreground
 ${ADMIN_USAGE}
+${BUCKET_USAGE}
+${NOTIFICATIONS_USAGE}
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
                                                 a presigned URL on CAIRN_PUBLIC_URL, else the running
                                                 server's address, else http://127.0.0.1:PORT
@@ -48,6 +51,14 @@ async function admin(args: string[]): Promise<void> {
   const ctx = openContext(config, pino({ level: 'warn', base: undefined }, pino.destination({ fd: 2, sync: true })), {}, 'admin');
   const out = (l: string) => process.stdout.write(`${l}\n`);
   try {
+    if (args[0] === 'bucket') {
+      await bucketCommand(ctx, args[1], args.slice(2), out);
+      return;
+    }
+    if (args[0] === 'notifications') {
+      notificationsCommand(ctx, args.slice(1), out);
+      return;
+    }
     if (args[0] !== 'presign') {
       await runAdmin(ctx, args, out);
       return;
@@ -95,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === 'serve') await serve();
-    else if (ADMIN_NOUNS.has(cmd) || cmd === 'presign') await admin([cmd, ...rest]);
+    else if (ADMIN_NOUNS.has(cmd) || cmd === 'presign' || cmd === 'bucket' || cmd === 'notifications') await admin([cmd, ...rest]);
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command "${cmd}"\n${USAGE}`);
   } catch (e) {

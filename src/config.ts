@@ -38,6 +38,21 @@ export interface Config {
   readonly lifecycleIntervalSeconds: number;
   /** Domains static websites are served on: Host `photos.<domain>` is bucket photos's website endpoint. */
   readonly websiteDomains: readonly string[];
+  /** Webhook targets bucket notifications may name (ARN `arn:cairn:sqs::<id>:webhook`). */
+  readonly notificationTargets: readonly NotificationTargetConfig[];
+  /** Most messages waiting per notification target; more are counted as overflow and logged, never silently dropped. */
+  readonly notificationQueueSize: number;
+  /** Longest wait between delivery attempts to a target that is down (the backoff doubles from 0.5 s up to this). */
+  readonly notificationRetryMaxSeconds: number;
+}
+
+/** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
+export interface NotificationTargetConfig {
+  readonly id: string;
+  readonly url: string;
+  readonly authHeader?: string;
+  /** Verify the target's TLS certificate (default true). */
+  readonly tlsVerify: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +81,9 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_LIFECYCLE_DAY_SECONDS: 'lifecycleDaySeconds',
   CAIRN_LIFECYCLE_INTERVAL_SECONDS: 'lifecycleIntervalSeconds',
   CAIRN_WEBSITE_DOMAINS: 'websiteDomains',
+  CAIRN_NOTIFICATION_TARGETS: 'notificationTargets',
+  CAIRN_NOTIFICATION_QUEUE_SIZE: 'notificationQueueSize',
+  CAIRN_NOTIFICATION_RETRY_MAX_SECONDS: 'notificationRetryMaxSeconds',
 };
 
 function packageRoot(): string {
@@ -127,6 +145,42 @@ export function accessKeyProblem(accessKey: string): string | undefined {
 /** Why a secret key is refused (undefined when it is fine). */
 export function secretKeyProblem(secretKey: string): string | undefined {
   return secretKey.length >= SECRET_KEY_MIN && secretKey.length <= SECRET_KEY_MAX ? undefined : `must be ${SECRET_KEY_MIN} to ${SECRET_KEY_MAX} characters`;
+}
+
+const TARGET_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `notificationTargets`: a JSON array (a string from CAIRN_NOTIFICATION_TARGETS) of { id, url, authHeader?, tlsVerify? }. */
+function parseNotificationTargets(name: string, v: unknown): NotificationTargetConfig[] {
+  let list = v;
+  if (typeof v === 'string') {
+    try {
+      list = JSON.parse(v) as unknown;
+    } catch {
+      throw new ConfigError(`${name}: expected a JSON array of targets`);
+    }
+  }
+  if (!Array.isArray(list)) throw new ConfigError(`${name}: expected an array of { "id", "url", "authHeader"?, "tlsVerify"? }`);
+  const seen = new Set<string>();
+  return list.map((t: unknown, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) throw new ConfigError(`${name}[${i}]: expected an object`);
+    const o = t as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!['id', 'url', 'authHeader', 'tlsVerify'].includes(k)) throw new ConfigError(`${name}[${i}]: unknown key "${k}"`);
+    const id = str(`${name}[${i}].id`, o.id);
+    if (!TARGET_ID_RE.test(id)) throw new ConfigError(`${name}[${i}].id: 1 to 64 characters of A-Z a-z 0-9 _ . -`);
+    if (seen.has(id)) throw new ConfigError(`${name}[${i}].id: "${id}" is defined twice`);
+    seen.add(id);
+    const url = str(`${name}[${i}].url`, o.url);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new ConfigError(`${name}[${i}].url: "${url}" is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name}[${i}].url: must be an http or https URL`);
+    const authHeader = o.authHeader === undefined ? undefined : str(`${name}[${i}].authHeader`, o.authHeader);
+    const tlsVerify = o.tlsVerify === undefined ? true : bool(`${name}[${i}].tlsVerify`, o.tlsVerify);
+    return Object.freeze({ id, url, authHeader, tlsVerify });
+  });
 }
 
 /**
@@ -209,6 +263,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = str(w('dataDir'), raw.dataDir ?? './data');
   if (dataDir.trim() === '') throw new ConfigError(`${w('dataDir')}: must not be empty`);
 
+  const notificationTargets = parseNotificationTargets(w('notificationTargets'), raw.notificationTargets ?? []);
+
   const cfg: Config = {
     host: str(w('host'), raw.host ?? '0.0.0.0'),
     port: int(w('port'), raw.port ?? 9000, 0, 65535),
@@ -234,6 +290,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     lifecycleDaySeconds: int(w('lifecycleDaySeconds'), raw.lifecycleDaySeconds ?? 86400, 1, 86400),
     lifecycleIntervalSeconds: int(w('lifecycleIntervalSeconds'), raw.lifecycleIntervalSeconds ?? 300, 1, 86400),
     websiteDomains,
+    notificationTargets,
+    notificationQueueSize: int(w('notificationQueueSize'), raw.notificationQueueSize ?? 100000, 1, 100_000_000),
+    notificationRetryMaxSeconds: int(w('notificationRetryMaxSeconds'), raw.notificationRetryMaxSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
 }

@@ -34,6 +34,12 @@ import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
 import { BucketAccessCache } from './auth/access.js';
 import { LifecycleRepo } from './store/lifecycle.js';
+import { NotificationService } from './core/notifications.js';
+import { QuotaService } from './core/quotas.js';
+import { OutboxRepo } from './store/outbox.js';
+import { UsageRepo } from './store/usage.js';
+import type { OpEvent, S3Request } from './s3/operation.js';
+import { noticeOf } from './s3/events.js';
 
 /** The 20 AWS-managed policies (auth/policy/managed.ts) as the IAM service sees them. */
 const toManaged = (p: (typeof MANAGED_POLICIES)[number]): ManagedPolicy => ({
@@ -85,6 +91,10 @@ export interface AppContext extends PipelineContext {
   readonly garbage: Garbage;
   /** The lifecycle worker's due-work queries and cursors. */
   readonly lifecycle: LifecycleRepo;
+  /** The notification outbox (drained by workers/notifier.ts). */
+  readonly outbox: OutboxRepo;
+  /** The notification worker sets `wake` to be told when messages were queued. */
+  readonly notifier: { wake?: () => void };
 }
 
 /**
@@ -111,6 +121,28 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   const uploads = new UploadsRepo(db, objects);
   const bucketConfigs = new BucketConfigsRepo(db);
   const garbage = new Garbage(db, blobs, objects, log, commits);
+  const ids = new RequestIds();
+  const outbox = new OutboxRepo(db);
+  const notifier: { wake?: () => void } = {};
+  const quotas = new QuotaService(new UsageRepo(db), bucketConfigs, commits, clock);
+  const notifications = new NotificationService(
+    outbox,
+    bucketConfigs,
+    commits,
+    {
+      region: config.region,
+      hostId: ids.hostId,
+      targets: config.notificationTargets,
+      queueSize: config.notificationQueueSize,
+      onOverflow: (target, bucket, event) =>
+        log.warn(
+          { worker: 'notifier', target, bucket, event, queueSize: config.notificationQueueSize },
+          'notification queue full: message counted as overflow',
+        ),
+      onQueued: () => notifier.wake?.(),
+    },
+    clock,
+  );
   // In-memory caches hold what only this process changes; a commit by another connection (the CLI; later,
   // other nodes) drops them all. The user repository notices, at most every 100 ms.
   accounts.onExternalChange = () => {
@@ -121,10 +153,24 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   };
   const services: Services = {
     buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
-    objects: new ObjectService(objects, blobs, commits, garbage, clock),
-    uploads: new UploadService(uploads, commits, garbage, clock),
+    objects: new ObjectService(objects, blobs, commits, garbage, clock, quotas, notifications),
+    uploads: new UploadService(uploads, commits, garbage, clock, quotas, notifications),
     identities: new IdentityService(accounts, iam, secrets, commits, clock),
     iam: new IamService(accounts, iam, commits, MANAGED_CATALOG, clock),
+    quotas,
+    notifications,
+  };
+  // Events the domain did not record in their change's commit (ObjectCreated/ObjectRemoved are) are recorded now.
+  const onEvents = (events: readonly OpEvent[], req?: S3Request) => {
+    // Without a request, S3 itself made the change (lifecycle): AWS names the service as the principal.
+    const origin = req ? noticeOf(req).origin : { principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com', requestId: '' };
+    for (const e of events) {
+      if (e.key === undefined || e.name.startsWith('ObjectCreated:') || e.name.startsWith('ObjectRemoved:')) continue;
+      const b = buckets.get(e.bucket);
+      if (!b) continue;
+      const change = { name: e.name, key: e.key, size: e.size, etag: e.etag, versionId: e.versionId };
+      notifications.recordLater(b, [change], origin).catch((err: unknown) => log.error({ err, worker: 'notifier' }, 'recording a notification failed'));
+    }
   };
   return {
     config,
@@ -133,7 +179,8 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     clock,
     services,
     dates: new HttpDates(),
-    ids: new RequestIds(),
+    ids,
+    onEvents,
     signatures: new SignatureCaches(),
     policies: new PolicyCache(services.iam),
     access: new BucketAccessCache({ config, services }),
@@ -149,6 +196,8 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     blobs,
     garbage,
     lifecycle: new LifecycleRepo(db),
+    outbox,
+    notifier,
   };
 }
 

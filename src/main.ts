@@ -11,6 +11,7 @@ import { FILE_MODE, SERVER_FILE } from './store/modes.js';
 import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 import { startLifecycle } from './workers/lifecycle.js';
+import { startNotifier } from './workers/notifier.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -177,12 +178,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
   const stopLifecycle = startLifecycle(ctx);
+  const notifier = startNotifier(ctx);
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     stopSweeper();
     stopLifecycle();
+    await notifier.stop();
     await app.close().catch(() => undefined);
     closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -209,6 +212,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stopSweeper();
       stopLifecycle();
       await app.close();
+      await notifier.stop();
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
         try {

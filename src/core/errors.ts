@@ -42,7 +42,9 @@ export type DomainErrorCode =
   | 'ValidationError'
   | 'InvalidInput'
   | 'MalformedPolicyDocument'
-  | 'AccessDenied';
+  | 'AccessDenied'
+  /** A write the bucket's quota does not allow (core/quotas.ts). */
+  | 'QuotaExceeded';
 
 export class DomainError extends Error {
   constructor(

@@ -17,6 +17,8 @@ import type { ListEntry, ObjectRecord, ObjectsRepo, Released, Segment, VersionEn
 import { DomainError } from './errors.js';
 import { keyPage, pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { guardRemoval, guardRetentionChange, lockForNewVersion, type LockMode, type LockRequest } from './objectLock.js';
+import type { EventOrigin, NotificationService } from './notifications.js';
+import type { QuotaService } from './quotas.js';
 
 export type { ObjectRecord, Segment, ListEntry, VersionEntry };
 
@@ -75,12 +77,20 @@ export interface VersionSpec {
   tags?: Array<[string, string]>;
 }
 
+/** The event a change reports to the bucket's notifications (recorded in the change's own commit). */
+export interface Notice {
+  /** The event name without "s3:" (ObjectCreated:Put); a delete picks Delete or DeleteMarkerCreated itself. */
+  event?: string;
+  origin: EventOrigin;
+}
+
 export interface WriteRequest {
   bucket: Bucket;
   key: string;
   staged: Staged;
   spec: VersionSpec;
   conditions?: WriteConditions;
+  notice?: Notice;
 }
 
 export interface Written {
@@ -100,6 +110,7 @@ export interface DeleteRequest {
   ifCurrentBlob?: string;
   /** Only while the version named is not the latest (noncurrent expiration); else nothing is done. */
   ifNoncurrent?: boolean;
+  notice?: Notice;
 }
 
 export interface Deleted {
@@ -145,6 +156,8 @@ export class ObjectService {
     private readonly commits: GroupCommit,
     private readonly garbage: Garbage,
     private readonly clock: () => number,
+    private readonly quotas: QuotaService,
+    private readonly notifications: NotificationService,
   ) {}
 
   // ---------------------------------------------------------------- lookups
@@ -174,6 +187,24 @@ export class ObjectService {
   /** Conditions judged early, before a body is received (write() judges them again, atomically). */
   precheck(bucket: Bucket, key: string, conditions: WriteConditions | undefined): void {
     if (conditions) checkWriteConditions(conditions, this.objects.get(bucket.id, key), key);
+  }
+
+  /**
+   * Refuses early (before the body is read) a new version of `size` bytes
+   * that cannot fit the bucket's quota, counting the null version it would
+   * replace; the commit decides for good (QuotaService.guard).
+   */
+  quotaPrecheck(bucket: Bucket, key: string, size: number): void {
+    let bytes = size;
+    let objects = 1;
+    if (bucket.versioning !== 'Enabled') {
+      const replaced = this.objects.version(bucket.id, key, 'null');
+      if (replaced) {
+        bytes -= replaced.size;
+        if (!replaced.deleteMarker) objects -= 1;
+      }
+    }
+    this.quotas.precheck(bucket, bytes, objects);
   }
 
   /** Will a new version of this bucket be written under retention (asked for, or the bucket's default)? */
@@ -246,7 +277,7 @@ export class ObjectService {
     await w.staged.publish();
     let versionId: string;
     try {
-      versionId = await this.commitVersion(record, w.bucket.versioning, w.conditions);
+      versionId = await this.commitVersion(record, w.bucket, w.conditions, w.notice);
     } catch (e) {
       await w.staged.discard();
       throw e;
@@ -256,12 +287,21 @@ export class ObjectService {
 
   /**
    * Commits a new version (its data already durable): one transaction that
-   * checks the conditions, writes the row and records what it replaces as
+   * checks the conditions, writes the row, enforces the bucket's quota,
+   * queues the change's notifications and records what it replaces as
    * garbage, which is unlinked once the commit is durable.
    */
-  async commitVersion(record: ObjectRecord, versioning: Versioning, conditions?: WriteConditions): Promise<string> {
+  async commitVersion(record: ObjectRecord, bucket: Bucket, conditions?: WriteConditions, notice?: Notice): Promise<string> {
+    const versioning: Versioning = bucket.versioning;
     const res = await this.commits.run(() =>
-      this.objects.put(record, conditions ? (cur) => checkWriteConditions(conditions, cur, record.key) : undefined, versioning),
+      this.quotas.guard(bucket.id, bucket.name, () => {
+        const out = this.objects.put(record, conditions ? (cur) => checkWriteConditions(conditions, cur, record.key) : undefined, versioning);
+        if (notice?.event) {
+          const e = { name: notice.event, key: record.key, size: record.size, etag: record.etag, versionId: versioning ? out.versionId : undefined };
+          this.notifications.record(bucket, [e], notice.origin);
+        }
+        return out;
+      }),
     );
     this.garbage.release(res.released);
     return res.versionId;
@@ -276,7 +316,12 @@ export class ObjectService {
    * marker becomes current (versioned).
    */
   async delete(d: DeleteRequest): Promise<Deleted> {
-    const single = d.versionId === undefined && d.ifCurrentBlob === undefined && this.objects.deleteIsOneStatement(d.bucket.versioning);
+    // One statement, unless the change is conditional (lifecycle) or also queues notification messages.
+    const single =
+      d.versionId === undefined &&
+      d.ifCurrentBlob === undefined &&
+      this.objects.deleteIsOneStatement(d.bucket.versioning) &&
+      (d.notice === undefined || !this.notifications.configured(d.bucket.id));
     const res = await this.commits.run(() => this.deleteNow(d, this.clock()), { single });
     this.garbage.release(res.garbage);
     return res.result;
@@ -315,6 +360,16 @@ export class ObjectService {
       const v = this.objects.version(d.bucket.id, d.key, d.versionId);
       if (!v || v.isLatest) return { result: { versionId: d.versionId, deleteMarker: false, found: false } };
     }
+    const out = this.deleteChange(d, now);
+    if (d.notice && out.result.found) {
+      const marker = out.result.deleteMarker && d.versionId === undefined;
+      const name = d.notice.event ?? (marker ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete');
+      this.notifications.record(d.bucket, [{ name, key: d.key, versionId: out.result.versionId }], d.notice.origin);
+    }
+    return out;
+  }
+
+  private deleteChange(d: DeleteRequest, now: number): { result: Deleted; garbage?: Released } {
     if (d.versionId !== undefined) {
       const res = this.objects.deleteVersion(d.bucket.id, d.key, d.versionId, now, (v) => guardRemoval(v, now, d.mayBypassGovernance));
       return { result: { versionId: d.versionId, deleteMarker: res.wasDeleteMarker === true, found: res.found }, garbage: res.released };

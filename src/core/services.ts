@@ -8,6 +8,8 @@ import type { IamService } from './iam.js';
 import type { IdentityService } from './identities.js';
 import type { ObjectService } from './objects.js';
 import type { UploadService } from './uploads.js';
+import type { NotificationService } from './notifications.js';
+import type { QuotaService } from './quotas.js';
 
 export interface Services {
   readonly buckets: BucketService;
@@ -15,4 +17,6 @@ export interface Services {
   readonly uploads: UploadService;
   readonly identities: IdentityService;
   readonly iam: IamService;
+  readonly quotas: QuotaService;
+  readonly notifications: NotificationService;
 }

@@ -17,7 +17,9 @@ import type { Part, Upload, UploadListEntry, UploadsRepo } from '../store/upload
 import { DomainError } from './errors.js';
 import { pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { lockForNewVersion, type LockRequest } from './objectLock.js';
-import { checkWriteConditions, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
+import { checkWriteConditions, type Notice, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
+import type { NotificationService } from './notifications.js';
+import type { QuotaService } from './quotas.js';
 
 export type { Part, Upload, UploadListEntry };
 
@@ -57,6 +59,7 @@ export interface CompleteRequest {
   /** The object's URL, for the answer. */
   location: string;
   maxObjectSize: number;
+  notice?: Notice;
 }
 
 /** What a completed upload answers (stored, so that a retried Complete answers the same). */
@@ -99,6 +102,8 @@ export class UploadService {
     private readonly commits: GroupCommit,
     private readonly garbage: Garbage,
     private readonly clock: () => number,
+    private readonly quotas: QuotaService,
+    private readonly notifications: NotificationService,
   ) {}
 
   get(id: string): Upload | undefined {
@@ -137,12 +142,12 @@ export class UploadService {
   }
 
   /** Records a staged, verified part (replacing one of the same number); the blob is removed again if the upload ended meanwhile. */
-  async putPart(u: Upload, partNumber: number, staged: Staged, checksum: string | undefined): Promise<Part> {
+  async putPart(u: Upload, partNumber: number, staged: Staged, checksum: string | undefined, bucketName = ''): Promise<Part> {
     await staged.publish();
     const part: Part = { partNumber, blobId: staged.blobId, size: staged.size, etag: staged.md5!.toString('hex'), lastModified: this.clock(), checksum };
     let res;
     try {
-      res = await this.commits.run(() => this.uploads.putPart(u.id, part));
+      res = await this.commits.run(() => this.quotas.guard(u.bucketId, bucketName, () => this.uploads.putPart(u.id, part)));
     } catch (e) {
       await staged.discard();
       throw e;
@@ -172,78 +177,91 @@ export class UploadService {
     }
     const now = this.clock();
     const manifestId = newBlobId();
-    const done = await this.commits.run(() =>
-      this.uploads.complete(
-        c.uploadId,
-        (upload, parts, current) => {
-          if (c.conditions) checkWriteConditions(c.conditions, current, c.key);
-          if (c.checksumType !== undefined && upload.checksumType && c.checksumType !== upload.checksumType) {
-            throw new DomainError(
-              'InvalidRequest',
-              `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`,
-            );
-          }
-          const chosen = this.choose(upload, parts, requested, c.uploadId);
-          const size = chosen.reduce((s, p) => s + p.size, 0);
-          if (size > c.maxObjectSize)
-            throw new DomainError('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(c.maxObjectSize) });
-          if (c.objectSize !== undefined && c.objectSize !== size) {
-            throw new DomainError(
-              'InvalidRequest',
-              `The provided 'x-amz-mp-object-size' header value ${c.objectSize} does not match what was computed: ${size}`,
-            );
-          }
-          const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')));
-          const etag = `${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`;
-          const algo = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
-          const type = (upload.checksumType as ChecksumType | undefined) ?? 'COMPOSITE';
-          const checksum = algo ? objectChecksum(algo, type, chosen) : undefined;
-          if (c.objectChecksum && algo && checksum && c.objectChecksum.algorithm === algo && c.objectChecksum.value !== checksum) {
-            throw new DomainError('BadDigest', `The ${algo} you specified did not match the calculated checksum.`);
-          }
-          let offset = 0;
-          const segments: Segment[] = chosen.map((p) => {
-            const g = { partNumber: p.partNumber, blobId: p.blobId, offset, size: p.size, etag: p.etag, checksum: p.checksum };
-            offset += p.size;
-            return g;
-          });
-          // The version is created now: the bucket's default retention counts from here.
-          const lock = lockForNewVersion(c.bucket, upload.lock, now, false);
-          const record: ObjectRecord = {
-            bucketId: c.bucket.id,
-            key: c.key,
-            blobId: manifestId,
-            size,
-            etag,
-            lastModified: now,
-            ownerId: upload.objectOwnerId ?? upload.ownerId,
-            storageClass: upload.storageClass,
-            headers: upload.headers,
-            meta: upload.meta,
-            checksumAlgorithm: checksum ? algo : undefined,
-            checksum,
-            partsCount: chosen.length,
-            lockMode: lock?.mode,
-            lockUntil: lock?.until,
-            legalHold: lock?.legalHold,
-            acl: upload.acl,
-            tags: upload.tags,
-          };
-          const completion = (versionId: string): Completion => ({
-            location: c.location,
-            bucket: c.bucket.name,
-            key: c.key,
-            etag,
-            checksumAlgorithm: algo && checksum ? algo : undefined,
-            checksum,
-            checksumType: algo && checksum ? type : undefined,
-            versionId,
-          });
-          return { record, segments, result: (versionId: string) => JSON.stringify(completion(versionId)) };
-        },
-        c.bucket.versioning,
-      ),
-    );
+    const done = await this.commits.run(() => {
+      const out = this.quotas.guard(c.bucket.id, c.bucket.name, () =>
+        this.uploads.complete(
+          c.uploadId,
+          (upload, parts, current) => {
+            if (c.conditions) checkWriteConditions(c.conditions, current, c.key);
+            if (c.checksumType !== undefined && upload.checksumType && c.checksumType !== upload.checksumType) {
+              throw new DomainError(
+                'InvalidRequest',
+                `The upload was created using the ${upload.checksumType} checksum mode. The complete request must use the same checksum mode.`,
+              );
+            }
+            const chosen = this.choose(upload, parts, requested, c.uploadId);
+            const size = chosen.reduce((s, p) => s + p.size, 0);
+            if (size > c.maxObjectSize)
+              throw new DomainError('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(c.maxObjectSize) });
+            if (c.objectSize !== undefined && c.objectSize !== size) {
+              throw new DomainError(
+                'InvalidRequest',
+                `The provided 'x-amz-mp-object-size' header value ${c.objectSize} does not match what was computed: ${size}`,
+              );
+            }
+            const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag, 'hex')));
+            const etag = `${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`;
+            const algo = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
+            const type = (upload.checksumType as ChecksumType | undefined) ?? 'COMPOSITE';
+            const checksum = algo ? objectChecksum(algo, type, chosen) : undefined;
+            if (c.objectChecksum && algo && checksum && c.objectChecksum.algorithm === algo && c.objectChecksum.value !== checksum) {
+              throw new DomainError('BadDigest', `The ${algo} you specified did not match the calculated checksum.`);
+            }
+            let offset = 0;
+            const segments: Segment[] = chosen.map((p) => {
+              const g = { partNumber: p.partNumber, blobId: p.blobId, offset, size: p.size, etag: p.etag, checksum: p.checksum };
+              offset += p.size;
+              return g;
+            });
+            // The version is created now: the bucket's default retention counts from here.
+            const lock = lockForNewVersion(c.bucket, upload.lock, now, false);
+            const record: ObjectRecord = {
+              bucketId: c.bucket.id,
+              key: c.key,
+              blobId: manifestId,
+              size,
+              etag,
+              lastModified: now,
+              ownerId: upload.objectOwnerId ?? upload.ownerId,
+              storageClass: upload.storageClass,
+              headers: upload.headers,
+              meta: upload.meta,
+              checksumAlgorithm: checksum ? algo : undefined,
+              checksum,
+              partsCount: chosen.length,
+              lockMode: lock?.mode,
+              lockUntil: lock?.until,
+              legalHold: lock?.legalHold,
+              acl: upload.acl,
+              tags: upload.tags,
+            };
+            const completion = (versionId: string): Completion => ({
+              location: c.location,
+              bucket: c.bucket.name,
+              key: c.key,
+              etag,
+              checksumAlgorithm: algo && checksum ? algo : undefined,
+              checksum,
+              checksumType: algo && checksum ? type : undefined,
+              versionId,
+            });
+            return { record, segments, result: (versionId: string) => JSON.stringify(completion(versionId)) };
+          },
+          c.bucket.versioning,
+        ),
+      );
+      if (out !== 'no-upload' && c.notice) {
+        const e = {
+          name: c.notice.event ?? 'ObjectCreated:CompleteMultipartUpload',
+          key: c.key,
+          size: out.record.size,
+          etag: out.record.etag,
+          versionId: c.bucket.versioning ? out.versionId : undefined,
+        };
+        this.notifications.record(c.bucket, [e], c.notice.origin);
+      }
+      return out;
+    });
     if (done === 'no-upload') {
       // Completed or aborted by a concurrent request meanwhile.
       const again = this.uploads.get(c.uploadId);

@@ -96,6 +96,8 @@ export const ERRORS = {
   InvalidRedirectLocation: [400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."],
   NoSuchCORSConfiguration: [404, 'The CORS configuration does not exist'],
   NoSuchWebsiteConfiguration: [404, 'The specified bucket does not have a website configuration'],
+  // Cairn's bucket quotas (README "Quotas").
+  QuotaExceeded: [403, 'The bucket quota does not allow this write.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

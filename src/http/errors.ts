@@ -39,6 +39,7 @@ const FROM_DOMAIN: Readonly<Record<DomainErrorCode, ErrorCode>> = {
   InvalidInput: 'InvalidRequest',
   MalformedPolicyDocument: 'InvalidRequest',
   AccessDenied: 'AccessDenied',
+  QuotaExceeded: 'QuotaExceeded',
 };
 
 /** The S3 error a domain error answers as (its message unless it only names its code). */

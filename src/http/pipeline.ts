@@ -195,8 +195,11 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       principal = f.principal;
       log.user = principalName(principal);
     }
+    const secure = (raw.socket as TLSSocket | undefined)?.encrypted === true;
+    const baseFacts = requestFacts(raw, secure);
     const req: S3Request = {
       id: requestId,
+      sourceIp: baseFacts.sourceIp,
       method,
       target,
       headers: raw.headers,
@@ -212,12 +215,12 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       trailerNames: spec.kind === 'form' ? [] : auth.trailerNames,
       document,
       form: formUpload,
-      secure: (raw.socket as TLSSocket | undefined)?.encrypted === true,
+      secure,
     };
     const input = op.parse(req);
     checkExpectedOwners(ctx, target.bucket, raw.headers);
     const facts: RequestFacts = {
-      ...requestFacts(raw, req.secure),
+      ...baseFacts,
       authType: spec.kind === 'form' ? 'POST' : auth.method === 'sigv4-query' || auth.method === 'sigv2-query' ? 'REST-QUERY-STRING' : 'REST-HEADER',
       signatureVersion: auth.method === 'sigv2' || auth.method === 'sigv2-query' ? 'AWS' : 'AWS4-HMAC-SHA256',
       contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
@@ -227,7 +230,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     log.bytes = out.bytes;
     applyCors(ctx, reply, target, method, raw.headers);
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);
-    if (out.events && out.events.length > 0) ctx.onEvents?.(out.events);
+    if (out.events && out.events.length > 0) ctx.onEvents?.(out.events, req);
   } catch (err) {
     form?.abort();
     const e = toS3Error(err, ctx.log, requestId);

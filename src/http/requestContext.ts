@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuthzContext } from '../auth/authorize.js';
-import type { OpContext, OpEvent } from '../s3/operation.js';
+import type { OpContext, OpEvent, S3Request } from '../s3/operation.js';
 import type { OperationName } from '../s3/router.js';
 import type { RequestIds } from './reply.js';
 
@@ -19,8 +19,11 @@ export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services
   readonly log: Logger;
   readonly accessLog: AccessLog;
   readonly ids: RequestIds;
-  /** Called after each answered request with what it did (notifications and metrics hook in here). */
-  readonly onEvents?: (events: readonly OpEvent[]) => void;
+  /**
+   * Called after each answered request with what it did (notifications and metrics hook in here); background
+   * workers may call it without a request (the events are then S3's own, e.g. lifecycle expirations).
+   */
+  readonly onEvents?: (events: readonly OpEvent[], req?: S3Request) => void;
 }
 
 export interface RequestLog {

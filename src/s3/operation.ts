@@ -94,6 +94,8 @@ export interface S3Request {
   readonly form?: FormUpload;
   /** Whether the request came over TLS. */
   readonly secure: boolean;
+  /** The client's address (aws:SourceIp; event notifications' sourceIPAddress). */
+  readonly sourceIp?: string;
 }
 
 export interface FormUpload {

@@ -9,6 +9,7 @@ import { AbortMultipartUpload } from './ops/AbortMultipartUpload.js';
 import { bucketTagging } from './ops/BucketTagging.js';
 import { DeleteObjectTagging, GetObjectTagging, PutObjectTagging } from './ops/ObjectTagging.js';
 import { bucketLifecycle } from './ops/BucketLifecycle.js';
+import { GetBucketNotificationConfiguration, PutBucketNotificationConfiguration } from './ops/BucketNotificationConfiguration.js';
 import { GetBucketVersioning, PutBucketVersioning } from './ops/BucketVersioning.js';
 import { CompleteMultipartUpload } from './ops/CompleteMultipartUpload.js';
 import { CopyObject } from './ops/CopyObject.js';
@@ -91,6 +92,8 @@ const OPERATIONS: readonly Operation[] = [
   ...bucketCors,
   OptionsObject,
   ...bucketWebsite,
+  GetBucketNotificationConfiguration,
+  PutBucketNotificationConfiguration,
 ] as Operation[];
 
 /** Served operations by name. */

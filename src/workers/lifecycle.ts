@@ -18,6 +18,9 @@ import type { Bucket } from '../core/buckets.js';
 import { isDomainError } from '../core/errors.js';
 import { dueCutoff, filterMatches, ruleFingerprint, type LifecycleConfig, type LifecycleRule } from '../core/lifecycle.js';
 import type { OpEvent } from '../s3/operation.js';
+
+/** Who lifecycle expirations are reported as in notification messages. */
+const LIFECYCLE_ORIGIN = { principalId: 'cairn:lifecycle', sourceIp: '', requestId: '' };
 import type { LifecycleCursor, LifecycleRow } from '../store/lifecycle.js';
 
 const BATCH = 500;
@@ -94,7 +97,15 @@ class Pass {
       for (const r of rows) {
         if (!filterMatches(rule.filter, { key: r.key.toString('utf8'), size: r.size, tags: r.tags })) continue;
         const key = r.key.toString('utf8');
-        const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: r.blobId });
+        const res = await this.ctx.services.objects.delete({
+          bucket,
+          key,
+          ownerId: bucket.ownerId,
+          mayBypassGovernance: false,
+          ifCurrentBlob: r.blobId,
+          // Recorded for notifications in the delete's own transaction.
+          notice: { event: bucket.versioning ? 'LifecycleExpiration:DeleteMarkerCreated' : 'LifecycleExpiration:Delete', origin: LIFECYCLE_ORIGIN },
+        });
         if (!res.found) continue;
         this.report.expired++;
         this.events.push(
@@ -151,6 +162,7 @@ class Pass {
         ownerId: bucket.ownerId,
         mayBypassGovernance: false,
         ifNoncurrent: !marker,
+        notice: { event: 'LifecycleExpiration:Delete', origin: LIFECYCLE_ORIGIN },
       });
       if (!res.found) return false;
       if (marker) this.report.deleteMarkers++;

@@ -22,13 +22,13 @@ export class CairnProcess {
   port = 0;
   /** Why the process ended, when it did. */
   exit = '';
+  /** More CAIRN_* settings for the server (e.g. CAIRN_NOTIFICATION_TARGETS, CAIRN_WEBSITE_DOMAINS). */
+  env: Record<string, string> = {};
   /** The last 400 lines the server printed. */
   readonly log: string[] = [];
   /** Every request the server logged: its operation, key and status. */
   readonly requests: LoggedRequest[] = [];
   private child: ChildProcess | undefined;
-  /** More CAIRN_* settings for the server (e.g. CAIRN_WEBSITE_DOMAINS). */
-  env: Record<string, string> = {};
 
   constructor(
     private readonly accessKey: string,

@@ -9,6 +9,7 @@ import { expirationOf } from '../expiration.js';
 import { requireBucket } from '../lookup.js';
 import { operation, type XmlDocument } from '../operation.js';
 import { header, requireBucketName, requireKey, uploadIdOf } from '../params.js';
+import { noticeOf } from '../events.js';
 
 /**
  * Decodes XML character references (`&#34;`, `&#x22;`) left in a parsed
@@ -86,7 +87,7 @@ export const CompleteMultipartUpload = operation({
     };
   },
   permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key }],
-  async run(ctx, i) {
+  async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const base = ctx.config.publicUrl || `http://${i.host ?? '127.0.0.1'}`;
     const done = await ctx.services.uploads.complete({
@@ -105,6 +106,7 @@ export const CompleteMultipartUpload = operation({
       objectChecksum: i.objectChecksum,
       location: `${base}/${bucket.name}/${uriEncode(i.key, false)}`,
       maxObjectSize: ctx.config.maxObjectSize,
+      notice: noticeOf(req, 'ObjectCreated:CompleteMultipartUpload'),
     });
     const out = answer(done, bucket.versioning !== undefined);
     const created = 'legacyXml' in done ? undefined : ctx.services.objects.version(bucket, i.key, done.versionId);

@@ -18,6 +18,7 @@ import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
 import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
+import { noticeOf } from '../events.js';
 
 const MAX_COPY = 5 * 1024 ** 3;
 
@@ -107,6 +108,7 @@ export const CopyObject = operation({
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;
     // A multipart source becomes a single-part object whose ETag is the MD5 of its bytes; a single-part one is cloned.
+    objects.quotaPrecheck(bucket, i.key, obj.size);
     const staged = await objects.stageCopy(obj, { maxSize: MAX_COPY, md5: obj.partsCount ? true : false });
     const { record, versionId } = await objects.write({
       bucket,
@@ -125,6 +127,7 @@ export const CopyObject = operation({
         tags: i.tags ?? obj.tags,
       },
       conditions: i.conditions,
+      notice: noticeOf(req, 'ObjectCreated:Copy'),
     });
     const result: Record<string, string> = { ETag: quoteEtag(record.etag), LastModified: isoDate(record.lastModified) };
     if (obj.checksumAlgorithm && checksum) result[checksumElement(obj.checksumAlgorithm)] = checksum;

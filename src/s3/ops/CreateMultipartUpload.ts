@@ -55,6 +55,8 @@ export const CreateMultipartUpload = operation({
     const bucket = requireBucket(ctx, i.bucket);
     // The owner and ACL the object gets are settled now and applied when the upload completes.
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
+    // An upload that could never complete within the bucket's quota (no room for one more object) is refused now.
+    ctx.services.objects.quotaPrecheck(bucket, i.key, 0);
     const id = await ctx.services.uploads.create(bucket, i.key, {
       ownerId: req.principal?.account.id ?? bucket.ownerId,
       storageClass: i.storageClass,

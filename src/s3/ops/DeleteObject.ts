@@ -1,6 +1,7 @@
 import { requireBucket } from '../lookup.js';
 import { operation, type Permission } from '../operation.js';
 import { booleanHeader, requireBucketName, requireKey, versionIdOf } from '../params.js';
+import { noticeOf } from '../events.js';
 
 /** The optional permission a request with x-amz-bypass-governance-retention: true asks about. */
 export function bypassPermission(bucket: string, key: string): Permission {
@@ -33,6 +34,7 @@ export const DeleteObject = operation({
       versionId: i.versionId,
       ownerId: req.principal?.account.id ?? bucket.ownerId,
       mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, i.key)),
+      notice: noticeOf(req),
     });
     if (i.versionId !== undefined) {
       return { status: 204, headers: { 'x-amz-version-id': i.versionId, 'x-amz-delete-marker': res.deleteMarker ? 'true' : undefined } };

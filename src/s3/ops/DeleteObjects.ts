@@ -7,6 +7,7 @@ import { requireBucket } from '../lookup.js';
 import { operation, type OpEvent, type Permission } from '../operation.js';
 import { VERSION_ID_RE, booleanHeader, requireBucketName } from '../params.js';
 import { bypassPermission } from './DeleteObject.js';
+import { noticeOf } from '../events.js';
 
 interface Entry {
   key: string;
@@ -71,6 +72,7 @@ export const DeleteObjects = operation({
         versionId: e.versionId,
         ownerId: req.principal?.account.id ?? bucket.ownerId,
         mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, e.key)),
+        notice: noticeOf(req),
       })),
     );
     const done = new Map<number, (typeof results)[number]>();

@@ -19,6 +19,7 @@ import { requireBucket } from '../lookup.js';
 import { operation, type S3Request } from '../operation.js';
 import { header, requireBucketName } from '../params.js';
 import { parseTaggingDocument, requestTagKeys, taggingPermission } from '../tags.js';
+import { noticeOf } from '../events.js';
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -118,6 +119,7 @@ export const PostObject = operation({
         lock: i.lock,
         tags: i.tags,
       },
+      notice: noticeOf(req, 'ObjectCreated:Post'),
     });
     const etag = quoteEtag(record.etag);
     const location = objectUrl(req, bucket.name, i.key);

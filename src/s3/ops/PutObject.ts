@@ -8,6 +8,7 @@ import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { requireBucketName, requireKey } from '../params.js';
 import { requestTagKeys, taggingOf, taggingPermission } from '../tags.js';
+import { noticeOf } from '../events.js';
 
 export const PutObject = operation({
   name: 'PutObject',
@@ -50,6 +51,7 @@ export const PutObject = operation({
     const objects = ctx.services.objects;
     objects.precheck(bucket, i.key, i.conditions);
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
+    objects.quotaPrecheck(bucket, i.key, i.len ?? 0);
     if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
@@ -77,6 +79,7 @@ export const PutObject = operation({
         tags: i.tags,
       },
       conditions: i.conditions,
+      notice: noticeOf(req, 'ObjectCreated:Put'),
     });
     return {
       headers: {

@@ -39,6 +39,7 @@ export const UploadPart = operation({
     if (i.len !== undefined && i.len > MAX_PART_SIZE)
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = plan.algorithm ?? uploadAlgo;
+    ctx.services.quotas.precheck(bucket, i.len ?? 0, 0);
     const uploads = ctx.services.uploads;
     const staged = await ctx.services.objects.stage(req.body(), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: i.len ?? Infinity });
     let checksum: string | undefined;
@@ -48,7 +49,7 @@ export const UploadPart = operation({
       await staged.discard();
       throw e;
     }
-    const part = await uploads.putPart(u, i.partNumber, staged, checksum);
+    const part = await uploads.putPart(u, i.partNumber, staged, checksum, bucket.name);
     const h: Record<string, string> = { etag: quoteEtag(part.etag) };
     if (algo && checksum) h[CHECKSUM_HEADER[algo]] = checksum;
     return { headers: h, bytes: part.size };
