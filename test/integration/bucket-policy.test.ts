@@ -26,7 +26,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { request } from 'undici';
+import { FormData, fetch, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectS3Error, md5, newBucket, s3Error, text } from '../helpers/s3.js';
@@ -204,7 +204,20 @@ describe('anonymous access by bucket policy', () => {
     const r = await anon('PUT', `/${b}/elsewhere.txt`, 'nope');
     expect(r.status).toBe(403);
     expect((await anon('GET', `/${b}/uploads/a.txt`)).status).toBe(403);
+    // An unsigned browser form: the same rule.
+    const form = (key: string) => {
+      const f = new FormData();
+      f.append('key', key);
+      f.append('file', new Blob(['from a form']), 'f.txt');
+      return fetch(`${ts.url}/${b}`, { method: 'POST', body: f });
+    };
+    const refused = await form('elsewhere/f.txt');
+    expect([refused.status, (await refused.text()).includes('<Code>AccessDenied</Code>')]).toEqual([403, true]);
     expect(await snapshot(b)).toEqual(before);
+    const accepted = await form('uploads/f.txt');
+    await accepted.arrayBuffer();
+    expect(accepted.status).toBe(204);
+    expect(await get(A.s3, b, 'uploads/f.txt')).toBe('from a form');
   });
 });
 
