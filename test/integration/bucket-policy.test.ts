@@ -157,6 +157,14 @@ describe('PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyS
     await expectS3Error(B.s3.send(new GetBucketPolicyCommand({ Bucket: b })), 'MethodNotAllowed', 405);
     await expectS3Error(B.s3.send(new DeleteBucketPolicyCommand({ Bucket: b })), 'MethodNotAllowed', 405);
     await denied(C.s3.send(new GetBucketPolicyCommand({ Bucket: b })));
+    // Not even a policy that grants everyone the policy operations lets an anonymous caller use them.
+    await setPolicy(A.s3, b, doc(allowAll('*', ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], `arn:aws:s3:::${b}`)));
+    for (const method of ['GET', 'DELETE'] as const) expect((await anon(method, `/${b}?policy`)).status).toBe(403);
+    const replacement = JSON.stringify(doc(allowAll('*', 's3:GetObject', `arn:aws:s3:::${b}/*`)));
+    const md5b64 = Buffer.from(md5(replacement), 'hex').toString('base64');
+    expect((await rawRequest(ts.url, 'PUT', `/${b}?policy`, { anonymous: true, body: replacement, headers: { 'content-md5': md5b64 } })).status).toBe(403);
+    expect((await A.s3.send(new GetBucketPolicyCommand({ Bucket: b }))).Policy).toContain('"Principal":"*"');
+    await setPolicy(A.s3, b, doc(allowAll({ AWS: B.id }, ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], `arn:aws:s3:::${b}`)));
     expect((await A.s3.send(new GetBucketPolicyCommand({ Bucket: b }))).Policy).toContain(B.id);
   });
 });
