@@ -55,6 +55,8 @@ export class BucketService {
       }),
     );
     for (const g of garbage) this.garbage.release(g);
+    // Its configurations went with it (ON DELETE CASCADE); a new bucket may get its row id: forget what was cached.
+    if (res === 'deleted') this.configs.invalidate();
     if (res === 'not-empty') throw new DomainError('BucketNotEmpty', undefined, { BucketName: b.name });
     if (res === 'missing') throw new DomainError('NoSuchBucket', undefined, { BucketName: b.name });
   }

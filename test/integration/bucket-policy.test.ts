@@ -7,6 +7,7 @@ import { PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeletePublicAccessBlockCommand,
@@ -102,6 +103,20 @@ describe('PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyS
     const del = await A.s3.send(new DeleteBucketPolicyCommand({ Bucket: b }));
     expect(del.$metadata.httpStatusCode).toBe(204);
     await expectS3Error(A.s3.send(new GetBucketPolicyCommand({ Bucket: b })), 'NoSuchBucketPolicy', 404);
+  });
+
+  it('a bucket made after one is deleted does not inherit its policy or flags', async () => {
+    for (let i = 0; i < 3; i++) {
+      const old = await newBucket(A.s3, { prefix: 'gone' });
+      await setPolicy(A.s3, old, doc(allowAll('*', 's3:GetObject', `arn:aws:s3:::${old}/*`)));
+      await A.s3.send(new PutPublicAccessBlockCommand({ Bucket: old, PublicAccessBlockConfiguration: { BlockPublicPolicy: true } }));
+      await A.s3.send(new DeleteBucketCommand({ Bucket: old }));
+      const fresh = await newBucket(A.s3, { prefix: 'fresh' });
+      await put(A.s3, fresh, 'k', 'v');
+      await expectS3Error(A.s3.send(new GetBucketPolicyCommand({ Bucket: fresh })), 'NoSuchBucketPolicy', 404);
+      await expectS3Error(A.s3.send(new GetPublicAccessBlockCommand({ Bucket: fresh })), 'NoSuchPublicAccessBlockConfiguration', 404);
+      expect((await anon('GET', `/${fresh}/k`)).status).toBe(403);
+    }
   });
 
   it('MalformedPolicy names what is wrong; nothing is stored', async () => {
