@@ -115,6 +115,24 @@ describe('public grants', () => {
     expect(await priv.text()).toContain('<Code>AccessDenied</Code>');
   });
 
+  it('a public-read bucket is listed to anonymous callers; public-read-write takes anonymous uploads and deletes', async () => {
+    const b = await bucket();
+    await alice.s3.send(new PutObjectCommand({ Bucket: b, Key: 'a.txt', Body: 'a' }));
+    expect((await fetch(`${ts.url}/${b}?list-type=2`)).status).toBe(403);
+    await alice.s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read' }));
+    const list = await fetch(`${ts.url}/${b}?list-type=2`);
+    expect([list.status, (await list.text()).includes('<Key>a.txt</Key>')]).toEqual([200, true]);
+    expect((await fetch(`${ts.url}/${b}/anon.txt`, { method: 'PUT', body: 'anon' })).status).toBe(403);
+    await alice.s3.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read-write' }));
+    const put = await fetch(`${ts.url}/${b}/anon.txt`, { method: 'PUT', body: 'anon' });
+    expect(put.status).toBe(200);
+    // Nobody's account wrote it: the bucket owner owns it.
+    const owned = await alice.s3.send(new ListObjectsV2Command({ Bucket: b, FetchOwner: true, Prefix: 'anon' }));
+    expect(owned.Contents!.map((c) => c.Owner?.ID)).toEqual([alice.id]);
+    expect((await fetch(`${ts.url}/${b}/anon.txt`, { method: 'DELETE' })).status).toBe(204);
+    await expectS3Error(alice.s3.send(new GetObjectCommand({ Bucket: b, Key: 'anon.txt' })), 'NoSuchKey', 404);
+  });
+
   it('authenticated-read: any signed request, not anonymous ones', async () => {
     const b = await bucket();
     await alice.s3.send(new PutObjectCommand({ Bucket: b, Key: 'auth.txt', Body: 'signed', ACL: 'authenticated-read' }));

@@ -12,6 +12,8 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   DeleteBucketOwnershipControlsCommand,
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
@@ -396,6 +398,26 @@ describe('object ownership', () => {
     const up = await admin.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' }));
     const uploads = await A.s3.send(new ListMultipartUploadsCommand({ Bucket: b }));
     expect(uploads.Uploads!.map((u) => [u.UploadId, u.Owner?.ID, u.Initiator?.ID])).toEqual([[up.UploadId, A.id, adminId]]);
+  });
+
+  it('delete markers belong to the deleter (ObjectWriter) or the bucket owner (BucketOwnerEnforced)', async () => {
+    const markerOwners = async (ownership: 'ObjectWriter' | 'BucketOwnerEnforced') => {
+      const b = await newBucket(A.s3, { prefix: 'own-dm', versioning: 'Enabled' });
+      await A.s3.send(new PutBucketOwnershipControlsCommand({ Bucket: b, OwnershipControls: { Rules: [{ ObjectOwnership: ownership }] } }));
+      await admin.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
+      await admin.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
+      await admin.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'k2' }] } }));
+      const v = await A.s3.send(new ListObjectVersionsCommand({ Bucket: b }));
+      return v.DeleteMarkers!.map((m) => [m.Key, m.Owner?.ID]);
+    };
+    expect(await markerOwners('ObjectWriter')).toEqual([
+      ['k', adminId],
+      ['k2', adminId],
+    ]);
+    expect(await markerOwners('BucketOwnerEnforced')).toEqual([
+      ['k', A.id],
+      ['k2', A.id],
+    ]);
   });
 
   it('CreateBucket refuses ACLs with BucketOwnerEnforced; PutBucketOwnershipControls refuses it over a bucket ACL that grants others', async () => {

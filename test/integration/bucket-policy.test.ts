@@ -7,6 +7,7 @@ import { PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeletePublicAccessBlockCommand,
@@ -26,7 +27,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { request } from 'undici';
+import { FormData, fetch, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectS3Error, md5, newBucket, s3Error, text } from '../helpers/s3.js';
@@ -104,6 +105,20 @@ describe('PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyS
     await expectS3Error(A.s3.send(new GetBucketPolicyCommand({ Bucket: b })), 'NoSuchBucketPolicy', 404);
   });
 
+  it('a bucket made after one is deleted does not inherit its policy or flags', async () => {
+    for (let i = 0; i < 3; i++) {
+      const old = await newBucket(A.s3, { prefix: 'gone' });
+      await setPolicy(A.s3, old, doc(allowAll('*', 's3:GetObject', `arn:aws:s3:::${old}/*`)));
+      await A.s3.send(new PutPublicAccessBlockCommand({ Bucket: old, PublicAccessBlockConfiguration: { BlockPublicPolicy: true } }));
+      await A.s3.send(new DeleteBucketCommand({ Bucket: old }));
+      const fresh = await newBucket(A.s3, { prefix: 'fresh' });
+      await put(A.s3, fresh, 'k', 'v');
+      await expectS3Error(A.s3.send(new GetBucketPolicyCommand({ Bucket: fresh })), 'NoSuchBucketPolicy', 404);
+      await expectS3Error(A.s3.send(new GetPublicAccessBlockCommand({ Bucket: fresh })), 'NoSuchPublicAccessBlockConfiguration', 404);
+      expect((await anon('GET', `/${fresh}/k`)).status).toBe(403);
+    }
+  });
+
   it('MalformedPolicy names what is wrong; nothing is stored', async () => {
     const b = await newBucket(A.s3, { prefix: 'bad' });
     const one = (s: object) => doc({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*`, ...s });
@@ -157,6 +172,14 @@ describe('PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyS
     await expectS3Error(B.s3.send(new GetBucketPolicyCommand({ Bucket: b })), 'MethodNotAllowed', 405);
     await expectS3Error(B.s3.send(new DeleteBucketPolicyCommand({ Bucket: b })), 'MethodNotAllowed', 405);
     await denied(C.s3.send(new GetBucketPolicyCommand({ Bucket: b })));
+    // Not even a policy that grants everyone the policy operations lets an anonymous caller use them.
+    await setPolicy(A.s3, b, doc(allowAll('*', ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], `arn:aws:s3:::${b}`)));
+    for (const method of ['GET', 'DELETE'] as const) expect((await anon(method, `/${b}?policy`)).status).toBe(403);
+    const replacement = JSON.stringify(doc(allowAll('*', 's3:GetObject', `arn:aws:s3:::${b}/*`)));
+    const md5b64 = Buffer.from(md5(replacement), 'hex').toString('base64');
+    expect((await rawRequest(ts.url, 'PUT', `/${b}?policy`, { anonymous: true, body: replacement, headers: { 'content-md5': md5b64 } })).status).toBe(403);
+    expect((await A.s3.send(new GetBucketPolicyCommand({ Bucket: b }))).Policy).toContain('"Principal":"*"');
+    await setPolicy(A.s3, b, doc(allowAll({ AWS: B.id }, ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], `arn:aws:s3:::${b}`)));
     expect((await A.s3.send(new GetBucketPolicyCommand({ Bucket: b }))).Policy).toContain(B.id);
   });
 });
@@ -204,7 +227,20 @@ describe('anonymous access by bucket policy', () => {
     const r = await anon('PUT', `/${b}/elsewhere.txt`, 'nope');
     expect(r.status).toBe(403);
     expect((await anon('GET', `/${b}/uploads/a.txt`)).status).toBe(403);
+    // An unsigned browser form: the same rule.
+    const form = (key: string) => {
+      const f = new FormData();
+      f.append('key', key);
+      f.append('file', new Blob(['from a form']), 'f.txt');
+      return fetch(`${ts.url}/${b}`, { method: 'POST', body: f });
+    };
+    const refused = await form('elsewhere/f.txt');
+    expect([refused.status, (await refused.text()).includes('<Code>AccessDenied</Code>')]).toEqual([403, true]);
     expect(await snapshot(b)).toEqual(before);
+    const accepted = await form('uploads/f.txt');
+    await accepted.arrayBuffer();
+    expect(accepted.status).toBe(204);
+    expect(await get(A.s3, b, 'uploads/f.txt')).toBe('from a form');
   });
 });
 

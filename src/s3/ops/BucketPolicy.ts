@@ -113,10 +113,12 @@ export function validateBucketPolicy(ctx: OpContext, bucket: string, text: strin
   return doc;
 }
 
-/** Policy operations are for the owner's account only (others get 405 even when a policy allows them). */
+/** Policy operations are for the owner's account only (other accounts get 405 even when a policy allows them; anonymous callers AccessDenied). */
 function ownersOnly(req: S3Request, b: Bucket): void {
   const p = req.principal;
-  if (p && !p.isAdmin && p.account.id !== b.ownerId) {
+  // Anonymous callers never manage a policy, whatever a policy says.
+  if (!p) throw new S3Error('AccessDenied');
+  if (!p.isAdmin && p.account.id !== b.ownerId) {
     throw new S3Error('MethodNotAllowed', undefined, { Method: req.method, ResourceType: 'BUCKET' });
   }
 }

@@ -2,6 +2,7 @@ import { requireBucket } from '../lookup.js';
 import { operation, type Permission } from '../operation.js';
 import { booleanHeader, requireBucketName, requireKey, versionIdOf } from '../params.js';
 import { noticeOf } from '../events.js';
+import { aclsDisabled } from '../acls.js';
 
 /** The optional permission a request with x-amz-bypass-governance-retention: true asks about. */
 export function bypassPermission(bucket: string, key: string): Permission {
@@ -32,7 +33,8 @@ export const DeleteObject = operation({
       bucket,
       key: i.key,
       versionId: i.versionId,
-      ownerId: req.principal?.account.id ?? bucket.ownerId,
+      // A delete marker belongs to its writer's account, or to the bucket owner under BucketOwnerEnforced.
+      ownerId: aclsDisabled(ctx, bucket) ? bucket.ownerId : (req.principal?.account.id ?? bucket.ownerId),
       mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, i.key)),
       notice: noticeOf(req),
     });

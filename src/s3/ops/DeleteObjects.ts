@@ -8,6 +8,7 @@ import { operation, type OpEvent, type Permission } from '../operation.js';
 import { VERSION_ID_RE, booleanHeader, requireBucketName } from '../params.js';
 import { bypassPermission } from './DeleteObject.js';
 import { noticeOf } from '../events.js';
+import { aclsDisabled } from '../acls.js';
 
 interface Entry {
   key: string;
@@ -70,7 +71,8 @@ export const DeleteObjects = operation({
       todo.map(({ e }) => ({
         key: e.key,
         versionId: e.versionId,
-        ownerId: req.principal?.account.id ?? bucket.ownerId,
+        // A delete marker belongs to its writer's account, or to the bucket owner under BucketOwnerEnforced.
+        ownerId: aclsDisabled(ctx, bucket) ? bucket.ownerId : (req.principal?.account.id ?? bucket.ownerId),
         mayBypassGovernance: i.bypass && grants.allowed(bypassPermission(i.bucket, e.key)),
         notice: noticeOf(req),
       })),
