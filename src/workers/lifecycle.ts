@@ -207,17 +207,48 @@ class Pass {
     }
   }
 
-  /** Versions Object Lock kept: tried again once their retention ended, while a noncurrent rule still matches them. */
+  /**
+   * Versions to judge again (lifecycle_held): ones Object Lock kept, once
+   * their retention ended; ones whose tags changed or that became current
+   * again, which a cursor may have passed. Each is judged by the rules as
+   * they stand now, and expired if due.
+   */
   private async retryHeld(bucket: Bucket, cfg: LifecycleConfig): Promise<void> {
     for (const h of this.ctx.lifecycle.heldDue(bucket.id, this.now, BATCH)) {
+      await this.ctx.commits.run(() => this.ctx.lifecycle.unhold(bucket.id, h.key, h.versionId));
       const key = h.key.toString('utf8');
       const v = this.ctx.services.objects.version(bucket, key, h.versionId);
-      const matches =
-        v &&
-        !v.isLatest &&
-        cfg.rules.some((r) => r.enabled && r.noncurrentExpiration !== undefined && filterMatches(r.filter, { key, size: v.size, tags: v.tags }));
-      await this.ctx.commits.run(() => this.ctx.lifecycle.unhold(bucket.id, h.key, h.versionId));
-      if (v && matches) await this.removeVersion(bucket, h.key, { versionId: h.versionId, size: v.size, deleteMarker: v.deleteMarker === true });
+      if (!v) continue;
+      const facts = { key, size: v.size, tags: v.tags };
+      if (v.isLatest) {
+        if (v.deleteMarker) continue;
+        const due = cfg.rules.find((r) => {
+          if (!r.enabled || !filterMatches(r.filter, facts)) return false;
+          const e = r.expiration;
+          return e?.days !== undefined ? v.lastModified < dueCutoff(this.now, e.days, this.dayMs) : e?.date !== undefined && this.now >= e.date;
+        });
+        if (!due) continue;
+        const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: v.blobId });
+        if (!res.found) continue;
+        this.report.expired++;
+        this.events.push(
+          res.deleteMarker
+            ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
+            : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: v.size },
+        );
+        continue;
+      }
+      for (const r of cfg.rules) {
+        const n = r.noncurrentExpiration;
+        if (!r.enabled || n?.days === undefined || !filterMatches(r.filter, facts)) continue;
+        const row = this.ctx.lifecycle
+          .noncurrentOf(bucket.id, h.key)
+          .slice(n.newerNoncurrentVersions ?? 0)
+          .find((x) => x.versionId === h.versionId);
+        if (!row || row.noncurrentSince === undefined || row.noncurrentSince >= dueCutoff(this.now, n.days, this.dayMs)) continue;
+        await this.removeVersion(bucket, h.key, row);
+        break;
+      }
     }
   }
 }
