@@ -91,18 +91,21 @@ class Pass {
     let c = this.cursor(bucket, phase, rule);
     for (;;) {
       const rows = this.ctx.lifecycle.current(bucket.id, cutoff, c, BATCH);
-      for (const r of rows) {
-        if (!filterMatches(rule.filter, { key: r.key.toString('utf8'), size: r.size, tags: r.tags })) continue;
-        const key = r.key.toString('utf8');
-        const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: r.blobId });
-        if (!res.found) continue;
-        this.report.expired++;
-        this.events.push(
-          res.deleteMarker
-            ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
-            : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: r.size },
-        );
-      }
+      // A batch's deletions are sent together, so group commit makes them a few transactions, not one each.
+      const due = rows.filter((r) => filterMatches(rule.filter, { key: r.key.toString('utf8'), size: r.size, tags: r.tags }));
+      await Promise.all(
+        due.map(async (r) => {
+          const key = r.key.toString('utf8');
+          const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: r.blobId });
+          if (!res.found) return;
+          this.report.expired++;
+          this.events.push(
+            res.deleteMarker
+              ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
+              : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: r.size },
+          );
+        }),
+      );
       if (rows.length === 0) break;
       const last = rows[rows.length - 1]!;
       c = { rules: c.rules, pos: last.lastModified, key: last.key, seq: last.seq };
@@ -124,14 +127,17 @@ class Pass {
       const rows = this.ctx.lifecycle.noncurrent(bucket.id, cutoff, c, BATCH);
       const keys = new Map<string, Buffer>();
       for (const r of rows) keys.set(r.key.toString('latin1'), r.key);
-      for (const keyBuf of keys.values()) {
-        const versions = this.ctx.lifecycle.noncurrentOf(bucket.id, keyBuf).slice(keep);
-        for (const v of versions) {
-          if (v.noncurrentSince === undefined || v.noncurrentSince >= cutoff) continue;
-          if (!filterMatches(rule.filter, { key: keyBuf.toString('utf8'), size: v.size, tags: v.tags })) continue;
-          await this.removeVersion(bucket, keyBuf, v);
-        }
-      }
+      // Keys in parallel (their deletions share group commits), each key's versions in order.
+      await Promise.all(
+        [...keys.values()].map(async (keyBuf) => {
+          const versions = this.ctx.lifecycle.noncurrentOf(bucket.id, keyBuf).slice(keep);
+          for (const v of versions) {
+            if (v.noncurrentSince === undefined || v.noncurrentSince >= cutoff) continue;
+            if (!filterMatches(rule.filter, { key: keyBuf.toString('utf8'), size: v.size, tags: v.tags })) continue;
+            await this.removeVersion(bucket, keyBuf, v);
+          }
+        }),
+      );
       if (rows.length === 0) break;
       const last = rows[rows.length - 1]!;
       c = { rules: c.rules, pos: last.noncurrentSince ?? 0, key: last.key, seq: last.seq };
