@@ -183,6 +183,12 @@ describe('the lifecycle worker (a "day" of 1 s)', () => {
     // The locked noncurrent version is kept (and its successor, current, too).
     const locked = await versions(b, 'nc/locked');
     expect(locked.versions).toHaveLength(2);
+    // It was due, and is set aside to be tried again when its retention ends.
+    const oldest = locked.versions.find((v) => !v.IsLatest)!;
+    const heldRow = () =>
+      ts.ctx.db.prepare('SELECT retry_at FROM lifecycle_held WHERE version_id = ?').get(oldest.VersionId) as { retry_at: number } | undefined;
+    expect(await until(async () => heldRow() !== undefined)).toBe(true);
+    expect(heldRow()!.retry_at).toBeGreaterThanOrEqual(until1h.getTime() - 1000);
   });
 
   it('NewerNoncurrentVersions keeps the newest noncurrent versions', async () => {
