@@ -18,9 +18,6 @@ import type { Bucket } from '../core/buckets.js';
 import { isDomainError } from '../core/errors.js';
 import { dueCutoff, filterMatches, ruleFingerprint, type LifecycleConfig, type LifecycleRule } from '../core/lifecycle.js';
 import type { OpEvent } from '../s3/operation.js';
-
-/** Who lifecycle expirations are reported as in notification messages. */
-const LIFECYCLE_ORIGIN = { principalId: 'cairn:lifecycle', sourceIp: '', requestId: '' };
 import type { LifecycleCursor, LifecycleRow } from '../store/lifecycle.js';
 
 const BATCH = 500;
@@ -94,26 +91,21 @@ class Pass {
     let c = this.cursor(bucket, phase, rule);
     for (;;) {
       const rows = this.ctx.lifecycle.current(bucket.id, cutoff, c, BATCH);
-      for (const r of rows) {
-        if (!filterMatches(rule.filter, { key: r.key.toString('utf8'), size: r.size, tags: r.tags })) continue;
-        const key = r.key.toString('utf8');
-        const res = await this.ctx.services.objects.delete({
-          bucket,
-          key,
-          ownerId: bucket.ownerId,
-          mayBypassGovernance: false,
-          ifCurrentBlob: r.blobId,
-          // Recorded for notifications in the delete's own transaction.
-          notice: { event: bucket.versioning ? 'LifecycleExpiration:DeleteMarkerCreated' : 'LifecycleExpiration:Delete', origin: LIFECYCLE_ORIGIN },
-        });
-        if (!res.found) continue;
-        this.report.expired++;
-        this.events.push(
-          res.deleteMarker
-            ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
-            : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: r.size },
-        );
-      }
+      // A batch's deletions are sent together, so group commit makes them a few transactions, not one each.
+      const due = rows.filter((r) => filterMatches(rule.filter, { key: r.key.toString('utf8'), size: r.size, tags: r.tags }));
+      await Promise.all(
+        due.map(async (r) => {
+          const key = r.key.toString('utf8');
+          const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: r.blobId });
+          if (!res.found) return;
+          this.report.expired++;
+          this.events.push(
+            res.deleteMarker
+              ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
+              : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: r.size },
+          );
+        }),
+      );
       if (rows.length === 0) break;
       const last = rows[rows.length - 1]!;
       c = { rules: c.rules, pos: last.lastModified, key: last.key, seq: last.seq };
@@ -135,14 +127,17 @@ class Pass {
       const rows = this.ctx.lifecycle.noncurrent(bucket.id, cutoff, c, BATCH);
       const keys = new Map<string, Buffer>();
       for (const r of rows) keys.set(r.key.toString('latin1'), r.key);
-      for (const keyBuf of keys.values()) {
-        const versions = this.ctx.lifecycle.noncurrentOf(bucket.id, keyBuf).slice(keep);
-        for (const v of versions) {
-          if (v.noncurrentSince === undefined || v.noncurrentSince >= cutoff) continue;
-          if (!filterMatches(rule.filter, { key: keyBuf.toString('utf8'), size: v.size, tags: v.tags })) continue;
-          await this.removeVersion(bucket, keyBuf, v);
-        }
-      }
+      // Keys in parallel (their deletions share group commits), each key's versions in order.
+      await Promise.all(
+        [...keys.values()].map(async (keyBuf) => {
+          const versions = this.ctx.lifecycle.noncurrentOf(bucket.id, keyBuf).slice(keep);
+          for (const v of versions) {
+            if (v.noncurrentSince === undefined || v.noncurrentSince >= cutoff) continue;
+            if (!filterMatches(rule.filter, { key: keyBuf.toString('utf8'), size: v.size, tags: v.tags })) continue;
+            await this.removeVersion(bucket, keyBuf, v);
+          }
+        }),
+      );
       if (rows.length === 0) break;
       const last = rows[rows.length - 1]!;
       c = { rules: c.rules, pos: last.noncurrentSince ?? 0, key: last.key, seq: last.seq };
@@ -162,7 +157,6 @@ class Pass {
         ownerId: bucket.ownerId,
         mayBypassGovernance: false,
         ifNoncurrent: !marker,
-        notice: { event: 'LifecycleExpiration:Delete', origin: LIFECYCLE_ORIGIN },
       });
       if (!res.found) return false;
       if (marker) this.report.deleteMarkers++;
@@ -219,17 +213,48 @@ class Pass {
     }
   }
 
-  /** Versions Object Lock kept: tried again once their retention ended, while a noncurrent rule still matches them. */
+  /**
+   * Versions to judge again (lifecycle_held): ones Object Lock kept, once
+   * their retention ended; ones whose tags changed or that became current
+   * again, which a cursor may have passed. Each is judged by the rules as
+   * they stand now, and expired if due.
+   */
   private async retryHeld(bucket: Bucket, cfg: LifecycleConfig): Promise<void> {
     for (const h of this.ctx.lifecycle.heldDue(bucket.id, this.now, BATCH)) {
+      await this.ctx.commits.run(() => this.ctx.lifecycle.unhold(bucket.id, h.key, h.versionId));
       const key = h.key.toString('utf8');
       const v = this.ctx.services.objects.version(bucket, key, h.versionId);
-      const matches =
-        v &&
-        !v.isLatest &&
-        cfg.rules.some((r) => r.enabled && r.noncurrentExpiration !== undefined && filterMatches(r.filter, { key, size: v.size, tags: v.tags }));
-      await this.ctx.commits.run(() => this.ctx.lifecycle.unhold(bucket.id, h.key, h.versionId));
-      if (v && matches) await this.removeVersion(bucket, h.key, { versionId: h.versionId, size: v.size, deleteMarker: v.deleteMarker === true });
+      if (!v) continue;
+      const facts = { key, size: v.size, tags: v.tags };
+      if (v.isLatest) {
+        if (v.deleteMarker) continue;
+        const due = cfg.rules.find((r) => {
+          if (!r.enabled || !filterMatches(r.filter, facts)) return false;
+          const e = r.expiration;
+          return e?.days !== undefined ? v.lastModified < dueCutoff(this.now, e.days, this.dayMs) : e?.date !== undefined && this.now >= e.date;
+        });
+        if (!due) continue;
+        const res = await this.ctx.services.objects.delete({ bucket, key, ownerId: bucket.ownerId, mayBypassGovernance: false, ifCurrentBlob: v.blobId });
+        if (!res.found) continue;
+        this.report.expired++;
+        this.events.push(
+          res.deleteMarker
+            ? { name: 'LifecycleExpiration:DeleteMarkerCreated', bucket: bucket.name, key, versionId: res.versionId }
+            : { name: 'LifecycleExpiration:Delete', bucket: bucket.name, key, size: v.size },
+        );
+        continue;
+      }
+      for (const r of cfg.rules) {
+        const n = r.noncurrentExpiration;
+        if (!r.enabled || n?.days === undefined || !filterMatches(r.filter, facts)) continue;
+        const row = this.ctx.lifecycle
+          .noncurrentOf(bucket.id, h.key)
+          .slice(n.newerNoncurrentVersions ?? 0)
+          .find((x) => x.versionId === h.versionId);
+        if (!row || row.noncurrentSince === undefined || row.noncurrentSince >= dueCutoff(this.now, n.days, this.dayMs)) continue;
+        await this.removeVersion(bucket, h.key, row);
+        break;
+      }
     }
   }
 }

@@ -11,6 +11,7 @@ import {
   ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCommand,
   type LifecycleRule,
   type S3Client,
@@ -182,6 +183,12 @@ describe('the lifecycle worker (a "day" of 1 s)', () => {
     // The locked noncurrent version is kept (and its successor, current, too).
     const locked = await versions(b, 'nc/locked');
     expect(locked.versions).toHaveLength(2);
+    // It was due, and is set aside to be tried again when its retention ends.
+    const oldest = locked.versions.find((v) => !v.IsLatest)!;
+    const heldRow = () =>
+      ts.ctx.db.prepare('SELECT retry_at FROM lifecycle_held WHERE version_id = ?').get(oldest.VersionId) as { retry_at: number } | undefined;
+    expect(await until(async () => heldRow() !== undefined)).toBe(true);
+    expect(heldRow()!.retry_at).toBeGreaterThanOrEqual(until1h.getTime() - 1000);
   });
 
   it('NewerNoncurrentVersions keeps the newest noncurrent versions', async () => {
@@ -196,6 +203,30 @@ describe('the lifecycle worker (a "day" of 1 s)', () => {
       left.map(async (v) => (await s3.send(new GetObjectCommand({ Bucket: b, Key: 'k', VersionId: v.VersionId }))).Body!.transformToString()),
     );
     expect(bodies.sort()).toEqual(['3', '4']);
+  });
+});
+
+describe('versions the cursors passed are judged again', () => {
+  it('a version whose tags change to match a rule, and one that becomes current again, are expired', async () => {
+    const b = await newBucket(s3, { prefix: 'lcr', versioning: 'Enabled' });
+    await putRules(b, [
+      { ID: 'tagged', Status: 'Enabled', Filter: { Tag: { Key: 'expire', Value: 'yes' } }, Expiration: { Days: 1 } },
+      { ID: 'p', Status: 'Enabled', Filter: { Prefix: 'p/' }, Expiration: { Days: 1 } },
+    ]);
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 't', Body: 'x', Tagging: 'expire=no' }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'p/a', Body: 'x' }));
+    const latestIsMarker = async (Prefix: string) => (await versions(b, Prefix)).markers.some((m) => m.IsLatest);
+    expect(await until(async () => latestIsMarker('p/'))).toBe(true);
+    // By now the cursor of rule "tagged" has passed t without a match.
+    await sleep(1500);
+    expect(await latestIsMarker('t')).toBe(false);
+    await s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 't', Tagging: { TagSet: [{ Key: 'expire', Value: 'yes' }] } }));
+    expect(await until(async () => latestIsMarker('t'))).toBe(true);
+    // Deleting p/a's delete marker makes its old version current again: it is expired again.
+    const marker = (await versions(b, 'p/')).markers.find((m) => m.IsLatest)!;
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'p/a', VersionId: marker.VersionId }));
+    expect(await latestIsMarker('p/')).toBe(false);
+    expect(await until(async () => latestIsMarker('p/'))).toBe(true);
   });
 });
 

@@ -30,7 +30,9 @@ CREATE TABLE lifecycle_cursors (
   PRIMARY KEY (bucket_id, phase)
 ) WITHOUT ROWID;
 
--- Versions a rule made due that Object Lock kept (retention or legal hold), retried after retry_at.
+-- Versions to judge again: a version a rule made due that Object Lock kept (retention or legal hold),
+-- retried after retry_at; and, in buckets with lifecycle rules, a version whose tags changed or that became
+-- current again (its successor deleted), which the cursors may already have passed.
 CREATE TABLE lifecycle_held (
   bucket_id  INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
   key        BLOB    NOT NULL,
@@ -39,3 +41,18 @@ CREATE TABLE lifecycle_held (
   PRIMARY KEY (bucket_id, key, version_id)
 ) WITHOUT ROWID;
 CREATE INDEX lifecycle_held_due ON lifecycle_held(retry_at);
+
+CREATE TRIGGER objects_lc_retags AFTER UPDATE OF tags ON objects
+  WHEN EXISTS (SELECT 1 FROM bucket_configs WHERE bucket_id = new.bucket_id AND kind = 'lifecycle')
+BEGIN
+  INSERT OR REPLACE INTO lifecycle_held (bucket_id, key, version_id, retry_at)
+    VALUES (new.bucket_id, new.key, new.version_id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+
+CREATE TRIGGER objects_lc_promoted AFTER UPDATE OF is_latest ON objects
+  WHEN new.is_latest = 1 AND old.is_latest = 0 AND new.delete_marker = 0
+    AND EXISTS (SELECT 1 FROM bucket_configs WHERE bucket_id = new.bucket_id AND kind = 'lifecycle')
+BEGIN
+  INSERT OR REPLACE INTO lifecycle_held (bucket_id, key, version_id, retry_at)
+    VALUES (new.bucket_id, new.key, new.version_id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
