@@ -36,6 +36,8 @@ class TargetLoop {
   private downUntil = 0;
   /** Delivered, deletion not yet committed (GroupCommit.defer): not sent again meanwhile. */
   private readonly forgetting = new Set<number>();
+  /** The round in progress, if any. */
+  private current: Promise<void> | undefined;
   stopped = false;
 
   constructor(
@@ -56,14 +58,16 @@ class TargetLoop {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.round();
+      this.current = this.round().finally(() => (this.current = undefined));
     }, wait);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** No new round starts; resolves when the one in progress (if any) has ended. */
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    return this.current ?? Promise.resolve();
   }
 
   private async round(): Promise<void> {
@@ -95,6 +99,8 @@ class TargetLoop {
           });
           this.stats.delivered += done.length;
         }
+        // Stopping (stop() waits for this round, the database is still open): undelivered messages stay for the next start.
+        if (this.stopped) return;
         if (done.length < batch.length) {
           this.failuresInARow++;
           this.stats.failures++;
@@ -174,8 +180,10 @@ export function startNotifier(ctx: AppContext): Notifier {
     stats,
     async stop() {
       ctx.notifier.wake = undefined;
-      for (const l of loops) l.stop();
-      await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+      const rounds = loops.map((l) => l.stop());
+      // Requests in flight are aborted (their messages stay in the outbox), so stopping never waits for a slow target.
+      await Promise.all(agents.map((a) => a.destroy().catch(() => undefined)));
+      await Promise.all(rounds);
     },
   };
 }
