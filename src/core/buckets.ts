@@ -77,6 +77,20 @@ export class BucketService {
     await this.commits.run(() => this.configs.put(b.id, kind, document, this.clock()));
   }
 
+  /**
+   * Changes a configuration atomically: `change` sees the current document
+   * inside the commit (no other change between its read and write) and
+   * returns the new one, or undefined to remove it. Its exceptions abort the
+   * change and reach the caller.
+   */
+  async updateConfig<T>(b: Bucket, kind: string, change: (current: T | undefined) => T | undefined): Promise<void> {
+    await this.commits.run(() => {
+      const next = change(this.configs.get<T>(b.id, kind));
+      if (next === undefined) this.configs.delete(b.id, kind);
+      else this.configs.put(b.id, kind, next, this.clock());
+    });
+  }
+
   /** Removes a configuration; false when there was none. */
   async deleteConfig(b: Bucket, kind: string): Promise<boolean> {
     return this.commits.run(() => this.configs.delete(b.id, kind));

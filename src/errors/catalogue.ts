@@ -78,6 +78,11 @@ export const ERRORS = {
   UnexpectedContent: [400, 'This request does not support content'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   InvalidChunkSizeError: [403, 'Only the last chunk is allowed to have a size less than 8192 bytes'],
+  // Bucket configurations: accelerate, logging, metrics/inventory/analytics/Intelligent-Tiering, replication.
+  InvalidTargetBucketForLogging: [400, 'The target bucket for logging does not exist'],
+  NoSuchConfiguration: [404, 'The specified configuration does not exist.'],
+  ReplicationConfigurationNotFoundError: [404, 'The replication configuration was not found'],
+  TooManyConfigurations: [400, 'You are attempting to create a new configuration but have already reached the 1,000-configuration limit.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

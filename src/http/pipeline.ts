@@ -17,6 +17,7 @@ import { S3Error } from '../errors/s3error.js';
 import { verifyDocument } from '../s3/integrity.js';
 import type { FormUpload, Output, S3Request } from '../s3/operation.js';
 import { REGISTRY } from '../s3/registry.js';
+import { requestCharged } from '../s3/requestPayment.js';
 import { dispatch } from '../s3/router.js';
 import { watchBody } from './body.js';
 import { toS3Error } from './errors.js';
@@ -195,7 +196,9 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
     };
     const grants = authorize(ctx, principal, op.permissions(input, req), facts);
+    const charged = requestCharged(ctx, name, target.bucket, principal, raw.headers);
     const out: Output = await op.run(ctx, input, req, grants);
+    if (charged) reply.header('x-amz-request-charged', 'requester');
     log.bytes = out.bytes;
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);
     if (out.events && out.events.length > 0) ctx.onEvents?.(out.events);

@@ -31,6 +31,14 @@ import { PostObject } from './ops/PostObject.js';
 import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
+import { bucketAccelerate } from './ops/BucketAccelerate.js';
+import { bucketAnalytics } from './ops/BucketAnalyticsConfiguration.js';
+import { bucketIntelligentTiering } from './ops/BucketIntelligentTieringConfiguration.js';
+import { bucketInventory } from './ops/BucketInventoryConfiguration.js';
+import { bucketLogging } from './ops/BucketLogging.js';
+import { bucketMetrics } from './ops/BucketMetricsConfiguration.js';
+import { bucketReplication } from './ops/BucketReplication.js';
+import { bucketRequestPayment } from './ops/BucketRequestPayment.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -65,6 +73,14 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  ...bucketAccelerate,
+  ...bucketRequestPayment,
+  ...bucketLogging,
+  ...bucketMetrics,
+  ...bucketInventory,
+  ...bucketAnalytics,
+  ...bucketIntelligentTiering,
+  ...bucketReplication,
 ] as Operation[];
 
 /** Served operations by name. */
