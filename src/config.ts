@@ -28,6 +28,8 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** Server access logging: buffered records are written as a log object at least this often (and every 1,000 records). */
+  readonly serverAccessLogFlushSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +53,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_SERVER_ACCESS_LOG_FLUSH_SECONDS: 'serverAccessLogFlushSeconds',
 };
 
 function packageRoot(): string {
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    serverAccessLogFlushSeconds: int(w('serverAccessLogFlushSeconds'), raw.serverAccessLogFlushSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }

@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { FILE_MODE, SERVER_FILE } from './store/modes.js';
 import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
+import { ServerAccessLogs } from './workers/serverAccessLogs.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -175,12 +176,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const swept = await sweep(ctx, true, isReferenced);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
+  const accessLogs = new ServerAccessLogs(ctx);
+  ctx.serverAccessLog = accessLogs.add;
+  accessLogs.start();
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
     stopSweeper();
     await app.close().catch(() => undefined);
+    await accessLogs.stop();
     closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
@@ -205,6 +210,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closed = true;
       stopSweeper();
       await app.close();
+      // Records of the last requests are written before the store closes.
+      await accessLogs.stop();
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
         try {
