@@ -27,6 +27,7 @@ import {
   PutBucketReplicationCommand,
   PutBucketRequestPaymentCommand,
   PutObjectCommand,
+  PutObjectLockConfigurationCommand,
   GetObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -164,6 +165,18 @@ describe('Logging', () => {
     expect(own.$metadata.httpStatusCode).toBe(200);
     await put(theirs, other, `${theirs}-src`);
     expect((await other.send(new GetBucketLoggingCommand({ Bucket: `${theirs}-src` }))).LoggingEnabled?.TargetBucket).toBe(theirs);
+    // A destination with default retention or Requester Pays is refused, as AWS documents.
+    const locked = await newBucket(s3, { prefix: 'logs-locked', objectLock: true });
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: locked,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+      }),
+    );
+    await expectS3Error(put(locked), 'InvalidTargetBucketForLogging', 400);
+    const paying = await newBucket(s3, { prefix: 'logs-payer' });
+    await s3.send(new PutBucketRequestPaymentCommand({ Bucket: paying, RequestPaymentConfiguration: { Payer: 'Requester' } }));
+    await expectS3Error(put(paying), 'InvalidTargetBucketForLogging', 400);
     // A document without TargetPrefix does not follow the schema.
     const doc = `<BucketLoggingStatus><LoggingEnabled><TargetBucket>${b}</TargetBucket></LoggingEnabled></BucketLoggingStatus>`;
     const bad = await rawRequest(ts.url, 'PUT', `/${b}?logging`, { body: doc, headers: { 'content-md5': md5b64(doc) } });
@@ -382,5 +395,11 @@ describe('Replication', () => {
     const legacy = { ID: 'old', Prefix: 'logs/', Status: 'Enabled' as const, Destination: { Bucket: `arn:aws:s3:::${b}` } };
     await put([legacy]);
     expect((await s3.send(new GetBucketReplicationCommand({ Bucket: b }))).ReplicationConfiguration?.Rules).toEqual([legacy]);
+    // A rule without an ID is given one.
+    const { ID: _id, ...anonymous } = rule(b);
+    await put([anonymous]);
+    const [stored] = (await s3.send(new GetBucketReplicationCommand({ Bucket: b }))).ReplicationConfiguration!.Rules!;
+    expect(stored!.ID).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+    expect({ ...stored, ID: undefined }).toEqual({ ...anonymous, ID: undefined });
   });
 });

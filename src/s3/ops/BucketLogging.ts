@@ -103,6 +103,15 @@ export const bucketLogging = bucketConfig<LoggingDoc>({
       throw new S3Error('InvalidTargetBucketForLogging', 'The owner for the bucket to be logged and the target bucket must be the same.', {
         TargetBucket: d.targetBucket,
       });
+    // AWS's rules for a destination: no default retention (log objects could never be removed), no Requester Pays.
+    if (target.objectLock && target.lockDefault !== undefined)
+      throw new S3Error('InvalidTargetBucketForLogging', 'The target bucket for logging must not have an Object Lock default retention period configuration.', {
+        TargetBucket: d.targetBucket,
+      });
+    if (ctx.services.buckets.config<{ payer: string }>(target, 'requestPayment')?.payer === 'Requester')
+      throw new S3Error('InvalidTargetBucketForLogging', 'The target bucket for logging must not have Requester Pays enabled.', {
+        TargetBucket: d.targetBucket,
+      });
   },
 });
 

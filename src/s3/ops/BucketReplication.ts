@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { S3Error } from '../../errors/s3error.js';
 import type { XmlObject } from '../../xml/xml.js';
 import { bucketConfig } from '../bucket-config.js';
@@ -58,7 +59,8 @@ function rule(r: Doc): XmlObject {
     throw new S3Error('InvalidArgument', 'The ID is too long. The maximum length is 255 characters.', { ArgumentName: 'ID', ArgumentValue: id });
   const ssc = child(r, 'SourceSelectionCriteria');
   return compact({
-    ID: id,
+    // A rule sent without an ID gets one, as S3 assigns it.
+    ID: id ?? Buffer.from(randomUUID()).toString('base64'),
     Priority: priority,
     Prefix: prefix,
     Filter: parseFilter(filter),
