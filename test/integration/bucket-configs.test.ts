@@ -403,3 +403,30 @@ describe('Replication', () => {
     expect({ ...stored, ID: undefined }).toEqual({ ...anonymous, ID: undefined });
   });
 });
+
+describe('a Terraform-style refresh of a fresh bucket', () => {
+  it('reads every configuration and gets the answers that mean "not configured"', async () => {
+    const b = await newBucket(s3, { prefix: 'refresh' });
+    expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: b }))).Status).toBeUndefined();
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: b }))).Payer).toBe('BucketOwner');
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: b }))).LoggingEnabled).toBeUndefined();
+    await expectS3Error(s3.send(new GetBucketReplicationCommand({ Bucket: b })), 'ReplicationConfigurationNotFoundError', 404);
+    const lists = await Promise.all([
+      s3.send(new ListBucketMetricsConfigurationsCommand({ Bucket: b })),
+      s3.send(new ListBucketInventoryConfigurationsCommand({ Bucket: b })),
+      s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket: b })),
+      s3.send(new ListBucketIntelligentTieringConfigurationsCommand({ Bucket: b })),
+    ]);
+    for (const l of lists) expect(l.IsTruncated).toBe(false);
+    // The raw answers, as S3 writes them.
+    const raw = async (q: string) => (await rawRequest(ts.url, 'GET', `/${b}?${q}`)).text;
+    expect(await raw('logging')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></BucketLoggingStatus>',
+    );
+    expect(await raw('requestPayment')).toContain('<RequestPaymentConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Payer>BucketOwner</Payer>');
+    expect(await raw('metrics')).toContain('<ListMetricsConfigurationsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated>');
+    expect(await raw('analytics')).toContain('<ListBucketAnalyticsConfigurationResult');
+    expect(await raw('intelligent-tiering')).toContain('<ListBucketIntelligentTieringConfigurationsOutput');
+    expect(await raw('inventory')).toContain('<ListInventoryConfigurationsResult');
+  });
+});
