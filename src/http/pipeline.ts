@@ -182,7 +182,8 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   const extra: AccessExtra = {};
   res.once('close', () => {
     const sink = ctx.serverAccessLog;
-    if (sink && log.bucket !== undefined && log.op !== undefined) {
+    // Every S3 request on the bucket is logged, those refused before routing (a bad signature) included.
+    if (sink && log.bucket !== undefined && log.service === undefined && log.op !== 'Health') {
       try {
         recordAccess(ctx, sink, raw, res, reply, log, extra, started, receivedAt);
       } catch (e) {

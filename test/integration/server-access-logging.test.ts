@@ -63,6 +63,9 @@ describe('server access logging', () => {
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'hello, log' }));
     const rawGet = await rawRequest(ts.url, 'GET', `/${b}/plain`, { headers: { 'user-agent': 'sal-test/1.0', referer: 'https://example.com/page' } });
     expect(rawGet.status).toBe(200);
+    // Refused before it is routed (a bad signature): logged too, with its error code.
+    const forged = await rawRequest(ts.url, 'GET', `/${b}/plain`, { secret: 'not-the-secret-key' });
+    expect(forged.status).toBe(403);
 
     // Written within a flush interval (1 s here).
     const lines = await until(
@@ -112,6 +115,10 @@ describe('server access logging', () => {
     expect(missing?.[7]).toBe('missing');
     expect(byOp('REST.HEAD.OBJECT')[0]?.[11]).toBe('-');
     expect(byOp('REST.HEAD.OBJECT')[0]?.[12]).toBe('10');
+    const refused = records.find((r) => r[10] === 'SignatureDoesNotMatch');
+    expect(refused?.[6]).toBe('REST.GET.OBJECT');
+    expect(refused?.[9]).toBe('403');
+    expect(refused?.[4]).toBe('-');
     // The logging Put itself and the versioning Put came before logging was on, or are configuration requests on the source bucket.
     expect(records.every((r) => r[1] === b)).toBe(true);
   });
