@@ -55,6 +55,10 @@ export class BucketService {
     if (status === 'Suspended' && b.objectLock) {
       throw new DomainError('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
     }
+    // Replication needs versioning: with a replication configuration it cannot be suspended (S3's rule).
+    if (status === 'Suspended' && this.configs.get(b.id, 'replication') !== undefined) {
+      throw new DomainError('InvalidBucketState', 'A replication configuration is present on this bucket, so the versioning state cannot be changed.');
+    }
     await this.commits.run(() => this.buckets.setVersioning(b.id, status));
   }
 

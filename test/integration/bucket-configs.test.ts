@@ -26,6 +26,7 @@ import {
   PutBucketMetricsConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketRequestPaymentCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
   GetObjectCommand,
@@ -376,6 +377,8 @@ describe('Replication', () => {
     const vb = await newBucket(s3, { prefix: 'repl', versioning: 'Enabled' });
     await s3.send(new PutBucketReplicationCommand({ Bucket: vb, ReplicationConfiguration: cfg }));
     expect((await s3.send(new GetBucketReplicationCommand({ Bucket: vb }))).ReplicationConfiguration).toEqual(cfg);
+    // Versioning cannot be suspended under a replication configuration.
+    await expectS3Error(s3.send(new PutBucketVersioningCommand({ Bucket: vb, VersioningConfiguration: { Status: 'Suspended' } })), 'InvalidBucketState', 409);
     const del = await s3.send(new DeleteBucketReplicationCommand({ Bucket: vb }));
     expect(del.$metadata.httpStatusCode).toBe(204);
     await expectS3Error(s3.send(new GetBucketReplicationCommand({ Bucket: vb })), 'ReplicationConfigurationNotFoundError', 404);
