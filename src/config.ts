@@ -44,6 +44,8 @@ export interface Config {
   readonly notificationQueueSize: number;
   /** Longest wait between delivery attempts to a target that is down (the backoff doubles from 0.5 s up to this). */
   readonly notificationRetryMaxSeconds: number;
+  /** Server access logging: buffered records are written as a log object at least this often (and every 1,000 records). */
+  readonly serverAccessLogFlushSeconds: number;
 }
 
 /** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
@@ -84,6 +86,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_NOTIFICATION_TARGETS: 'notificationTargets',
   CAIRN_NOTIFICATION_QUEUE_SIZE: 'notificationQueueSize',
   CAIRN_NOTIFICATION_RETRY_MAX_SECONDS: 'notificationRetryMaxSeconds',
+  CAIRN_SERVER_ACCESS_LOG_FLUSH_SECONDS: 'serverAccessLogFlushSeconds',
 };
 
 function packageRoot(): string {
@@ -293,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     notificationTargets,
     notificationQueueSize: int(w('notificationQueueSize'), raw.notificationQueueSize ?? 100000, 1, 100_000_000),
     notificationRetryMaxSeconds: int(w('notificationRetryMaxSeconds'), raw.notificationRetryMaxSeconds ?? 300, 1, 86400),
+    serverAccessLogFlushSeconds: int(w('serverAccessLogFlushSeconds'), raw.serverAccessLogFlushSeconds ?? 300, 1, 86400),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
 }

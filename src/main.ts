@@ -12,6 +12,7 @@ import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 import { startLifecycle } from './workers/lifecycle.js';
 import { startNotifier } from './workers/notifier.js';
+import { ServerAccessLogs } from './workers/serverAccessLogs.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -179,6 +180,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const stopSweeper = startSweeper(ctx, isReferenced);
   const stopLifecycle = startLifecycle(ctx);
   const notifier = startNotifier(ctx);
+  const accessLogs = new ServerAccessLogs(ctx);
+  ctx.serverAccessLog = accessLogs.add;
+  accessLogs.start();
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -187,6 +191,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stopLifecycle();
     await notifier.stop();
     await app.close().catch(() => undefined);
+    await accessLogs.stop();
     closeContext(ctx);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
@@ -213,6 +218,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stopLifecycle();
       await app.close();
       await notifier.stop();
+      // Records of the last requests are written before the store closes.
+      await accessLogs.stop();
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
         try {

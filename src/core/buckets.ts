@@ -66,6 +66,10 @@ export class BucketService {
     if (status === 'Suspended' && b.objectLock) {
       throw new DomainError('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
     }
+    // Replication needs versioning: with a replication configuration it cannot be suspended (S3's rule).
+    if (status === 'Suspended' && this.configs.get(b.id, 'replication') !== undefined) {
+      throw new DomainError('InvalidBucketState', 'A replication configuration is present on this bucket, so the versioning state cannot be changed.');
+    }
     await this.commits.run(() => this.buckets.setVersioning(b.id, status));
   }
 
@@ -91,6 +95,20 @@ export class BucketService {
 
   async putConfig(b: Bucket, kind: string, document: unknown): Promise<void> {
     await this.commits.run(() => this.configs.put(b.id, kind, document, this.clock()));
+  }
+
+  /**
+   * Changes a configuration atomically: `change` sees the current document
+   * inside the commit (no other change between its read and write) and
+   * returns the new one, or undefined to remove it. Its exceptions abort the
+   * change and reach the caller.
+   */
+  async updateConfig<T>(b: Bucket, kind: string, change: (current: T | undefined) => T | undefined): Promise<void> {
+    await this.commits.run(() => {
+      const next = change(this.configs.get<T>(b.id, kind));
+      if (next === undefined) this.configs.delete(b.id, kind);
+      else this.configs.put(b.id, kind, next, this.clock());
+    });
   }
 
   /** Removes a configuration; false when there was none. */

@@ -99,9 +99,9 @@ export class IdentityService {
   }
 
   /** Display name and canonical id of an owner (buckets, objects and uploads are owned by accounts). */
-  owner(id: number): { canonicalId: string; name: string } | undefined {
+  owner(id: number): { canonicalId: string; name: string; accountId: string } | undefined {
     const a = this.accounts.get(id);
-    return a ? { canonicalId: a.canonicalId, name: a.name } : undefined;
+    return a ? { canonicalId: a.canonicalId, name: a.name, accountId: a.accountId } : undefined;
   }
 
   /**

@@ -162,6 +162,12 @@ export class ObjectService {
 
   // ---------------------------------------------------------------- lookups
 
+  /** The storage's capacity in bytes: total, available, and used (total - available), as the disk reports them. */
+  async capacity(): Promise<{ capacity: number; available: number; used: number }> {
+    const { total, available } = await this.blobs.capacity();
+    return { capacity: total, available, used: Math.max(0, total - available) };
+  }
+
   /** The current object of a key (its latest version unless that is a delete marker). */
   current(bucket: Bucket, key: string): ObjectRecord | undefined {
     return this.objects.get(bucket.id, key);

@@ -98,6 +98,11 @@ export const ERRORS = {
   NoSuchWebsiteConfiguration: [404, 'The specified bucket does not have a website configuration'],
   // Cairn's bucket quotas (README "Quotas").
   QuotaExceeded: [403, 'The bucket quota does not allow this write.'],
+  // Bucket configurations: accelerate, logging, metrics/inventory/analytics/Intelligent-Tiering, replication.
+  InvalidTargetBucketForLogging: [400, 'The target bucket for logging does not exist'],
+  NoSuchConfiguration: [404, 'The specified configuration does not exist.'],
+  ReplicationConfigurationNotFoundError: [404, 'The replication configuration was not found'],
+  TooManyConfigurations: [400, 'You are attempting to create a new configuration but have already reached the 1,000-configuration limit.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -19,7 +19,9 @@ import { actualRequestHeaders } from '../s3/cors.js';
 import { verifyDocument } from '../s3/integrity.js';
 import type { FormUpload, Output, S3Request } from '../s3/operation.js';
 import { REGISTRY } from '../s3/registry.js';
-import { dispatch } from '../s3/router.js';
+import { requestCharged } from '../s3/requestPayment.js';
+import { dispatch, subResourceOf, type OperationName } from '../s3/router.js';
+import { formatAccessRecord, loggingTarget, operationLabel, type ServerAccessEntry } from '../s3/serverAccessLog.js';
 import { watchBody } from './body.js';
 import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
@@ -117,14 +119,95 @@ function applyCors(ctx: PipelineContext, reply: FastifyReply, target: Target | u
   if (cors) for (const [k, v] of Object.entries(cors)) reply.header(k, v);
 }
 
+/** What the server access log needs beyond the access line. */
+interface AccessExtra {
+  target?: Target;
+  principal?: Principal;
+  auth?: Authenticated;
+  answeredAt?: bigint;
+}
+
+const numberOf = (n: unknown) => (typeof n === 'number' ? n : typeof n === 'string' && /^\d+$/.test(n) ? Number(n) : undefined);
+
+/** Builds the request's server access log record (its bucket logs) and hands it to the worker. */
+function recordAccess(
+  ctx: PipelineContext,
+  sink: (e: ServerAccessEntry) => void,
+  raw: IncomingMessage,
+  res: ServerResponse,
+  reply: FastifyReply,
+  log: RequestLog,
+  x: AccessExtra,
+  started: bigint,
+  time: number,
+): void {
+  const bucket = log.bucket!;
+  const target = loggingTarget(ctx, bucket);
+  if (!target) return;
+  const owner = ctx.services.identities.owner(target.ownerId);
+  const now = process.hrtime.bigint();
+  const p = x.principal;
+  const socket = raw.socket as TLSSocket | undefined;
+  const tls = socket?.encrypted === true;
+  const method = raw.method ?? 'GET';
+  // Fastify keeps the headers it writes with writeHead: they are asked of the reply.
+  const sent = (name: string) => reply.getHeader(name) ?? res.getHeader(name);
+  const length = numberOf(sent('content-length'));
+  const range = sent('content-range');
+  const total = typeof range === 'string' ? numberOf(range.slice(range.lastIndexOf('/') + 1)) : undefined;
+  const versionHeader = sent('x-amz-version-id');
+  const am = x.auth?.method;
+  const referer = raw.headers.referer;
+  const line = formatAccessRecord({
+    bucketOwner: owner?.canonicalId ?? '-',
+    bucket,
+    time,
+    remoteIp: socket?.remoteAddress?.replace(/^::ffff:/, ''),
+    requester: p ? (p.type === 'Account' ? p.account.canonicalId : p.arn) : undefined,
+    requestId: log.reqId,
+    operation: operationLabel(log.op as OperationName | undefined, method, x.target ? subResourceOf(x.target.query) : undefined, !!log.key),
+    key: log.key,
+    method,
+    url: raw.url ?? '/',
+    httpVersion: raw.httpVersion,
+    status: log.status ?? res.statusCode,
+    errorCode: log.code,
+    bytesSent: method === 'HEAD' || res.statusCode === 304 ? undefined : length,
+    objectSize: log.key ? (total ?? (method === 'GET' || method === 'HEAD' ? length : log.bytes)) : undefined,
+    totalMs: Number(now - started) / 1e6,
+    turnAroundMs: x.answeredAt === undefined ? undefined : Number(x.answeredAt - started) / 1e6,
+    referer: typeof referer === 'string' ? referer : undefined,
+    userAgent: raw.headers['user-agent'],
+    versionId: typeof versionHeader === 'string' ? versionHeader : x.target?.query.get('versionId'),
+    hostId: ctx.ids.hostId,
+    signatureVersion: am === undefined || am === 'anonymous' ? undefined : am.startsWith('sigv2') ? 'SigV2' : 'SigV4',
+    cipherSuite: tls ? socket.getCipher?.()?.name : undefined,
+    authType: am === undefined || am === 'anonymous' ? undefined : am.endsWith('-query') ? 'QueryString' : 'AuthHeader',
+    hostHeader: raw.headers.host,
+    tlsVersion: tls ? (socket.getProtocol?.() ?? undefined) : undefined,
+  });
+  sink({ sourceBucket: bucket, sourceAccountId: owner?.accountId ?? '-', config: target.config, time, line });
+}
+
 export async function handle(ctx: PipelineContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const started = process.hrtime.bigint();
+  const receivedAt = Date.now();
   const raw = request.raw;
   const res = reply.raw;
   const requestId = ctx.ids.next();
   const method = raw.method ?? 'GET';
   const log: RequestLog = { reqId: requestId, method };
+  const extra: AccessExtra = {};
   res.once('close', () => {
+    const sink = ctx.serverAccessLog;
+    // Every S3 request on the bucket is logged, those refused before routing (a bad signature) included.
+    if (sink && log.bucket !== undefined && log.service === undefined && log.op !== 'Health') {
+      try {
+        recordAccess(ctx, sink, raw, res, reply, log, extra, started, receivedAt);
+      } catch (e) {
+        ctx.log.error({ err: e, reqId: log.reqId }, 'server access log record failed');
+      }
+    }
     if (!ctx.log.isLevelEnabled('info')) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     ctx.accessLog({
@@ -156,6 +239,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       }
     }
     target = parseTarget(raw.url ?? '/', raw.headers.host, ctx.config.domains);
+    extra.target = target;
     log.bucket = target.bucket;
     log.key = target.key;
     if (target.rawPath === HEALTH_PATH && target.style === 'path') {
@@ -172,6 +256,8 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     decodeHeaderTexts(raw.headers);
     // A CORS preflight is never authenticated: a browser sends no credentials, and a presigned URL's signature is for the actual method.
     const auth = method === 'OPTIONS' && target.bucket !== undefined ? unauthenticated(raw.headers) : authenticate(ctx, method, target, raw.headers);
+    extra.auth = auth;
+    extra.principal = auth.principal;
     log.user = principalName(auth.principal);
     const name = dispatch({ method, bucket: target.bucket, key: target.key, query: target.query, headers: raw.headers });
     if (!name) throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: target.key ? 'OBJECT' : target.bucket ? 'BUCKET' : 'SERVICE' });
@@ -193,6 +279,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       form = f.received;
       formUpload = f.form;
       principal = f.principal;
+      extra.principal = principal;
       log.user = principalName(principal);
     }
     const secure = (raw.socket as TLSSocket | undefined)?.encrypted === true;
@@ -226,9 +313,12 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
     };
     const grants = authorize(ctx, principal, op.permissions(input, req, ctx), facts);
+    const charged = requestCharged(ctx, name, target.bucket, principal, raw.headers);
     const out: Output = await op.run(ctx, input, req, grants);
+    if (charged) reply.header('x-amz-request-charged', 'requester');
     log.bytes = out.bytes;
     applyCors(ctx, reply, target, method, raw.headers);
+    extra.answeredAt = process.hrtime.bigint();
     await sendOutput(reply, out, requestId, ctx.ids.hostId, method);
     if (out.events && out.events.length > 0) ctx.onEvents?.(out.events, req);
   } catch (err) {
@@ -245,6 +335,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     } catch {
       // An error answer goes out whatever the CORS lookup did.
     }
+    extra.answeredAt = process.hrtime.bigint();
     const resource = target ? (target.style === 'virtual' ? `/${target.bucket}${target.rawPath}` : target.rawPath) : (raw.url ?? '/');
     await sendError(reply, raw, e, resource, requestId, ctx.ids.hostId);
   }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AuthzContext } from '../auth/authorize.js';
 import type { OpContext, OpEvent, S3Request } from '../s3/operation.js';
 import type { OperationName } from '../s3/router.js';
+import type { ServerAccessEntry } from '../s3/serverAccessLog.js';
 import type { RequestIds } from './reply.js';
 
 /** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
@@ -24,6 +25,8 @@ export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services
    * workers may call it without a request (the events are then S3's own, e.g. lifecycle expirations).
    */
   readonly onEvents?: (events: readonly OpEvent[], req?: S3Request) => void;
+  /** Receives the server access log records of buckets whose Logging is on (set by the worker that writes them). */
+  serverAccessLog?: (entry: ServerAccessEntry) => void;
 }
 
 export interface RequestLog {

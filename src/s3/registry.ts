@@ -41,6 +41,14 @@ import { ownershipControls } from './ops/OwnershipControls.js';
 import { bucketCors } from './ops/BucketCors.js';
 import { bucketWebsite } from './ops/BucketWebsite.js';
 import { OptionsObject } from './ops/OptionsObject.js';
+import { bucketAccelerate } from './ops/BucketAccelerate.js';
+import { bucketAnalytics } from './ops/BucketAnalyticsConfiguration.js';
+import { bucketIntelligentTiering } from './ops/BucketIntelligentTieringConfiguration.js';
+import { bucketInventory } from './ops/BucketInventoryConfiguration.js';
+import { bucketLogging } from './ops/BucketLogging.js';
+import { bucketMetrics } from './ops/BucketMetricsConfiguration.js';
+import { bucketReplication } from './ops/BucketReplication.js';
+import { bucketRequestPayment } from './ops/BucketRequestPayment.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -94,6 +102,14 @@ const OPERATIONS: readonly Operation[] = [
   ...bucketWebsite,
   GetBucketNotificationConfiguration,
   PutBucketNotificationConfiguration,
+  ...bucketAccelerate,
+  ...bucketRequestPayment,
+  ...bucketLogging,
+  ...bucketMetrics,
+  ...bucketInventory,
+  ...bucketAnalytics,
+  ...bucketIntelligentTiering,
+  ...bucketReplication,
 ] as Operation[];
 
 /** Served operations by name. */

@@ -417,7 +417,8 @@ function firstHeader(headers: DispatchInput['headers'], name: string): string | 
   return Array.isArray(v) ? v[0] : v;
 }
 
-function subResourceOf(query: ReadonlyMap<string, string>): SubResource | undefined {
+/** The sub-resource a query names (the highest-priority key present), if any. */
+export function subResourceOf(query: ReadonlyMap<string, string>): SubResource | undefined {
   if (query.size === 0) return undefined;
   for (const s of SUBRESOURCES) if (query.has(s)) return s;
   return undefined;

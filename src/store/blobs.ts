@@ -12,7 +12,7 @@ import {
   fchmod as fchmodCb,
   type ReadStream,
 } from 'node:fs';
-import { open, rename, unlink, readdir, stat, copyFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, readdir, stat, statfs, copyFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../core/errors.js';
@@ -152,6 +152,12 @@ export class BlobStore {
   private readonly dirFds = new Map<string, number>();
   private readonly pins = new Map<string, number>();
   private readonly unlinker = new Unlinker();
+
+  /** The size of the filesystem blobs are stored on and the bytes still available to this process (statfs: bavail). */
+  async capacity(): Promise<{ total: number; available: number }> {
+    const s = await statfs(this.blobsDir);
+    return { total: s.blocks * s.bsize, available: s.bavail * s.bsize };
+  }
 
   constructor(dataDir: string, opts: BlobStoreOptions) {
     this.blobsDir = join(dataDir, 'blobs');

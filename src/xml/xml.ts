@@ -7,7 +7,8 @@ export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
  * A typed XML document: element name -> text, nested element, or list
  * (repeated element). Undefined is left out. The special key `$children`
  * holds [element, value] pairs written in that order, for lists whose
- * elements of different names interleave (Version / DeleteMarker).
+ * elements of different names interleave (Version / DeleteMarker), and
+ * `$attrs` the element's attributes (name -> value; a Grantee's xsi:type).
  */
 export type XmlValue = string | number | boolean | bigint | XmlObject | XmlValue[] | undefined | null;
 export interface XmlObject {
@@ -61,7 +62,14 @@ function write(out: string[], name: string, v: XmlValue): void {
     return;
   }
   if (typeof v === 'object') {
-    out.push(`<${name}>`);
+    const attrs = v.$attrs as Record<string, string> | undefined;
+    out.push(
+      attrs
+        ? `<${name}${Object.entries(attrs)
+            .map(([a, x]) => ` ${a}="${escapeXml(x)}"`)
+            .join('')}>`
+        : `<${name}>`,
+    );
     writeChildren(out, v);
     out.push(`</${name}>`);
     return;
@@ -71,6 +79,7 @@ function write(out: string[], name: string, v: XmlValue): void {
 
 function writeChildren(out: string[], v: XmlObject): void {
   for (const [k, child] of Object.entries(v)) {
+    if (k === '$attrs') continue;
     if (k === '$children') {
       for (const [name, value] of child as unknown as Array<[string, XmlValue]>) write(out, name, value);
     } else write(out, k, child);

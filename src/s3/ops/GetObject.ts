@@ -18,6 +18,7 @@ import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
 import { operation, type Grants, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
 import { existingTagKeys, tagCountHeader } from '../tags.js';
+import { isSosapiKey, sosapiObject } from '../sosapi.js';
 
 const RESPONSE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
   ['response-content-type', 'content-type'],
@@ -84,6 +85,8 @@ export async function getOrHead(
   withBody: boolean,
 ): Promise<Output> {
   const bucket = requireBucket(ctx, i.bucket);
+  // Veeam's SOSAPI objects are virtual: answered, never stored.
+  if (i.versionId === undefined && isSosapiKey(i.key)) return sosapiObject(ctx, bucket, i.key, withBody);
   const q = req.target.query;
   const choose = (): Chosen => {
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
