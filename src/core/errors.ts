@@ -42,7 +42,10 @@ export type DomainErrorCode =
   | 'ValidationError'
   | 'InvalidInput'
   | 'MalformedPolicyDocument'
-  | 'AccessDenied';
+  | 'AccessDenied'
+  // Server-side encryption: a named keyring key that does not exist, or is disabled.
+  | 'KmsNotFound'
+  | 'KmsDisabled';
 
 export class DomainError extends Error {
   constructor(

@@ -78,6 +78,10 @@ export const ERRORS = {
   UnexpectedContent: [400, 'This request does not support content'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   InvalidChunkSizeError: [403, 'Only the last chunk is allowed to have a size less than 8192 bytes'],
+  // Server-side encryption (issue 15).
+  'KMS.NotFoundException': [400, 'Invalid keyId'],
+  'KMS.DisabledException': [400, 'The KMS key is disabled.'],
+  ServerSideEncryptionConfigurationNotFoundError: [404, 'The server side encryption configuration was not found'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

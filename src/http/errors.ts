@@ -39,6 +39,8 @@ const FROM_DOMAIN: Readonly<Record<DomainErrorCode, ErrorCode>> = {
   InvalidInput: 'InvalidRequest',
   MalformedPolicyDocument: 'InvalidRequest',
   AccessDenied: 'AccessDenied',
+  KmsNotFound: 'KMS.NotFoundException',
+  KmsDisabled: 'KMS.DisabledException',
 };
 
 /** The S3 error a domain error answers as (its message unless it only names its code). */

@@ -20,7 +20,7 @@ const TOP_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-jour
 /** The directory of key files (the instance key that seals secrets; later the encryption keyring). */
 export const KEYS_DIR = 'keys';
 export const INSTANCE_KEY_FILE = 'instance.key';
-const KEY_FILES = [INSTANCE_KEY_FILE];
+const KEY_FILES = [INSTANCE_KEY_FILE, 'keyring.json'];
 
 const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
 
