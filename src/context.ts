@@ -29,6 +29,8 @@ import { UploadsRepo } from './store/uploads.js';
 import { AccountsRepo } from './store/accounts.js';
 import { IamRepo } from './store/iam.js';
 import { SecretBox } from './store/secrets.js';
+import { Encryption } from './store/encryption.js';
+import { Keyring } from './store/keyring.js';
 import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.js';
 import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
@@ -79,6 +81,8 @@ export interface AppContext extends PipelineContext {
   readonly bucketConfigs: BucketConfigsRepo;
   readonly blobs: BlobStore;
   readonly garbage: Garbage;
+  /** Server-side encryption: the keyring (master key versions, KMS keys) and the segment cipher. */
+  readonly encryption: Encryption;
 }
 
 /**
@@ -105,6 +109,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   const uploads = new UploadsRepo(db, objects);
   const bucketConfigs = new BucketConfigsRepo(db);
   const garbage = new Garbage(db, blobs, objects, log, commits);
+  const encryption = new Encryption(new Keyring(config.dataDir), blobs);
   // In-memory caches hold what only this process changes; a commit by another connection (the CLI; later,
   // other nodes) drops them all. The user repository notices, at most every 100 ms.
   accounts.onExternalChange = () => {
@@ -115,7 +120,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   };
   const services: Services = {
     buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
-    objects: new ObjectService(objects, blobs, commits, garbage, clock),
+    objects: new ObjectService(objects, blobs, commits, garbage, clock, encryption),
     uploads: new UploadService(uploads, commits, garbage, clock),
     identities: new IdentityService(accounts, iam, secrets, commits, clock),
     iam: new IamService(accounts, iam, commits, MANAGED_CATALOG, clock),
@@ -141,6 +146,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     bucketConfigs,
     blobs,
     garbage,
+    encryption,
   };
 }
 

@@ -17,7 +17,7 @@ import type { Part, Upload, UploadListEntry, UploadsRepo } from '../store/upload
 import { DomainError } from './errors.js';
 import { pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { lockForNewVersion, type LockRequest } from './objectLock.js';
-import { checkWriteConditions, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
+import { checkWriteConditions, type SseRecord, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
 
 export type { Part, Upload, UploadListEntry };
 
@@ -30,6 +30,8 @@ export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
 export interface UploadSpec extends Omit<VersionSpec, 'etag' | 'checksum'> {
   checksumType?: ChecksumType;
   lock?: LockRequest;
+  /** How the parts (and the object) are encrypted: the upload's data key, wrapped. */
+  encryption?: SseRecord;
 }
 
 /** A part as CompleteMultipartUpload names it. */
@@ -126,6 +128,7 @@ export class UploadService {
         checksumAlgorithm: spec.checksumAlgorithm,
         checksumType: spec.checksumType,
         lock: spec.lock,
+        encryption: spec.encryption,
       }),
     );
     return id;
@@ -134,7 +137,14 @@ export class UploadService {
   /** Records a staged, verified part (replacing one of the same number); the blob is removed again if the upload ended meanwhile. */
   async putPart(u: Upload, partNumber: number, staged: Staged, checksum: string | undefined): Promise<Part> {
     await staged.publish();
-    const part: Part = { partNumber, blobId: staged.blobId, size: staged.size, etag: staged.md5!.toString('hex'), lastModified: this.clock(), checksum };
+    const part: Part = {
+      partNumber,
+      blobId: staged.blobId,
+      size: staged.size,
+      etag: staged.etag ?? staged.md5!.toString('hex'),
+      lastModified: this.clock(),
+      checksum,
+    };
     let res;
     try {
       res = await this.commits.run(() => this.uploads.putPart(u.id, part));
@@ -221,6 +231,7 @@ export class UploadService {
             lockMode: lock?.mode,
             lockUntil: lock?.until,
             legalHold: lock?.legalHold,
+            encryption: upload.encryption,
           };
           const completion = (versionId: string): Completion => ({
             location: c.location,

@@ -31,6 +31,7 @@ import { PostObject } from './ops/PostObject.js';
 import { PutObject } from './ops/PutObject.js';
 import { UploadPart } from './ops/UploadPart.js';
 import { UploadPartCopy } from './ops/UploadPartCopy.js';
+import { bucketEncryption } from './ops/BucketEncryption.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -65,6 +66,7 @@ const OPERATIONS: readonly Operation[] = [
   PutObjectLegalHold,
   GetObjectLegalHold,
   ...bucketTagging,
+  ...bucketEncryption,
 ] as Operation[];
 
 /** Served operations by name. */

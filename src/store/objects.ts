@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { SseRecord } from './encryption.js';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
 export const STORED_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
@@ -32,6 +33,8 @@ export interface ObjectRecord {
   lockUntil?: number;
   /** undefined: never set (stored 0); true: ON (1); false: set OFF (2). */
   legalHold?: boolean;
+  /** Server-side encryption (undefined: plaintext on disk). */
+  encryption?: SseRecord;
 }
 
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
@@ -130,6 +133,7 @@ interface Row {
   checksum_algorithm: string | null;
   checksum: string | null;
   parts_count: number;
+  encryption: string | null;
 }
 
 interface ListRow {
@@ -162,6 +166,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   lockMode: (r.lock_mode as ObjectRecord['lockMode']) ?? undefined,
   lockUntil: r.lock_until ?? undefined,
   legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
+  encryption: r.encryption ? (JSON.parse(r.encryption) as SseRecord) : undefined,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -238,9 +243,9 @@ export class ObjectsRepo {
     );
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
-         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold)
+         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, encryption)
        VALUES (@bucketId, @key, @seq, @versionId, 1, @deleteMarker, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass,
-         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold)`,
+         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @encryption)`,
     );
     this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.delNull = db.prepare<[number, Buffer], Pick<Row, 'blob_id' | 'parts_count'>>(
@@ -400,6 +405,7 @@ export class ObjectsRepo {
       lockMode: rec.lockMode ?? null,
       lockUntil: rec.lockUntil ?? null,
       legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
+      encryption: rec.encryption && !rec.deleteMarker ? JSON.stringify(rec.encryption) : null,
     });
     return { versionId, released };
   }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { SseRecord } from './encryption.js';
 import type { ObjectRecord, ObjectsRepo, Released, Segment, Versioning } from './objects.js';
 
 export type UploadState = 'uploading' | 'complete' | 'aborted';
@@ -19,6 +20,8 @@ export interface Upload {
   result?: string;
   /** Object Lock settings asked for at CreateMultipartUpload. */
   lock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: number; legalHold?: boolean };
+  /** Server-side encryption of the upload's parts (and of the object it completes into). */
+  encryption?: SseRecord;
 }
 
 export interface Part {
@@ -44,6 +47,7 @@ interface UploadRow {
   checksum_type: string | null;
   result: string | null;
   lock: string | null;
+  encryption: string | null;
 }
 
 interface PartRow {
@@ -69,6 +73,7 @@ const toUpload = (r: UploadRow): Upload => ({
   checksumType: r.checksum_type ?? undefined,
   result: r.result ?? undefined,
   lock: r.lock ? (JSON.parse(r.lock) as Upload['lock']) : undefined,
+  encryption: r.encryption ? (JSON.parse(r.encryption) as SseRecord) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -113,8 +118,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, encryption)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -153,6 +158,7 @@ export class UploadsRepo {
       u.checksumAlgorithm ?? null,
       u.checksumType ?? null,
       u.lock ? JSON.stringify(u.lock) : null,
+      u.encryption ? JSON.stringify(u.encryption) : null,
     );
   }
 

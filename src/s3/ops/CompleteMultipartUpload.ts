@@ -6,6 +6,7 @@ import { parseXml, parseXmlInt, type XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
 import { quoteEtag, unquoteEtag, writeConditionsOf } from '../headers.js';
 import { requireBucket } from '../lookup.js';
+import { sseHeaders } from '../sse.js';
 import { operation, type XmlDocument } from '../operation.js';
 import { header, requireBucketName, requireKey, uploadIdOf } from '../params.js';
 
@@ -106,8 +107,11 @@ export const CompleteMultipartUpload = operation({
       maxObjectSize: ctx.config.maxObjectSize,
     });
     const out = answer(done, bucket.versioning !== undefined);
+    const encryption = ctx.services.uploads.get(i.uploadId)?.encryption;
     return {
       ...out,
+      // As AWS: the mode and KMS key, not SSE-C's algorithm and key MD5.
+      headers: { ...out.headers, ...(encryption?.mode === 'SSE-C' ? {} : sseHeaders(ctx, bucket, encryption)) },
       events: [
         {
           name: 'ObjectCreated:CompleteMultipartUpload',

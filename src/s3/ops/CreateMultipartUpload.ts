@@ -2,7 +2,8 @@ import type { ChecksumType } from '../../core/uploads.js';
 import { parseChecksumAlgorithm } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
 import { writeConditionKeys } from '../conditionKeys.js';
-import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../headers.js';
+import { lockRequestOf, metadataOf, storageClassOf } from '../headers.js';
+import { sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { header, requireBucketName, requireKey } from '../params.js';
@@ -13,7 +14,6 @@ export const CreateMultipartUpload = operation({
   parse(req) {
     const bucket = requireBucketName(req.target.bucket);
     const key = requireKey(req.target.key);
-    refuseEncryption(req.headers);
     const md = metadataOf(req.headers);
     const storageClass = storageClassOf(req.headers);
     const algoRaw = header(req.headers, 'x-amz-checksum-algorithm');
@@ -39,9 +39,13 @@ export const CreateMultipartUpload = operation({
     }
     return { bucket, key, ...md, storageClass, algorithm, type, lock: lockRequestOf(req.headers) };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...sseConditionKeys(req.headers) } },
+  ],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
+    const sse = withBucketDefault(ctx, bucket, writeSseOf(ctx, req.headers, req.secure));
+    const encryption = sse ? ctx.services.objects.newDataKey(sse).record : undefined;
     const id = await ctx.services.uploads.create(bucket, i.key, {
       ownerId: req.principal!.account.id,
       storageClass: i.storageClass,
@@ -50,9 +54,10 @@ export const CreateMultipartUpload = operation({
       checksumAlgorithm: i.algorithm,
       checksumType: i.type,
       lock: i.lock,
+      encryption,
     });
     return {
-      headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },
+      headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type, ...sseHeaders(ctx, bucket, encryption, true) },
       xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: i.key, UploadId: id } },
     };
   },

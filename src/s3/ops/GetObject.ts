@@ -12,6 +12,7 @@ import {
   type ResponseHeaders,
 } from '../headers.js';
 import { lookupObject, requireBucket } from '../lookup.js';
+import { checkReadKey, customerKeyOf, sseHeaders } from '../sse.js';
 import { operation, type OpContext, type Output, type S3Request } from '../operation.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
 
@@ -58,6 +59,7 @@ function parseRead(req: S3Request): ReadInput {
 interface Chosen {
   object: ObjectRecord;
   range?: ByteRange;
+  customerKey?: Buffer;
   status: number;
   headers: ResponseHeaders;
 }
@@ -71,15 +73,17 @@ interface Chosen {
 async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody: boolean): Promise<Output> {
   const bucket = requireBucket(ctx, i.bucket);
   const q = req.target.query;
+  const customerKey = customerKeyOf(ctx, req.headers, req.secure);
   const choose = (): Chosen => {
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    checkReadKey(ctx, o, customerKey);
     const cond = evaluateConditions(i.conditions, o.etag, o.lastModified);
     if (cond === 'failed')
       throw new S3Error('PreconditionFailed', undefined, { Condition: i.conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
     // The object's checksum describes the whole object: it is not sent with a byte range; a part gets its own (below).
     const h = objectHeaders(o, i.checksumMode && i.range === undefined, ctx.dates);
     if (bucket.versioning) h['x-amz-version-id'] = o.versionId;
-    Object.assign(h, lockHeaders(o));
+    Object.assign(h, lockHeaders(o), sseHeaders(ctx, bucket, o.encryption));
     if (cond === 'not-modified') return { object: o, status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
     let range = parseRange(i.range, o.size);
     let emptyPart = false;
@@ -117,7 +121,7 @@ async function getOrHead(ctx: OpContext, i: ReadInput, req: S3Request, withBody:
     const length = Number(h['content-length']);
     // What to read: nothing for HEAD, a 304 or an empty body.
     const toRead = withBody && length > 0 ? (range ?? { start: 0, end: o.size - 1 }) : undefined;
-    return { object: o, range: toRead, status, headers: h };
+    return { object: o, range: toRead, status, headers: h, customerKey };
   };
   const c = await ctx.services.objects.read(choose);
   if (c.status === 304) return { status: 304, headers: c.headers };

@@ -2,6 +2,7 @@ import { S3Error } from '../../errors/s3error.js';
 import type { XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
 import { lookupObject, requireBucket } from '../lookup.js';
+import { checkReadKey, customerKeyOf, sseHeaders } from '../sse.js';
 import { operation } from '../operation.js';
 import { MAX_PART_NUMBER, boundedInt, header, requireBucketName, requireKey, versionIdOf } from '../params.js';
 
@@ -43,6 +44,8 @@ export const GetObjectAttributes = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    // An SSE-C object's attributes need its key, as its bytes do.
+    checkReadKey(ctx, o, customerKeyOf(ctx, req.headers, req.secure));
     const out: XmlObject = {};
     if (i.wanted.has('ETag')) out.ETag = o.etag;
     if (i.wanted.has('Checksum') && o.checksumAlgorithm && o.checksum) {
@@ -70,7 +73,11 @@ export const GetObjectAttributes = operation({
     if (i.wanted.has('StorageClass')) out.StorageClass = o.storageClass;
     if (i.wanted.has('ObjectSize')) out.ObjectSize = o.size;
     return {
-      headers: { 'last-modified': ctx.dates.format(o.lastModified), 'x-amz-version-id': bucket.versioning ? o.versionId : undefined },
+      headers: {
+        'last-modified': ctx.dates.format(o.lastModified),
+        'x-amz-version-id': bucket.versioning ? o.versionId : undefined,
+        ...sseHeaders(ctx, bucket, o.encryption),
+      },
       xml: { root: 'GetObjectAttributesResponse', body: out },
     };
   },

@@ -1,5 +1,6 @@
 import { S3Error } from '../../errors/s3error.js';
-import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, storageClassOf, writeConditionsOf } from '../headers.js';
+import { sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
@@ -12,7 +13,6 @@ export const PutObject = operation({
   parse(req) {
     const bucket = requireBucketName(req.target.bucket);
     const key = requireKey(req.target.key);
-    refuseEncryption(req.headers);
     const plan = integrityPlan(req.headers, req.trailerNames);
     const len = req.contentLength;
     // A body without Content-Length must be chunked (Transfer-Encoding): its size is learnt as it streams.
@@ -28,18 +28,22 @@ export const PutObject = operation({
       lock: lockRequestOf(req.headers),
     };
   },
-  permissions: (i, req) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: writeConditionKeys(req.headers, i.lock) }],
+  permissions: (i, req) => [
+    { action: 's3:PutObject', bucket: i.bucket, key: i.key, conditions: { ...writeConditionKeys(req.headers, i.lock), ...sseConditionKeys(req.headers) } },
+  ],
   async run(ctx, i, req) {
     const maxSize = ctx.config.maxPutObjectSize;
     if (i.len !== undefined && i.len > maxSize)
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(maxSize) });
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
+    const sse = withBucketDefault(ctx, bucket, writeSseOf(ctx, req.headers, req.secure));
     objects.precheck(bucket, i.key, i.conditions);
     if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
-    const staged = await objects.stage(req.body(), { maxSize, checksum: i.plan.algorithm, expectedSize: i.len ?? Infinity });
+    const encrypt = sse ? { dataKey: objects.newDataKey(sse), partNumber: 0 } : undefined;
+    const staged = await objects.stage(req.body(), { maxSize, checksum: i.plan.algorithm, expectedSize: i.len ?? Infinity, encrypt });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(i.plan, staged, req.trailers());
@@ -68,6 +72,7 @@ export const PutObject = operation({
         'x-amz-version-id': versionId,
         ...(checksum ? checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') : {}),
         'x-amz-storage-class': i.storageClass !== 'STANDARD' ? i.storageClass : undefined,
+        ...sseHeaders(ctx, bucket, record.encryption, true),
       },
       bytes: record.size,
       events: [{ name: 'ObjectCreated:Put', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],
