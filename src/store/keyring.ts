@@ -58,6 +58,7 @@ export class Keyring {
 
   constructor(dataDir: string) {
     const dir = join(dataDir, KEYS_DIR);
+    makePrivateDir(dataDir, true);
     makePrivateDir(dir);
     this.path = join(dir, KEYRING_FILE);
   }

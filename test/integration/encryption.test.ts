@@ -23,6 +23,7 @@ import { Keyring } from '../../src/store/keyring.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { body, expectS3Error, md5, newBucket, s3Error } from '../helpers/s3.js';
 import { rawRequest } from '../helpers/signing.js';
+import { cairn } from '../helpers/cli.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -414,6 +415,32 @@ describe('bucket default encryption', () => {
       'InvalidArgument',
       400,
     );
+  });
+});
+
+describe('cairn kms', () => {
+  it('create-key, list, rotate-master, disable-key against a running server; old objects stay readable', async () => {
+    const b = await newBucket(s3, { prefix: 'ssecli' });
+    const before = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'old', Body: 'old', ServerSideEncryption: 'AES256' }));
+    expect(before.ServerSideEncryption).toBe('AES256');
+    const created = await cairn(ts.dataDir, ['kms', 'create-key', 'backups']);
+    expect(created).toMatchObject({ code: 0, stdout: 'created key backups\n' });
+    expect((await cairn(ts.dataDir, ['kms', 'create-key', 'backups'])).code).toBe(1);
+    const rotated = await cairn(ts.dataDir, ['kms', 'rotate-master']);
+    expect(rotated.stdout).toMatch(/master key version (\d+) is now current/);
+    await new Promise((r) => setTimeout(r, 600));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'new', Body: 'new', ServerSideEncryption: 'AES256' }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'kms', Body: 'kms', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'backups' }));
+    const list = JSON.parse((await cairn(ts.dataDir, ['kms', 'list', '--json'])).stdout) as { masters: unknown[]; keys: Array<{ id: string }> };
+    expect(list.masters.length).toBeGreaterThanOrEqual(2);
+    expect(list.keys.map((k) => k.id)).toContain('backups');
+    expect(readFileSync(join(ts.dataDir, 'keys', 'keyring.json'), 'utf8')).not.toContain('"old"');
+    expect(statSync(join(ts.dataDir, 'keys', 'keyring.json')).mode & 0o777).toBe(0o600);
+    for (const k of ['old', 'new', 'kms']) expect((await body(await s3.send(new GetObjectCommand({ Bucket: b, Key: k })))).toString()).toBe(k);
+    expect((await cairn(ts.dataDir, ['kms', 'disable-key', 'backups'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 600));
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'kms' })), 'KMS.DisabledException', 400);
+    expect((await cairn(ts.dataDir, ['kms', 'enable-key', 'backups'])).code).toBe(0);
   });
 });
 
