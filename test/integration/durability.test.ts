@@ -417,6 +417,37 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
     expect(await readMd5(client, B, 'abort-chunked')).toEqual({ md5: md5hex(old), size: old.length, etag: md5hex(old) });
   });
 
+  it('an encrypted (SSE-S3) PutObject aborted mid-body or failing on a full disk leaves the old encrypted object, no temp file and no orphan blob', async () => {
+    const old = randomBytes(2 * MB + 3);
+    await client.send(new PutObjectCommand({ Bucket: B, Key: 'enc', Body: old, ServerSideEncryption: 'AES256' }));
+    const blobsBefore = blobFiles(ts.dataDir).sort();
+    const u = new URL(ts.url);
+    const headers = await signedHeaders(ts.url, 'PUT', `/${B}/enc`, 'UNSIGNED-PAYLOAD', {
+      'content-length': String(8 * MB),
+      'x-amz-server-side-encryption': 'AES256',
+    });
+    const req = http.request({ host: u.hostname, port: u.port, method: 'PUT', path: `/${B}/enc`, headers });
+    const failed = new Promise<unknown>((ok) => {
+      req.on('error', ok);
+      req.on('response', (res) => ok(new Error(`unexpected response ${res.statusCode}`)));
+    });
+    req.write(randomBytes(MB));
+    req.write(randomBytes(MB));
+    expect(await waitFor(() => tmpFiles(ts.dataDir).length > 0, 5000)).toBe(true);
+    req.destroy();
+    expect(await failed).toBeInstanceOf(Error);
+    expect(await waitFor(() => tmpFiles(ts.dataDir).length === 0, 3000)).toBe(true);
+    full = true;
+    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'enc', Body: randomBytes(MB), ServerSideEncryption: 'AES256' })))).toEqual({
+      status: 507,
+      code: 'InsufficientStorage',
+    });
+    full = false;
+    expect(tmpFiles(ts.dataDir)).toEqual([]);
+    expect(blobFiles(ts.dataDir).sort()).toEqual(blobsBefore);
+    expect(await readMd5(client, B, 'enc')).toEqual({ md5: md5hex(old), size: old.length, etag: md5hex(old) });
+  });
+
   it('PutObject on a full disk (ENOSPC past 256 KiB) answers 507 InsufficientStorage, keeps the old object, leaves no temp file, and reads and listings keep working', async () => {
     const old = randomBytes(200 * 1024);
     await client.send(new PutObjectCommand({ Bucket: B, Key: 'full/obj', Body: old }));
