@@ -48,20 +48,29 @@ export interface SegmentBinding {
   partNumber: number;
 }
 
-function aad(b: SegmentBinding, index: number, final: boolean): Buffer {
-  const a = Buffer.allocUnsafe(25);
-  b.objectId.copy(a, 0, 0, 16);
-  a.writeUInt32BE(b.partNumber, 16);
-  a.writeUInt32BE(index, 20);
-  a[24] = final ? 1 : 0;
-  return a;
-}
+/**
+ * The nonce and associated data of a blob's segments, in two small buffers
+ * reused for every segment (the cipher copies them when it is created).
+ */
+class SegmentParams {
+  readonly aad = Buffer.allocUnsafe(25);
+  readonly nonce = Buffer.allocUnsafe(12);
 
-function nonce(prefix: Buffer, index: number): Buffer {
-  const n = Buffer.allocUnsafe(12);
-  prefix.copy(n, 0, 0, 8);
-  n.writeUInt32BE(index, 8);
-  return n;
+  constructor(b: SegmentBinding) {
+    b.objectId.copy(this.aad, 0, 0, 16);
+    this.aad.writeUInt32BE(b.partNumber, 16);
+  }
+
+  setPrefix(prefix: Buffer): void {
+    prefix.copy(this.nonce, 0, 0, 8);
+  }
+
+  at(index: number, final: boolean): this {
+    this.nonce.writeUInt32BE(index, 8);
+    this.aad.writeUInt32BE(index, 20);
+    this.aad[24] = final ? 1 : 0;
+    return this;
+  }
 }
 
 const tampered = () => new DomainError('DataMissing', 'The object data failed its integrity check.');
@@ -73,12 +82,17 @@ export class SegmentEncoder implements BlobEncoder {
   private fill = 0;
   private index = 0;
   private started = false;
+  private readonly params: SegmentParams;
 
-  constructor(private readonly b: SegmentBinding) {}
+  constructor(private readonly b: SegmentBinding) {
+    this.params = new SegmentParams(b);
+    this.params.setPrefix(this.prefix);
+  }
 
   private seal(plain: Buffer, final: boolean, out: Buffer[]): void {
-    const c = createCipheriv(ALGO, this.b.key, nonce(this.prefix, this.index));
-    c.setAAD(aad(this.b, this.index, final));
+    const p = this.params.at(this.index, final);
+    const c = createCipheriv(ALGO, this.b.key, p.nonce);
+    c.setAAD(p.aad);
     const ct = c.update(plain);
     c.final();
     out.push(ct, c.getAuthTag());
@@ -139,6 +153,7 @@ export class SegmentDecoder {
   private readonly lastIndex: number;
   private pos: number;
   private prefix?: Buffer;
+  private readonly params: SegmentParams;
 
   constructor(
     private readonly b: SegmentBinding,
@@ -153,6 +168,8 @@ export class SegmentDecoder {
     this.lastIndex = segmentCount(size) - 1;
     this.pos = span.first * SEGMENT;
     this.prefix = prefix;
+    this.params = new SegmentParams(b);
+    if (prefix) this.params.setPrefix(prefix);
   }
 
   /** The nonce prefix from a blob's header (its first 12 bytes). */
@@ -167,8 +184,9 @@ export class SegmentDecoder {
 
   private open(ct: Buffer, out: Buffer[]): void {
     const i = this.index;
-    const d = createDecipheriv(ALGO, this.b.key, nonce(this.prefix!, i));
-    d.setAAD(aad(this.b, i, i === this.lastIndex));
+    const p = this.params.at(i, i === this.lastIndex);
+    const d = createDecipheriv(ALGO, this.b.key, p.nonce);
+    d.setAAD(p.aad);
     d.setAuthTag(ct.subarray(ct.length - TAG));
     let plain: Buffer;
     try {
@@ -198,6 +216,7 @@ export class SegmentDecoder {
       off = n;
       if (this.head.length < HEADER) return out;
       this.prefix = SegmentDecoder.prefixOf(this.head);
+      this.params.setPrefix(this.prefix);
     }
     while (off < chunk.length) {
       if (this.index > this.lastIndex || this.pos > this.end) throw tampered();
