@@ -24,6 +24,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { body, expectS3Error, md5, newBucket, s3Error } from '../helpers/s3.js';
 import { rawRequest } from '../helpers/signing.js';
 import { cairn } from '../helpers/cli.js';
+import { createUser, destroyClients, doc, iamClient } from '../helpers/iam-users.js';
 
 let ts: TestServer;
 let s3: S3Client;
@@ -415,6 +416,44 @@ describe('bucket default encryption', () => {
       'InvalidArgument',
       400,
     );
+  });
+});
+
+describe('condition keys', () => {
+  it('a policy can require SSE-KMS with a given key (s3:x-amz-server-side-encryption, -aws-kms-key-id)', async () => {
+    const b = await newBucket(s3, { prefix: 'ssepol' });
+    const iam = iamClient(ts);
+    const u = await createUser(ts, iam, `sse-${Date.now().toString(36)}`, {
+      inline: doc(
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*` },
+        {
+          Effect: 'Deny',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${b}/*`,
+          Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        },
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*`, Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } } },
+        {
+          Effect: 'Deny',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${b}/*`,
+          Condition: { StringNotLikeIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': '*photos' } },
+        },
+      ),
+    });
+    try {
+      await u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'ok', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'photos' }));
+      await expectS3Error(u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'x' })), 'AccessDenied', 403);
+      await expectS3Error(u.s3.send(new PutObjectCommand({ Bucket: b, Key: 's3', Body: 'x', ServerSideEncryption: 'AES256' })), 'AccessDenied', 403);
+      await expectS3Error(
+        u.s3.send(new PutObjectCommand({ Bucket: b, Key: 'other', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'soon-off' })),
+        'AccessDenied',
+        403,
+      );
+      await expectS3Error(u.s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' })), 'AccessDenied', 403);
+    } finally {
+      destroyClients(ts);
+    }
   });
 });
 
