@@ -10,7 +10,7 @@
  * SSE-KMS object: it must be backed up with the data directory.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, fchmodSync, unlinkSync, linkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, fchmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../core/errors.js';
 import { FILE_MODE, KEYS_DIR, makePrivateDir } from './modes.js';
@@ -49,6 +49,9 @@ export interface KmsKeyInfo {
 const KEY_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** How often a running server looks at the file for changes made by the CLI. */
 const RECHECK_MS = 500;
+/** How long a change waits for another process's, and when a lock file counts as left by a dead process. */
+const LOCK_WAIT_MS = 5_000;
+const STALE_LOCK_MS = 30_000;
 
 export class Keyring {
   readonly path: string;
@@ -97,7 +100,7 @@ export class Keyring {
     return this.doc;
   }
 
-  private write(doc: KeyringDoc, exclusive = false): boolean {
+  private write(doc: KeyringDoc): void {
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const fd = openSync(tmp, 'wx', FILE_MODE);
     try {
@@ -107,17 +110,7 @@ export class Keyring {
     } finally {
       closeSync(fd);
     }
-    if (exclusive) {
-      // First creation: never replace a keyring another process wrote meanwhile (link fails if it exists).
-      try {
-        linkSync(tmp, this.path);
-      } catch (e) {
-        unlinkSync(tmp);
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw e;
-      }
-      unlinkSync(tmp);
-    } else renameSync(tmp, this.path);
+    renameSync(tmp, this.path);
     const dfd = openSync(join(this.path, '..'), 'r');
     try {
       fsyncSync(dfd);
@@ -126,17 +119,46 @@ export class Keyring {
     }
     this.doc = doc;
     this.mtimeMs = statSync(this.path).mtimeMs;
-    return true;
+  }
+
+  /**
+   * A change of the keyring: under `keyring.json.lock` (the server and the
+   * CLI may change it at once; a key lost to a race would lose its objects),
+   * on the file as it is now, written atomically.
+   */
+  private change<T>(fn: (doc: KeyringDoc) => T): T {
+    const lock = `${this.path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        closeSync(openSync(lock, 'wx', FILE_MODE));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const st = statSync(lock, { throwIfNoEntry: false });
+        // Left by a process that died holding it.
+        if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
+        else if (Date.now() > deadline) throw new Error(`${lock}: the keyring is locked by another process`);
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+    try {
+      const doc: KeyringDoc = structuredClone(this.current(true)) ?? { format: 1, masters: [], keys: [] };
+      if (doc.masters.length === 0) doc.masters.push({ version: 1, key: randomBytes(32).toString('base64'), created: new Date().toISOString() });
+      const out = fn(doc);
+      this.write(doc);
+      return out;
+    } finally {
+      rmSync(lock, { force: true });
+    }
   }
 
   /** The keyring, created with a first master key version when there is none. */
   private ensure(): KeyringDoc {
     const doc = this.current();
     if (doc && doc.masters.length > 0) return doc;
-    const fresh: KeyringDoc = doc ?? { format: 1, masters: [], keys: [] };
-    fresh.masters.push({ version: 1, key: randomBytes(32).toString('base64'), created: new Date().toISOString() });
-    if (!this.write(fresh, doc === undefined)) return this.current(true)!;
-    return fresh;
+    this.change(() => undefined);
+    return this.doc!;
   }
 
   /** The current master key version (SSE-S3 wraps new data keys with it). */
@@ -155,11 +177,11 @@ export class Keyring {
 
   /** Adds a master key version; new objects use it, older ones keep theirs. Returns the new version. */
   rotateMaster(): number {
-    const doc = structuredClone(this.ensure());
-    const version = Math.max(...doc.masters.map((m) => m.version)) + 1;
-    doc.masters.push({ version, key: randomBytes(32).toString('base64'), created: new Date().toISOString() });
-    this.write(doc);
-    return version;
+    return this.change((doc) => {
+      const version = Math.max(...doc.masters.map((m) => m.version)) + 1;
+      doc.masters.push({ version, key: randomBytes(32).toString('base64'), created: new Date().toISOString() });
+      return version;
+    });
   }
 
   /**
@@ -181,34 +203,37 @@ export class Keyring {
   }
 
   private createDefault(): KmsKey {
-    const doc = structuredClone(this.ensure());
-    const k: KmsKey = { id: randomUUID(), key: randomBytes(32).toString('base64'), enabled: true, created: new Date().toISOString(), isDefault: true };
-    doc.keys.push(k);
-    this.write(doc);
-    return k;
+    return this.change((doc) => {
+      // Another process may have made one meanwhile.
+      const existing = doc.keys.find((k) => k.isDefault);
+      if (existing) return existing;
+      const k: KmsKey = { id: randomUUID(), key: randomBytes(32).toString('base64'), enabled: true, created: new Date().toISOString(), isDefault: true };
+      doc.keys.push(k);
+      return k;
+    });
   }
 
   /** Creates a named key (CLI). */
   createKey(id: string, opts: { isDefault?: boolean } = {}): KmsKeyInfo {
     if (!KEY_ID_RE.test(id))
       throw new DomainError('InvalidArgument', 'A key id is 1 to 128 characters of A-Z a-z 0-9 _ . - (starting with a letter or digit).');
-    const doc = structuredClone(this.ensure());
-    if (doc.keys.some((k) => k.id === id)) throw new DomainError('InvalidArgument', `The key ${id} already exists.`);
-    if (opts.isDefault) for (const k of doc.keys) delete k.isDefault;
-    const k: KmsKey = { id, key: randomBytes(32).toString('base64'), enabled: true, created: new Date().toISOString() };
-    if (opts.isDefault) k.isDefault = true;
-    doc.keys.push(k);
-    this.write(doc);
-    return { id, enabled: true, created: k.created, isDefault: opts.isDefault === true };
+    return this.change((doc) => {
+      if (doc.keys.some((k) => k.id === id)) throw new DomainError('InvalidArgument', `The key ${id} already exists.`);
+      if (opts.isDefault) for (const k of doc.keys) delete k.isDefault;
+      const k: KmsKey = { id, key: randomBytes(32).toString('base64'), enabled: true, created: new Date().toISOString() };
+      if (opts.isDefault) k.isDefault = true;
+      doc.keys.push(k);
+      return { id, enabled: true, created: k.created, isDefault: opts.isDefault === true };
+    });
   }
 
   /** Disables (or enables again) a key: objects under a disabled key cannot be written or read until it is enabled. */
   setEnabled(id: string, enabled: boolean): void {
-    const doc = structuredClone(this.ensure());
-    const k = doc.keys.find((x) => x.id === id);
-    if (!k) throw new DomainError('KmsNotFound', `Invalid keyId ${id}`);
-    k.enabled = enabled;
-    this.write(doc);
+    this.change((doc) => {
+      const k = doc.keys.find((x) => x.id === id);
+      if (!k) throw new DomainError('KmsNotFound', `Invalid keyId ${id}`);
+      k.enabled = enabled;
+    });
   }
 
   list(): { masters: Array<{ version: number; created: string }>; keys: KmsKeyInfo[] } {

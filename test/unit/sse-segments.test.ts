@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,30 @@ describe('keyring and key wrapping', () => {
     // A tampered wrapped key does not open.
     const bad = { ...a.record, wrapped: Buffer.from(a.record.wrapped, 'base64').fill(1, 20, 21).toString('base64') };
     expect(() => other.open(bad)).toThrow();
+  });
+
+  it('two processes changing the keyring lose nothing (a change rereads the file under a lock)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'cairn-kr2-'));
+    try {
+      const a = new Keyring(d);
+      const b = new Keyring(d);
+      a.currentMaster();
+      b.list();
+      // a's cached copy is stale once b writes; its own change must still keep b's key.
+      b.createKey('from-b');
+      a.createKey('from-a');
+      b.rotateMaster();
+      expect(
+        new Keyring(d)
+          .list()
+          .keys.map((k) => k.id)
+          .sort(),
+      ).toEqual(['from-a', 'from-b']);
+      expect(new Keyring(d).list().masters).toHaveLength(2);
+      expect(existsSync(`${a.path}.lock`)).toBe(false);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('KMS keys: named, default, unknown and disabled', () => {
