@@ -44,8 +44,12 @@ export interface DataKey {
   objectId: Buffer;
 }
 
+function aadText(r: Pick<SseRecord, 'mode' | 'oid' | 'kmsKeyId' | 'context'>): string {
+  return `cairn-sse|${r.mode}|${r.kmsKeyId ?? ''}|${r.context ?? ''}|${r.oid}`;
+}
+
 function wrapAad(r: Pick<SseRecord, 'mode' | 'oid' | 'kmsKeyId' | 'context'>): Buffer {
-  return Buffer.from(`cairn-sse|${r.mode}|${r.kmsKeyId ?? ''}|${r.context ?? ''}|${r.oid}`, 'utf8');
+  return Buffer.from(aadText(r), 'utf8');
 }
 
 function seal(wrapping: Buffer, plain: Buffer, aad: Buffer): string {
@@ -78,11 +82,22 @@ function fingerprint(key: Buffer, salt: Buffer): string {
   return `${salt.toString('base64')}:${createHmac('sha256', salt).update(key).digest('base64')}`;
 }
 
+const UNWRAPPED_MAX = 4096;
+/** Everything a data key's unwrapping depends on: a record differing in any of it unwraps again (and fails if tampered). */
+const cacheKey = (r: SseRecord) => `${r.master ?? ''}|${aadText(r)}|${r.wrapped}`;
+
 const wrongKey = () => new DomainError('AccessDenied', 'Access Denied');
 
 export class Encryption {
   /** Segments decrypted by this server (the Range proof: a 1-byte range reads at most two). */
   readonly stats: SegmentStats = { decrypted: 0 };
+  /**
+   * Recently unwrapped SSE-S3 and SSE-KMS data keys, by their stored record (a
+   * small GET then costs one cipher, not two). A KMS key is still looked up
+   * (and refused when disabled) on every use. SSE-C data keys are never kept
+   * past their request.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
 
   constructor(
     readonly keyring: Keyring,
@@ -131,6 +146,11 @@ export class Encryption {
 
   /** Unwraps a stored data key: the keyring's (KmsNotFound/KmsDisabled), or with the customer's key (AccessDenied when wrong). */
   open(r: SseRecord, customerKey?: Buffer): DataKey {
+    if (r.mode !== 'SSE-C') {
+      if (r.mode === 'aws:kms') this.keyring.kmsKey(r.kmsKeyId);
+      const hit = this.unwrapped.get(cacheKey(r));
+      if (hit) return { record: r, key: hit, objectId: Buffer.from(r.oid, 'base64') };
+    }
     let wrapping: Buffer | undefined;
     if (r.mode === 'AES256') {
       wrapping = this.keyring.master(r.master ?? 1);
@@ -144,6 +164,10 @@ export class Encryption {
     if (!key) {
       if (r.mode === 'SSE-C') throw wrongKey();
       throw new DomainError('DataMissing', 'The object data key could not be unwrapped.');
+    }
+    if (r.mode !== 'SSE-C') {
+      if (this.unwrapped.size >= UNWRAPPED_MAX) this.unwrapped.delete(this.unwrapped.keys().next().value!);
+      this.unwrapped.set(cacheKey(r), key);
     }
     return { record: r, key, objectId: Buffer.from(r.oid, 'base64') };
   }

@@ -75,10 +75,15 @@ class SegmentParams {
 
 const tampered = () => new DomainError('DataMissing', 'The object data failed its integrity check.');
 
-/** Streams plaintext into the segment format (BlobStore.stage's `encode`); one reused 64 KiB buffer for partial segments. */
+/**
+ * Streams plaintext into the segment format (BlobStore.stage's `encode`).
+ * The bytes of a segment not yet sealed are held as slices of the chunks
+ * received (no copy): a small body costs no 64 KiB buffer, a large one no
+ * copying; each slice goes through the cipher once.
+ */
 export class SegmentEncoder implements BlobEncoder {
   private readonly prefix = randomBytes(8);
-  private readonly buf = Buffer.allocUnsafe(SEGMENT);
+  private held: Buffer[] = [];
   private fill = 0;
   private index = 0;
   private started = false;
@@ -89,13 +94,15 @@ export class SegmentEncoder implements BlobEncoder {
     this.params.setPrefix(this.prefix);
   }
 
-  private seal(plain: Buffer, final: boolean, out: Buffer[]): void {
+  private seal(final: boolean, out: Buffer[]): void {
     const p = this.params.at(this.index, final);
     const c = createCipheriv(ALGO, this.b.key, p.nonce);
     c.setAAD(p.aad);
-    const ct = c.update(plain);
+    for (const part of this.held) out.push(c.update(part));
     c.final();
-    out.push(ct, c.getAuthTag());
+    out.push(c.getAuthTag());
+    this.held = [];
+    this.fill = 0;
     this.index++;
   }
 
@@ -111,17 +118,9 @@ export class SegmentEncoder implements BlobEncoder {
     let off = 0;
     while (off < chunk.length) {
       // A full segment is sealed only once more bytes follow it: the last one is marked final.
-      if (this.fill === SEGMENT) {
-        this.seal(this.buf, false, out);
-        this.fill = 0;
-      }
-      if (this.fill === 0 && chunk.length - off > SEGMENT) {
-        this.seal(chunk.subarray(off, off + SEGMENT), false, out);
-        off += SEGMENT;
-        continue;
-      }
+      if (this.fill === SEGMENT) this.seal(false, out);
       const n = Math.min(SEGMENT - this.fill, chunk.length - off);
-      chunk.copy(this.buf, this.fill, off, off + n);
+      this.held.push(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
       this.fill += n;
       off += n;
     }
@@ -131,8 +130,7 @@ export class SegmentEncoder implements BlobEncoder {
   final(): Buffer[] {
     const out: Buffer[] = [];
     this.begin(out);
-    this.seal(this.buf.subarray(0, this.fill), true, out);
-    this.fill = 0;
+    this.seal(true, out);
     return out;
   }
 }
@@ -147,7 +145,8 @@ export interface SegmentStats {
  * bytes from file bytes given as they are read, yielding plaintext [start, end].
  */
 export class SegmentDecoder {
-  private readonly seg = Buffer.allocUnsafe(SEGMENT + TAG);
+  /** A segment split across reads is gathered here (allocated when first needed). */
+  private seg?: Buffer;
   private fill = 0;
   private index: number;
   private readonly lastIndex: number;
@@ -227,6 +226,7 @@ export class SegmentDecoder {
         continue;
       }
       const n = Math.min(want - this.fill, chunk.length - off);
+      this.seg ??= Buffer.allocUnsafe(SEGMENT + TAG);
       chunk.copy(this.seg, this.fill, off, off + n);
       this.fill += n;
       off += n;
