@@ -32,13 +32,15 @@ if (args.includes('--help')) {
   console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
-  [--fsync on|off] [--as admin|account-root|iam-user] [--bucket-policy N] [--bucket-acl CANNED]
+  [--fsync on|off] [--as admin|account-root|iam-user] [--bucket-policy N] [--bucket-acl CANNED] [--sse none|s3|kms|c]
   [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]
   --as: who signs (a server the bench starts): the admin (default), the root of an ordinary account,
   or an IAM user of that account with 3 attached policies and 2 groups (the cost of identity policies)
   --bucket-policy N: give the bench bucket an N-statement bucket policy (Deny and Allow statements that cover every
   request's action and resource but whose conditions never hold, so each is judged); --bucket-acl: a canned ACL on
-  it (e.g. public-read). The admin bypasses both: measure them --as account-root or --as iam-user.`);
+  it (e.g. public-read). The admin bypasses both: measure them --as account-root or --as iam-user.
+  --sse: every object written with SSE-S3, SSE-KMS (the default key) or SSE-C (one customer key, sent on reads too;
+  a server the bench starts allows SSE-C over plain HTTP); large-range-get: 1-byte Range GETs in the middle of the large object`);
   process.exit(0);
 }
 const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart,mixed').split(',');
@@ -55,6 +57,18 @@ const mpParallel = Number(opt('mp-parallel', '4'));
 const region = 'us-east-1';
 const bucketPolicyStatements = Number(opt('bucket-policy', '0'));
 const bucketAcl = opt('bucket-acl');
+const sseMode = opt('sse', 'none');
+const sseKey = randomBytes(32);
+const sseC = {
+  'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+  'x-amz-server-side-encryption-customer-key': sseKey.toString('base64'),
+  'x-amz-server-side-encryption-customer-key-md5': createHash('md5').update(sseKey).digest('base64'),
+};
+/** Headers of writes (PUT, CreateMultipartUpload, UploadPart) and of reads (GET, HEAD) for --sse. */
+const sseWrite = { none: {}, s3: { 'x-amz-server-side-encryption': 'AES256' }, kms: { 'x-amz-server-side-encryption': 'aws:kms' }, c: sseC }[sseMode];
+const sseRead = sseMode === 'c' ? sseC : {};
+const ssePart = sseMode === 'c' ? sseC : {};
+if (sseWrite === undefined) throw new Error(`--sse ${sseMode}: none, s3, kms or c`);
 
 // ---------- server
 let endpoint = opt('endpoint');
@@ -77,6 +91,7 @@ async function startCairn() {
       CAIRN_SECRET_KEY: secretKey,
       CAIRN_LOG_LEVEL: 'warn',
       CAIRN_FSYNC: opt('fsync', 'on'),
+      CAIRN_SSEC_REQUIRE_TLS: 'false',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -297,7 +312,13 @@ async function main() {
   const ensureSmall = async () => {
     if (written > 0) return;
     const n = Math.min(maxObjects, 2000);
-    await phase('setup', concurrency, n, (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }), objSize);
+    await phase(
+      'setup',
+      concurrency,
+      n,
+      (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize), ...sseWrite } }),
+      objSize,
+    );
     written = n;
   };
   for (const w of workloads) {
@@ -306,16 +327,16 @@ async function main() {
         'put',
         concurrency,
         maxObjects,
-        (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize) } }),
+        (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize), ...sseWrite } }),
         objSize,
       );
       written = Math.max(written, r.ops);
     } else if (w === 'get') {
       await ensureSmall();
-      await phase('get', concurrency, Infinity, (i) => call('GET', `/${bucket}/obj/${i % written}`), objSize);
+      await phase('get', concurrency, Infinity, (i) => call('GET', `/${bucket}/obj/${i % written}`, { headers: sseRead }), objSize);
     } else if (w === 'head') {
       await ensureSmall();
-      await phase('head', concurrency, Infinity, (i) => call('HEAD', `/${bucket}/obj/${i % written}`));
+      await phase('head', concurrency, Infinity, (i) => call('HEAD', `/${bucket}/obj/${i % written}`, { headers: sseRead }));
     } else if (w === 'delete') {
       await ensureSmall();
       await phase('delete', concurrency, written, (i) => call('DELETE', `/${bucket}/obj/${i}`));
@@ -351,7 +372,7 @@ async function main() {
         'large-put',
         1,
         1,
-        () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize) } }),
+        () => call('PUT', `/${bucket}/large/0`, { body: generate(largeSize, 'large'), headers: { 'content-length': String(largeSize), ...sseWrite } }),
         largeSize,
       );
     } else if (w === 'large-put-parallel') {
@@ -360,7 +381,7 @@ async function main() {
         'large-put-parallel',
         largeParallel,
         largeParallel,
-        (i) => call('PUT', `/${bucket}/large/p${i}`, { body: generate(largeSize, `large${i}`), headers: { 'content-length': String(largeSize) } }),
+        (i) => call('PUT', `/${bucket}/large/p${i}`, { body: generate(largeSize, `large${i}`), headers: { 'content-length': String(largeSize), ...sseWrite } }),
         largeSize,
       );
     } else if (w === 'mixed') {
@@ -369,33 +390,44 @@ async function main() {
       await ensureSmall();
       let largeDone = false;
       const t0 = performance.now();
-      const large = call('PUT', `/${bucket}/large/mixed`, { body: generate(largeSize, 'mixed'), headers: { 'content-length': String(largeSize) } }).finally(
-        () => {
-          largeDone = true;
-        },
-      );
+      const large = call('PUT', `/${bucket}/large/mixed`, {
+        body: generate(largeSize, 'mixed'),
+        headers: { 'content-length': String(largeSize), ...sseWrite },
+      }).finally(() => {
+        largeDone = true;
+      });
       const r = await phase(
         'mixed',
         concurrency,
         Infinity,
         (i) =>
           i % 2
-            ? call('GET', `/${bucket}/obj/${i % written}`)
-            : call('PUT', `/${bucket}/obj/${i % written}`, { body, headers: { 'content-length': String(objSize) } }),
+            ? call('GET', `/${bucket}/obj/${i % written}`, { headers: sseRead })
+            : call('PUT', `/${bucket}/obj/${i % written}`, { body, headers: { 'content-length': String(objSize), ...sseWrite } }),
         objSize,
         () => largeDone,
       );
       await large;
       r['large MiB/s'] = +(largeSize / ((performance.now() - t0) / 1000) / 1024 ** 2).toFixed(1);
     } else if (w === 'large-get') {
-      await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`), largeSize);
+      await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`, { headers: sseRead }), largeSize);
+    } else if (w === 'large-range-get') {
+      // 1-byte ranges in the middle of the large object (large-put first): an encrypted object decrypts one segment each.
+      const mid = Math.floor(largeSize / 2);
+      await phase(
+        'large-range-get',
+        concurrency,
+        Infinity,
+        (i) => call('GET', `/${bucket}/large/0`, { headers: { range: `bytes=${mid + i}-${mid + i}`, ...sseRead } }),
+        1,
+      );
     } else if (w === 'multipart') {
       await phase(
         'multipart',
         1,
         1,
         async () => {
-          const init = await call('POST', `/${bucket}/mp/0`, { query: [['uploads', '']], sink: 'text' });
+          const init = await call('POST', `/${bucket}/mp/0`, { query: [['uploads', '']], headers: sseWrite, sink: 'text' });
           const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
           const parts = Math.ceil(mpSize / partSize);
           const etags = [];
@@ -411,7 +443,7 @@ async function main() {
                     ['uploadId', uploadId],
                   ],
                   body: generate(len, `part${pn}`),
-                  headers: { 'content-length': String(len) },
+                  headers: { 'content-length': String(len), ...ssePart },
                 });
                 etags[pn] = res.headers.etag;
               }

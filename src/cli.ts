@@ -6,12 +6,15 @@ import { ADMIN_NOUNS, ADMIN_USAGE, CliError, flag, keysProblem, runAdmin } from 
 import { presignBase, startServer } from './main.js';
 import { presignUrl } from './cli/signer.js';
 import { BUCKET_USAGE, NOTIFICATIONS_USAGE, bucketCommand, notificationsCommand } from './cli/bucket.js';
+import { KMS_USAGE, kmsCommand } from './cli/kms.js';
+import { Keyring } from './store/keyring.js';
 
 const USAGE = `usage:
   cairn serve                                   run the server in the foreground
 ${ADMIN_USAGE}
 ${BUCKET_USAGE}
 ${NOTIFICATIONS_USAGE}
+${KMS_USAGE}
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
                                                 a presigned URL on CAIRN_PUBLIC_URL, else the running
                                                 server's address, else http://127.0.0.1:PORT
@@ -107,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (cmd === undefined || cmd === 'serve') await serve();
     else if (ADMIN_NOUNS.has(cmd) || cmd === 'presign' || cmd === 'bucket' || cmd === 'notifications') await admin([cmd, ...rest]);
+    else if (cmd === 'kms') kmsCommand(new Keyring(loadConfig().dataDir), rest, (l) => process.stdout.write(`${l}\n`));
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command "${cmd}"\n${USAGE}`);
   } catch (e) {

@@ -46,6 +46,8 @@ export interface Config {
   readonly notificationRetryMaxSeconds: number;
   /** Server access logging: buffered records are written as a log object at least this often (and every 1,000 records). */
   readonly serverAccessLogFlushSeconds: number;
+  /** SSE-C requests must come over TLS (as AWS requires); false allows plain HTTP (a trusted LAN, a TLS-terminating proxy, tests). */
+  readonly ssecRequireTls: boolean;
 }
 
 /** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
@@ -87,6 +89,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_NOTIFICATION_QUEUE_SIZE: 'notificationQueueSize',
   CAIRN_NOTIFICATION_RETRY_MAX_SECONDS: 'notificationRetryMaxSeconds',
   CAIRN_SERVER_ACCESS_LOG_FLUSH_SECONDS: 'serverAccessLogFlushSeconds',
+  CAIRN_SSEC_REQUIRE_TLS: 'ssecRequireTls',
 };
 
 function packageRoot(): string {
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     notificationQueueSize: int(w('notificationQueueSize'), raw.notificationQueueSize ?? 100000, 1, 100_000_000),
     notificationRetryMaxSeconds: int(w('notificationRetryMaxSeconds'), raw.notificationRetryMaxSeconds ?? 300, 1, 86400),
     serverAccessLogFlushSeconds: int(w('serverAccessLogFlushSeconds'), raw.serverAccessLogFlushSeconds ?? 300, 1, 86400),
+    ssecRequireTls: bool(w('ssecRequireTls'), raw.ssecRequireTls ?? true),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
 }

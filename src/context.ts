@@ -29,6 +29,8 @@ import { UploadsRepo } from './store/uploads.js';
 import { AccountsRepo } from './store/accounts.js';
 import { IamRepo } from './store/iam.js';
 import { SecretBox } from './store/secrets.js';
+import { Encryption } from './store/encryption.js';
+import { Keyring } from './store/keyring.js';
 import { IamService, type ManagedCatalog, type ManagedPolicy } from './core/iam.js';
 import { MANAGED_POLICIES, managedPolicy } from './auth/policy/managed.js';
 import { PolicyCache } from './auth/authorize.js';
@@ -95,6 +97,8 @@ export interface AppContext extends PipelineContext {
   readonly outbox: OutboxRepo;
   /** The notification worker sets `wake` to be told when messages were queued. */
   readonly notifier: { wake?: () => void };
+  /** Server-side encryption: the keyring (master key versions, KMS keys) and the segment cipher. */
+  readonly encryption: Encryption;
 }
 
 /**
@@ -143,6 +147,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     },
     clock,
   );
+  const encryption = new Encryption(new Keyring(config.dataDir), blobs);
   // In-memory caches hold what only this process changes; a commit by another connection (the CLI; later,
   // other nodes) drops them all. The user repository notices, at most every 100 ms.
   accounts.onExternalChange = () => {
@@ -153,7 +158,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   };
   const services: Services = {
     buckets: new BucketService(buckets, uploads, bucketConfigs, commits, garbage, clock),
-    objects: new ObjectService(objects, blobs, commits, garbage, clock, quotas, notifications),
+    objects: new ObjectService(objects, blobs, commits, garbage, clock, quotas, notifications, encryption),
     uploads: new UploadService(uploads, commits, garbage, clock, quotas, notifications),
     identities: new IdentityService(accounts, iam, secrets, commits, clock),
     iam: new IamService(accounts, iam, commits, MANAGED_CATALOG, clock),
@@ -198,6 +203,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
     lifecycle: new LifecycleRepo(db),
     outbox,
     notifier,
+    encryption,
   };
 }
 

@@ -44,7 +44,10 @@ export type DomainErrorCode =
   | 'MalformedPolicyDocument'
   | 'AccessDenied'
   /** A write the bucket's quota does not allow (core/quotas.ts). */
-  | 'QuotaExceeded';
+  | 'QuotaExceeded'
+  // Server-side encryption: a named keyring key that does not exist, or is disabled.
+  | 'KmsNotFound'
+  | 'KmsDisabled';
 
 export class DomainError extends Error {
   constructor(

@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream';
 import type { ChecksumAlgorithm } from '../digest/checksums.js';
 import type { BlobStore, StagedBlob, StageOptions } from '../store/blobs.js';
+import type { DataKey, Encryption, SseRecord, SseRequest } from '../store/encryption.js';
 import type { Bucket } from '../store/buckets.js';
 import type { GroupCommit } from '../store/commits.js';
 import type { Garbage } from '../store/garbage.js';
@@ -20,10 +21,16 @@ import { guardRemoval, guardRetentionChange, lockForNewVersion, type LockMode, t
 import type { EventOrigin, NotificationService } from './notifications.js';
 import type { QuotaService } from './quotas.js';
 
-export type { ObjectRecord, Segment, ListEntry, VersionEntry };
+export type { ObjectRecord, Segment, ListEntry, VersionEntry, DataKey, SseRecord, SseRequest };
 
-/** A body staged on disk, hashed, not yet visible. */
-export type Staged = StagedBlob;
+/** A body staged on disk, hashed, not yet visible; `sse`: how it is encrypted, `etag`: its ETag when that is not its MD5. */
+export type Staged = StagedBlob & { sse?: SseRecord; etag?: string };
+
+/** Encrypt a staged body with this data key, as this part (0: a single-part object). */
+export interface EncryptAs {
+  dataKey: DataKey;
+  partNumber: number;
+}
 
 /** If-Match / If-None-Match of a write, judged against the current version inside the commit. */
 export interface WriteConditions {
@@ -131,11 +138,15 @@ export interface ByteRange {
 export interface ReadChoice {
   object: ObjectRecord;
   range?: ByteRange;
+  /** The SSE-C key the request sent (checked by the reader against the object). */
+  customerKey?: Buffer;
 }
 
-/** Bytes [from, to] (inclusive, within the blob) of one part blob. */
+/** Bytes [from, to] (inclusive, within the part) of one part blob. */
 interface Piece {
   blobId: string;
+  partNumber: number;
+  size: number;
   from: number;
   to: number;
 }
@@ -158,7 +169,35 @@ export class ObjectService {
     private readonly clock: () => number,
     private readonly quotas: QuotaService,
     private readonly notifications: NotificationService,
+    private readonly encryption: Encryption,
   ) {}
+
+  // ---------------------------------------------------------------- encryption
+
+  /** A new data key for a new object or upload (KmsNotFound / KmsDisabled for an unusable keyring key). */
+  newDataKey(req: SseRequest): DataKey {
+    return this.encryption.create(req);
+  }
+
+  /** The data key of an encrypted object or upload (AccessDenied: not its SSE-C key). */
+  dataKey(r: SseRecord, customerKey?: Buffer): DataKey {
+    return this.encryption.open(r, customerKey);
+  }
+
+  /** The same data key wrapped for another mode (a copy that keeps the ciphertext). */
+  rewrap(dk: DataKey, req: SseRequest): DataKey {
+    return this.encryption.rewrap(dk, req);
+  }
+
+  /** Is this the SSE-C key the object was written with? */
+  matchesCustomerKey(r: SseRecord, key: Buffer): boolean {
+    return this.encryption.matchesCustomerKey(r, key);
+  }
+
+  /** The ETag of bytes with this MD5 written under this data key. */
+  etagUnder(dk: DataKey, md5: Buffer): string {
+    return this.encryption.etagOf(dk, md5);
+  }
 
   // ---------------------------------------------------------------- lookups
 
@@ -218,24 +257,42 @@ export class ObjectService {
     return lock?.mode !== undefined || (bucket.objectLock && bucket.lockDefault !== undefined);
   }
 
-  /** Streams a body to a temp file, hashing it (MD5 and `checksum`); nothing is visible yet. */
-  stage(body: Readable, opts: StageOptions): Promise<Staged> {
-    return this.blobs.stage(body, opts);
+  /**
+   * Streams a body to a temp file, hashing it (MD5 and `checksum`, of the
+   * plaintext), encrypted when `encrypt` says so; nothing is visible yet.
+   */
+  async stage(body: Readable, opts: StageOptions & { encrypt?: EncryptAs }): Promise<Staged> {
+    const e = opts.encrypt;
+    if (!e) return this.blobs.stage(body, opts);
+    const staged: Staged = await this.blobs.stage(body, { ...opts, md5: true, encode: this.encryption.encoder(e.dataKey, e.partNumber) });
+    staged.sse = e.dataKey.record;
+    staged.etag = this.encryption.etagOf(e.dataKey, staged.md5!);
+    return staged;
   }
 
   /**
-   * Stages a copy of an object's bytes [start, end]: a whole single-part
-   * object is cloned (reflink where the filesystem can, no hashes: its ETag
-   * and checksum stay valid); anything else is read and re-hashed.
+   * Stages a copy of an object's bytes [start, end], decrypted with the
+   * source's key (`sourceKey`: its SSE-C key) and encrypted as `encrypt`
+   * asks. A whole single-part object whose bytes stay as they are (both
+   * plaintext, or the same data key rewrapped) is cloned (reflink where the
+   * filesystem can, no hashes: its ETag and checksum stay valid); anything
+   * else is read and re-hashed (and re-encrypted).
    */
-  async stageCopy(src: ObjectRecord, opts: StageOptions & { start?: number; end?: number }): Promise<Staged> {
+  async stageCopy(src: ObjectRecord, opts: StageOptions & { start?: number; end?: number; sourceKey?: Buffer; encrypt?: EncryptAs }): Promise<Staged> {
     const start = opts.start ?? 0;
     const end = opts.end ?? src.size - 1;
     const whole = start === 0 && end === src.size - 1;
-    if (whole && !src.partsCount && opts.checksum === undefined && opts.md5 === false) return this.blobs.stageCopy(src.blobId, src.size);
-    const stream = src.size === 0 ? Readable.from([]) : await this.open(src, start, end);
+    const sameBytes = src.encryption
+      ? opts.encrypt !== undefined && opts.encrypt.partNumber === 0 && opts.encrypt.dataKey.record.oid === src.encryption.oid
+      : opts.encrypt === undefined;
+    if (whole && sameBytes && !src.partsCount && opts.checksum === undefined && opts.md5 === false) {
+      const staged: Staged = await this.blobs.stageCopy(src.blobId, src.size);
+      if (opts.encrypt) staged.sse = opts.encrypt.dataKey.record;
+      return staged;
+    }
+    const stream = await this.open(src, start, end, opts.sourceKey);
     if (!stream) throw new DomainError('DataMissing', 'The copy source data could not be read.');
-    return this.blobs.stage(stream, opts);
+    return this.stage(stream, { ...opts, md5: opts.encrypt ? true : opts.md5 });
   }
 
   /**
@@ -256,7 +313,7 @@ export class ObjectService {
       await w.staged.discard();
       throw e;
     }
-    const etag = w.spec.etag ?? w.staged.md5?.toString('hex');
+    const etag = w.spec.etag ?? w.staged.etag ?? w.staged.md5?.toString('hex');
     if (etag === undefined) {
       await w.staged.discard();
       throw new Error('write: a staged copy needs the source ETag');
@@ -279,6 +336,7 @@ export class ObjectService {
       legalHold: lock?.legalHold,
       acl: w.spec.acl,
       tags: w.spec.tags?.length ? w.spec.tags : undefined,
+      encryption: w.staged.sse,
     };
     await w.staged.publish();
     let versionId: string;
@@ -423,39 +481,58 @@ export class ObjectService {
     for (let attempt = 0; ; attempt++) {
       const c = choose();
       if (!c.range) return c;
-      const body = await this.readRange(c.object, c.range.start, c.range.end);
+      const body = await this.readRange(c.object, c.range.start, c.range.end, c.customerKey);
       if (body) return Object.assign(c, { body });
       if (attempt >= 2) throw new DomainError('DataMissing', 'The object data could not be read.');
     }
   }
 
-  private async readRange(o: ObjectRecord, start: number, end: number): Promise<Readable | Buffer | undefined> {
-    if (!o.partsCount && end - start + 1 <= SMALL_READ) return this.blobs.readRange(o.blobId, start, end);
-    return this.open(o, start, end);
+  private async readRange(o: ObjectRecord, start: number, end: number, customerKey?: Buffer): Promise<Readable | Buffer | undefined> {
+    if (!o.partsCount && end - start + 1 <= SMALL_READ) {
+      if (!o.encryption) return this.blobs.readRange(o.blobId, start, end);
+      const dk = this.encryption.open(o.encryption, customerKey);
+      return this.encryption.readRange(o.blobId, this.encryption.binding(dk, 0), o.size, start, end);
+    }
+    return this.open(o, start, end, customerKey);
   }
 
   /**
    * Opens bytes [start, end] of an object for reading: one blob, or the part
-   * blobs of a multipart object in order, each opened when reached. A
-   * multipart read pins its manifest for as long as it runs, so a concurrent
-   * overwrite or delete leaves its parts on disk until the read is done (the
-   * garbage collector skips pinned manifests and the sweeper retries them).
-   * Undefined when the object's data is gone (it was replaced meanwhile).
+   * blobs of a multipart object in order, each opened when reached; an
+   * encrypted object's are decrypted (only the segments the range touches).
+   * A multipart read pins its manifest for as long as it runs, so a
+   * concurrent overwrite or delete leaves its parts on disk until the read is
+   * done (the garbage collector skips pinned manifests and the sweeper
+   * retries them). Undefined when the object's data is gone (it was replaced
+   * meanwhile).
    */
-  async open(o: ObjectRecord, start: number, end: number): Promise<Readable | undefined> {
-    if (!o.partsCount) return this.blobs.openRead(o.blobId, start, end);
+  async open(o: ObjectRecord, start: number, end: number, customerKey?: Buffer): Promise<Readable | undefined> {
+    if (o.size === 0 && !o.partsCount) return Readable.from([]);
+    const dk = o.encryption ? this.encryption.open(o.encryption, customerKey) : undefined;
+    if (!o.partsCount) {
+      if (!dk) return this.blobs.openRead(o.blobId, start, end);
+      return this.encryption.openRange(o.blobId, this.encryption.binding(dk, 0), o.size, start, end);
+    }
     const unpin = this.blobs.pin(o.blobId);
     const pieces: Piece[] = this.objects
       .segments(o.blobId)
       .filter((g) => g.offset + g.size > start && g.offset <= end && g.size > 0)
-      .map((g) => ({ blobId: g.blobId, from: Math.max(start, g.offset) - g.offset, to: Math.min(end, g.offset + g.size - 1) - g.offset }));
+      .map((g) => ({
+        blobId: g.blobId,
+        partNumber: g.partNumber,
+        size: g.size,
+        from: Math.max(start, g.offset) - g.offset,
+        to: Math.min(end, g.offset + g.size - 1) - g.offset,
+      }));
     if (pieces.length === 0) {
       unpin();
       return o.size === 0 ? Readable.from([]) : undefined;
     }
+    const openPiece = (p: Piece) =>
+      dk ? this.encryption.openRange(p.blobId, this.encryption.binding(dk, p.partNumber), p.size, p.from, p.to) : this.blobs.openRead(p.blobId, p.from, p.to);
     let first: Readable | undefined;
     try {
-      first = await this.blobs.openRead(pieces[0]!.blobId, pieces[0]!.from, pieces[0]!.to);
+      first = await openPiece(pieces[0]!);
     } catch (e) {
       unpin();
       throw e;
@@ -464,7 +541,7 @@ export class ObjectService {
       unpin();
       return undefined;
     }
-    const out = Readable.from(this.pieceChunks(pieces, first), { objectMode: false });
+    const out = Readable.from(this.pieceChunks(pieces, first, openPiece), { objectMode: false });
     out.once('close', () => {
       // Destroyed before its first read, the generator never runs its finally.
       first.destroy();
@@ -473,13 +550,13 @@ export class ObjectService {
     return out;
   }
 
-  private async *pieceChunks(pieces: Piece[], first: Readable): AsyncGenerator<Buffer> {
+  private async *pieceChunks(pieces: Piece[], first: Readable, openPiece: (p: Piece) => Promise<Readable | undefined>): AsyncGenerator<Buffer> {
     let current: Readable | undefined = first;
     try {
       for (let i = 0; i < pieces.length; i++) {
         if (i > 0) {
           const p = pieces[i]!;
-          current = await this.blobs.openRead(p.blobId, p.from, p.to);
+          current = await openPiece(p);
           if (!current) throw new DomainError('DataMissing', 'A part of the object could not be read.');
         }
         for await (const chunk of current as AsyncIterable<Buffer>) yield chunk;

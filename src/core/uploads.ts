@@ -17,7 +17,7 @@ import type { Part, Upload, UploadListEntry, UploadsRepo } from '../store/upload
 import { DomainError } from './errors.js';
 import { pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { lockForNewVersion, type LockRequest } from './objectLock.js';
-import { checkWriteConditions, type Notice, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
+import { checkWriteConditions, type Notice, type SseRecord, type Staged, type VersionSpec, type WriteConditions } from './objects.js';
 import type { NotificationService } from './notifications.js';
 import type { QuotaService } from './quotas.js';
 
@@ -34,6 +34,8 @@ export interface UploadSpec extends Omit<VersionSpec, 'etag' | 'checksum'> {
   lock?: LockRequest;
   /** The account the completed object belongs to (default: ownerId, the initiator). */
   objectOwnerId?: number;
+  /** How the parts (and the object) are encrypted: the upload's data key, wrapped. */
+  encryption?: SseRecord;
 }
 
 /** A part as CompleteMultipartUpload names it. */
@@ -136,6 +138,7 @@ export class UploadService {
         acl: spec.acl,
         objectOwnerId: spec.objectOwnerId,
         tags: spec.tags,
+        encryption: spec.encryption,
       }),
     );
     return id;
@@ -144,7 +147,14 @@ export class UploadService {
   /** Records a staged, verified part (replacing one of the same number); the blob is removed again if the upload ended meanwhile. */
   async putPart(u: Upload, partNumber: number, staged: Staged, checksum: string | undefined, bucketName = ''): Promise<Part> {
     await staged.publish();
-    const part: Part = { partNumber, blobId: staged.blobId, size: staged.size, etag: staged.md5!.toString('hex'), lastModified: this.clock(), checksum };
+    const part: Part = {
+      partNumber,
+      blobId: staged.blobId,
+      size: staged.size,
+      etag: staged.etag ?? staged.md5!.toString('hex'),
+      lastModified: this.clock(),
+      checksum,
+    };
     let res;
     try {
       res = await this.commits.run(() => this.quotas.guard(u.bucketId, bucketName, () => this.uploads.putPart(u.id, part)));
@@ -234,6 +244,7 @@ export class UploadService {
               legalHold: lock?.legalHold,
               acl: upload.acl,
               tags: upload.tags,
+              encryption: upload.encryption,
             };
             const completion = (versionId: string): Completion => ({
               location: c.location,

@@ -103,6 +103,10 @@ export const ERRORS = {
   NoSuchConfiguration: [404, 'The specified configuration does not exist.'],
   ReplicationConfigurationNotFoundError: [404, 'The replication configuration was not found'],
   TooManyConfigurations: [400, 'You are attempting to create a new configuration but have already reached the 1,000-configuration limit.'],
+  // Server-side encryption (issue 15).
+  'KMS.NotFoundException': [400, 'Invalid keyId'],
+  'KMS.DisabledException': [400, 'The KMS key is disabled.'],
+  ServerSideEncryptionConfigurationNotFoundError: [404, 'The server side encryption configuration was not found'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -40,6 +40,8 @@ const FROM_DOMAIN: Readonly<Record<DomainErrorCode, ErrorCode>> = {
   MalformedPolicyDocument: 'InvalidRequest',
   AccessDenied: 'AccessDenied',
   QuotaExceeded: 'QuotaExceeded',
+  KmsNotFound: 'KMS.NotFoundException',
+  KmsDisabled: 'KMS.DisabledException',
 };
 
 /** The S3 error a domain error answers as (its message unless it only names its code). */

@@ -116,7 +116,13 @@ async function serve(s: Site, config: WebsiteConfig, key: string, protocol: 'htt
     const location = o.headers[WEBSITE_REDIRECT];
     if (location !== undefined) return new Answer(301, location);
     try {
-      return await getOrHead(s.ctx, readInput(s, objectKey, true), { method: s.head ? 'HEAD' : 'GET', target: { query: NO_QUERY } }, s.judge, !s.head);
+      return await getOrHead(
+        s.ctx,
+        readInput(s, objectKey, true),
+        { method: s.head ? 'HEAD' : 'GET', headers: s.headers, secure: false, target: { query: NO_QUERY } },
+        s.judge,
+        !s.head,
+      );
     } catch (e) {
       failure = toS3Error(e, s.ctx.log, '');
     }
@@ -136,7 +142,7 @@ async function serve(s: Site, config: WebsiteConfig, key: string, protocol: 'htt
       const out = await getOrHead(
         s.ctx,
         readInput(s, config.errorKey, false),
-        { method: s.head ? 'HEAD' : 'GET', target: { query: NO_QUERY } },
+        { method: s.head ? 'HEAD' : 'GET', headers: s.headers, secure: false, target: { query: NO_QUERY } },
         undefined,
         !s.head,
       );

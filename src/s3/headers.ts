@@ -124,34 +124,6 @@ export function metadataOf(h: IncomingHttpHeaders): Pick<ObjectRecord, 'headers'
   return { headers, meta };
 }
 
-/** Request headers (and POST form fields) that ask for server-side encryption. */
-const ENCRYPTION_HEADERS = [
-  'x-amz-server-side-encryption',
-  'x-amz-server-side-encryption-aws-kms-key-id',
-  'x-amz-server-side-encryption-context',
-  'x-amz-server-side-encryption-bucket-key-enabled',
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-customer-key',
-  'x-amz-server-side-encryption-customer-key-md5',
-  'x-amz-copy-source-server-side-encryption-customer-algorithm',
-  'x-amz-copy-source-server-side-encryption-customer-key',
-  'x-amz-copy-source-server-side-encryption-customer-key-md5',
-] as const;
-
-/**
- * Cairn does not encrypt at rest yet: a write that asks for encryption
- * (SSE-S3, SSE-KMS or SSE-C, or an SSE-C copy source) is refused with 501
- * before any byte is read, so no client is ever told its data is protected
- * while it is stored as plaintext.
- */
-export function refuseEncryption(h: IncomingHttpHeaders): void {
-  for (const name of ENCRYPTION_HEADERS) {
-    if (h[name] !== undefined) {
-      throw new S3Error('NotImplemented', `Server-side encryption is not supported by Cairn yet (${name}); the object was not stored.`, { Header: name });
-    }
-  }
-}
-
 // ---------------------------------------------------------------- conditions
 
 /** If-Match / If-None-Match of a write (judged inside the commit by the write path). */

@@ -49,6 +49,7 @@ import { bucketLogging } from './ops/BucketLogging.js';
 import { bucketMetrics } from './ops/BucketMetricsConfiguration.js';
 import { bucketReplication } from './ops/BucketReplication.js';
 import { bucketRequestPayment } from './ops/BucketRequestPayment.js';
+import { bucketEncryption } from './ops/BucketEncryption.js';
 
 const OPERATIONS: readonly Operation[] = [
   ListBuckets,
@@ -110,6 +111,7 @@ const OPERATIONS: readonly Operation[] = [
   ...bucketAnalytics,
   ...bucketIntelligentTiering,
   ...bucketReplication,
+  ...bucketEncryption,
 ] as Operation[];
 
 /** Served operations by name. */

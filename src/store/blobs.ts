@@ -45,6 +45,18 @@ export interface StageOptions {
   md5?: boolean;
   /** The size the body announced, when known: large bodies are hashed on a worker thread (waiting for a free one). */
   expectedSize?: number;
+  /**
+   * Turns the received bytes into what is written (an encryption layer):
+   * hashes and sizes are of the bytes received, the file holds the output.
+   */
+  encode?: BlobEncoder;
+}
+
+/** A transform of a staged body's bytes on their way to disk (hashes and the size stay those of the input). */
+export interface BlobEncoder {
+  update(chunk: Buffer): Buffer[];
+  /** The output after the last input. */
+  final(): Buffer[];
 }
 
 /** Bodies at least this large hash MD5 on a worker thread, overlapped with receiving and writing. */
@@ -258,6 +270,7 @@ export class BlobStore {
     const blobId = newBlobId();
     const tempPath = join(this.tmpDir, `${blobId}.part`);
     let md5: AsyncHasher | undefined;
+    const encode = opts.encode;
     const sum: Hasher | undefined = opts.checksum ? createHasher(opts.checksum) : undefined;
     let fd: number | undefined;
     let size = 0;
@@ -308,8 +321,15 @@ export class BlobStore {
         const taken = md5?.update(chunk);
         if (taken) await taken;
         sum?.update(chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
+        if (encode) {
+          for (const b of encode.update(chunk)) {
+            pending.push(b);
+            pendingBytes += b.length;
+          }
+        } else {
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+        }
         if (pendingBytes >= WRITE_BATCH) {
           // One batch is written while the next is received (at most two batches held).
           await writing;
@@ -323,6 +343,12 @@ export class BlobStore {
       }
       await writing;
       if (writeErr) throw writeErr;
+      if (encode) {
+        for (const b of encode.final()) {
+          pending.push(b);
+          pendingBytes += b.length;
+        }
+      }
       if (pendingBytes > 0) await flush();
       await syncing;
       if (syncErr) throw syncErr;

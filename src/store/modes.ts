@@ -17,10 +17,10 @@ export const FILE_MODE = 0o600;
 export const DB_FILE = 'cairn.db';
 export const SERVER_FILE = 'server.json';
 const TOP_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`, SERVER_FILE];
-/** The directory of key files (the instance key that seals secrets; later the encryption keyring). */
+/** The directory of key files (the instance key that seals secrets; the encryption keyring, store/keyring.ts). */
 export const KEYS_DIR = 'keys';
 export const INSTANCE_KEY_FILE = 'instance.key';
-const KEY_FILES = [INSTANCE_KEY_FILE];
+const KEY_FILES = [INSTANCE_KEY_FILE, 'keyring.json'];
 
 const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
 

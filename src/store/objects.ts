@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { SseRecord } from './encryption.js';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
 export const STORED_HEADERS = [
@@ -44,6 +45,8 @@ export interface ObjectRecord {
   acl?: string;
   /** The version's tags as [key, value] pairs, in the order set (none: undefined or empty). */
   tags?: Array<[string, string]>;
+  /** Server-side encryption (undefined: plaintext on disk). */
+  encryption?: SseRecord;
 }
 
 /** A bucket's versioning state: never enabled (undefined), Enabled or Suspended. */
@@ -144,6 +147,7 @@ interface Row {
   parts_count: number;
   acl: string | null;
   tags: string | null;
+  encryption: string | null;
 }
 
 interface ListRow {
@@ -178,6 +182,7 @@ const toRecord = (r: Row): ObjectRecord => ({
   legalHold: r.legal_hold === 0 ? undefined : r.legal_hold === 1,
   acl: r.acl ?? undefined,
   tags: r.tags ? (JSON.parse(r.tags) as Array<[string, string]>) : undefined,
+  encryption: r.encryption ? (JSON.parse(r.encryption) as SseRecord) : undefined,
 });
 
 const toEntry = (r: ListRow): ListEntry => ({
@@ -256,9 +261,9 @@ export class ObjectsRepo {
     );
     this.insert = db.prepare(
       `INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, delete_marker, blob_id, size, etag, last_modified, owner_id, storage_class,
-         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, acl, tags)
+         headers, meta, checksum_algorithm, checksum, parts_count, lock_mode, lock_until, legal_hold, acl, tags, encryption)
        VALUES (@bucketId, @key, @seq, @versionId, 1, @deleteMarker, @blobId, @size, @etag, @lastModified, @ownerId, @storageClass,
-         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @acl, @tags)`,
+         @headers, @meta, @checksumAlgorithm, @checksum, @partsCount, @lockMode, @lockUntil, @legalHold, @acl, @tags, @encryption)`,
     );
     this.delRow = db.prepare('DELETE FROM objects WHERE bucket_id = ? AND key = ? AND seq = ?');
     this.delNull = db.prepare<[number, Buffer], Pick<Row, 'blob_id' | 'parts_count'>>(
@@ -422,6 +427,7 @@ export class ObjectsRepo {
       legalHold: rec.legalHold === undefined ? 0 : rec.legalHold ? 1 : 2,
       acl: rec.deleteMarker ? null : (rec.acl ?? null),
       tags: rec.tags?.length && !rec.deleteMarker ? JSON.stringify(rec.tags) : null,
+      encryption: rec.encryption && !rec.deleteMarker ? JSON.stringify(rec.encryption) : null,
     });
     return { versionId, released };
   }

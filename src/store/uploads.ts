@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { SseRecord } from './encryption.js';
 import type { ObjectRecord, ObjectsRepo, Released, Segment, Versioning } from './objects.js';
 
 export type UploadState = 'uploading' | 'complete' | 'aborted';
@@ -25,6 +26,8 @@ export interface Upload {
   objectOwnerId?: number;
   /** Tags asked for at CreateMultipartUpload (x-amz-tagging), written on the version Complete creates. */
   tags?: Array<[string, string]>;
+  /** Server-side encryption of the upload's parts (and of the object it completes into). */
+  encryption?: SseRecord;
 }
 
 export interface Part {
@@ -53,6 +56,7 @@ interface UploadRow {
   acl: string | null;
   object_owner: number | null;
   tags: string | null;
+  encryption: string | null;
 }
 
 interface PartRow {
@@ -81,6 +85,7 @@ const toUpload = (r: UploadRow): Upload => ({
   acl: r.acl ?? undefined,
   objectOwnerId: r.object_owner ?? undefined,
   tags: r.tags ? (JSON.parse(r.tags) as Upload['tags']) : undefined,
+  encryption: r.encryption ? (JSON.parse(r.encryption) as SseRecord) : undefined,
 });
 
 const toPart = (r: PartRow): Part => ({
@@ -127,8 +132,8 @@ export class UploadsRepo {
     private readonly objects: ObjectsRepo,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, acl, object_owner, tags)
-       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO uploads (id, bucket_id, key, state, initiated, owner_id, storage_class, headers, meta, checksum_algorithm, checksum_type, lock, acl, object_owner, tags, encryption)
+       VALUES (?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byId = db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE id = ?');
     this.partOf = db.prepare<[string, number], PartRow>('SELECT * FROM parts WHERE upload_id = ? AND part_number = ?');
@@ -170,6 +175,7 @@ export class UploadsRepo {
       u.acl ?? null,
       u.objectOwnerId ?? null,
       u.tags?.length ? JSON.stringify(u.tags) : null,
+      u.encryption ? JSON.stringify(u.encryption) : null,
     );
   }
 

@@ -62,8 +62,8 @@ export class CairnProcess {
     });
   }
 
-  /** Starts the server on `dataDir` and waits for its health endpoint. */
-  async start(dataDir: string): Promise<void> {
+  /** Starts the server on `dataDir` (with extra CAIRN_* settings) and waits for its health endpoint. */
+  async start(dataDir: string, settings: Record<string, string> = {}): Promise<void> {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
     this.log.length = 0;
     this.requests.length = 0;
@@ -84,6 +84,7 @@ export class CairnProcess {
         CAIRN_LOG_LEVEL: process.env.CAIRN_CLIENTS_LOG_LEVEL ?? this.logLevel,
         CAIRN_FSYNC: 'false',
         ...this.env,
+        ...settings,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

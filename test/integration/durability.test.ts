@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketEncryptionCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 // @aws-sdk/signature-v4 is the same signer under its old name; @smithy/signature-v4 is what @aws-sdk/client-s3 itself uses.
 import { SignatureV4 } from '@smithy/signature-v4';
 import Database from 'better-sqlite3';
@@ -417,6 +425,37 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
     expect(await readMd5(client, B, 'abort-chunked')).toEqual({ md5: md5hex(old), size: old.length, etag: md5hex(old) });
   });
 
+  it('an encrypted (SSE-S3) PutObject aborted mid-body or failing on a full disk leaves the old encrypted object, no temp file and no orphan blob', async () => {
+    const old = randomBytes(2 * MB + 3);
+    await client.send(new PutObjectCommand({ Bucket: B, Key: 'enc', Body: old, ServerSideEncryption: 'AES256' }));
+    const blobsBefore = blobFiles(ts.dataDir).sort();
+    const u = new URL(ts.url);
+    const headers = await signedHeaders(ts.url, 'PUT', `/${B}/enc`, 'UNSIGNED-PAYLOAD', {
+      'content-length': String(8 * MB),
+      'x-amz-server-side-encryption': 'AES256',
+    });
+    const req = http.request({ host: u.hostname, port: u.port, method: 'PUT', path: `/${B}/enc`, headers });
+    const failed = new Promise<unknown>((ok) => {
+      req.on('error', ok);
+      req.on('response', (res) => ok(new Error(`unexpected response ${res.statusCode}`)));
+    });
+    req.write(randomBytes(MB));
+    req.write(randomBytes(MB));
+    expect(await waitFor(() => tmpFiles(ts.dataDir).length > 0, 5000)).toBe(true);
+    req.destroy();
+    expect(await failed).toBeInstanceOf(Error);
+    expect(await waitFor(() => tmpFiles(ts.dataDir).length === 0, 3000)).toBe(true);
+    full = true;
+    expect(await failureOf(client.send(new PutObjectCommand({ Bucket: B, Key: 'enc', Body: randomBytes(MB), ServerSideEncryption: 'AES256' })))).toEqual({
+      status: 507,
+      code: 'InsufficientStorage',
+    });
+    full = false;
+    expect(tmpFiles(ts.dataDir)).toEqual([]);
+    expect(blobFiles(ts.dataDir).sort()).toEqual(blobsBefore);
+    expect(await readMd5(client, B, 'enc')).toEqual({ md5: md5hex(old), size: old.length, etag: md5hex(old) });
+  });
+
   it('PutObject on a full disk (ENOSPC past 256 KiB) answers 507 InsufficientStorage, keeps the old object, leaves no temp file, and reads and listings keep working', async () => {
     const old = randomBytes(200 * 1024);
     await client.send(new PutObjectCommand({ Bucket: B, Key: 'full/obj', Body: old }));
@@ -563,123 +602,145 @@ describe('in-process server: aborted uploads, a full disk, racing writers, concu
   });
 });
 
-slowDescribe('SIGKILL during 50 concurrent PutObject calls (CAIRN_FSYNC=on, server as a child process)', () => {
-  it(
-    'after a restart every key holds its complete old or complete new body, acknowledged writes survive, and no orphan blob or temp file remains',
-    { timeout: 120_000 },
-    async () => {
-      const dataDir = newDataDir();
-      const B = 'crash';
-      let srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
-      let client = s3Client(srv.url, { maxAttempts: 1 });
-      const sizeOf = (i: number) => 1024 + ((i * 2_654_435_761) % (2 * MB - 1024)); // 1 KiB .. 2 MiB, spread
-      const oldBodies = new Map<string, Buffer>();
-      type Put = { i: number; key: string; body: Buffer; done: boolean; error?: string };
-      const puts: Put[] = [];
-      let killedAfter = 0;
-      try {
-        await client.send(new CreateBucketCommand({ Bucket: B }));
-        for (let k = 0; k < 20; k++) {
-          const key = `k${String(k).padStart(2, '0')}`;
-          const body = randomBytes(sizeOf(k + 1000));
-          oldBodies.set(key, body);
-          await client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: body }));
-        }
-        client.destroy();
+// Plaintext, and again with every write encrypted (the bucket's default SSE-S3): the same invariants.
+for (const sse of [false, true])
+  slowDescribe(
+    `SIGKILL during 50 concurrent PutObject calls${sse ? ' into a bucket with default SSE-S3' : ''} (CAIRN_FSYNC=on, server as a child process)`,
+    () => {
+      it(
+        'after a restart every key holds its complete old or complete new body, acknowledged writes survive, and no orphan blob or temp file remains',
+        { timeout: 120_000 },
+        async () => {
+          const dataDir = newDataDir();
+          const B = 'crash';
+          let srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
+          let client = s3Client(srv.url, { maxAttempts: 1 });
+          const sizeOf = (i: number) => 1024 + ((i * 2_654_435_761) % (2 * MB - 1024)); // 1 KiB .. 2 MiB, spread
+          const oldBodies = new Map<string, Buffer>();
+          type Put = { i: number; key: string; body: Buffer; done: boolean; error?: string };
+          const puts: Put[] = [];
+          let killedAfter = 0;
+          try {
+            await client.send(new CreateBucketCommand({ Bucket: B }));
+            if (sse) {
+              await client.send(
+                new PutBucketEncryptionCommand({
+                  Bucket: B,
+                  ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+                }),
+              );
+            }
+            for (let k = 0; k < 20; k++) {
+              const key = `k${String(k).padStart(2, '0')}`;
+              const body = randomBytes(sizeOf(k + 1000));
+              oldBodies.set(key, body);
+              await client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: body }));
+            }
+            client.destroy();
 
-        // 50 PUTs: k00..k09 get two each, k10..k19 one, n00..n19 are new keys.
-        for (let i = 0; i < 50; i++) {
-          const key = i < 30 ? `k${String(i % 20).padStart(2, '0')}` : `n${String(i - 30).padStart(2, '0')}`;
-          puts.push({ i, key, body: randomBytes(sizeOf(i)), done: false });
-        }
-        client = s3Client(srv.url, { maxAttempts: 1 });
-        let completed = 0;
-        let killing: Promise<void> | undefined;
-        const kill = () => {
-          if (!killing) {
-            killedAfter = completed;
-            killing = srv.kill();
+            // 50 PUTs: k00..k09 get two each, k10..k19 one, n00..n19 are new keys.
+            for (let i = 0; i < 50; i++) {
+              const key = i < 30 ? `k${String(i % 20).padStart(2, '0')}` : `n${String(i - 30).padStart(2, '0')}`;
+              puts.push({ i, key, body: randomBytes(sizeOf(i)), done: false });
+            }
+            client = s3Client(srv.url, { maxAttempts: 1 });
+            let completed = 0;
+            let killing: Promise<void> | undefined;
+            const kill = () => {
+              if (!killing) {
+                killedAfter = completed;
+                killing = srv.kill();
+              }
+              return killing;
+            };
+            const inflight = puts.map((p) =>
+              client.send(new PutObjectCommand({ Bucket: B, Key: p.key, Body: pacedStream(p.body, 64 * 1024, 8), ContentLength: p.body.length })).then(
+                (r) => {
+                  expect(r.ETag).toBe(`"${md5hex(p.body)}"`);
+                  p.done = true;
+                  completed++;
+                  if (completed >= 25) void kill();
+                },
+                (e: unknown) => {
+                  p.error = (e as Error).name + ': ' + (e as Error).message;
+                },
+              ),
+            );
+            const fallback = setTimeout(() => void kill(), 15_000);
+            await Promise.all(inflight);
+            clearTimeout(fallback);
+            await kill();
+            client.destroy();
+            expect(srv.proc.signalCode).toBe('SIGKILL');
+
+            srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
+            client = s3Client(srv.url, { maxAttempts: 1 });
+
+            const keys = [...new Set([...oldBodies.keys(), ...puts.map((p) => p.key)])].sort();
+            const counts = { old: 0, new: 0, absent: 0 };
+            for (const key of keys) {
+              const mine = puts.filter((p) => p.key === key);
+              const old = oldBodies.get(key);
+              const got = await readMd5(client, B, key);
+              const allowed = new Map<string, string>();
+              if (old) allowed.set(md5hex(old), 'old');
+              for (const p of mine) allowed.set(md5hex(p.body), `new #${p.i}`);
+              if (!got) {
+                expect(old, `${key} existed before and is now missing`).toBeUndefined();
+                expect(
+                  mine.some((p) => p.done),
+                  `${key}: acknowledged PUT lost`,
+                ).toBe(false);
+                counts.absent++;
+                continue;
+              }
+              expect(allowed.has(got.md5), `${key}: content is neither the old nor a new body (size ${got.size})`).toBe(true);
+              expect(got.etag).toBe(got.md5);
+              const what = allowed.get(got.md5)!;
+              if (mine.some((p) => p.done)) expect(what, `${key}: acknowledged PUT lost after the crash`).not.toBe('old');
+              if (mine.length === 1 && mine[0]!.done) expect(what).toBe(`new #${mine[0]!.i}`);
+              if (what === 'old') counts.old++;
+              else counts.new++;
+            }
+
+            // The start-up sweep ran before "listening": nothing unreferenced is left.
+            const db = new Database(join(dataDir, 'cairn.db'), { readonly: true, fileMustExist: true });
+            let referenced: Set<string>;
+            try {
+              referenced = new Set((db.prepare('SELECT blob_id FROM objects').all() as Array<{ blob_id: string }>).map((r) => r.blob_id));
+            } finally {
+              db.close();
+            }
+            const files = blobFiles(dataDir);
+            const orphans = files.filter((f) => !referenced.has(f));
+            const missing = [...referenced].filter((id) => !files.includes(id));
+            expect(orphans, 'blob files no row references').toEqual([]);
+            expect(missing, 'rows whose blob file is missing').toEqual([]);
+            expect(tmpFiles(dataDir)).toEqual([]);
+            expect(counts.old + counts.new + counts.absent).toBe(40);
+            if (sse) {
+              for (const f of files)
+                expect(
+                  readFileSync(join(dataDir, 'blobs', f.slice(0, 2), f))
+                    .subarray(0, 4)
+                    .toString('latin1'),
+                  f,
+                ).toBe('CSE1');
+            }
+
+            console.log(
+              `[durability] crash test: SIGKILL after ${killedAfter}/50 PUTs acknowledged ` +
+                `(${puts.filter((p) => p.done).length} acknowledged in all, ${puts.filter((p) => p.error).length} failed); ` +
+                `after restart: ${counts.old} keys old, ${counts.new} keys new, ${counts.absent} new keys absent; ` +
+                `${files.length} blob files, all referenced; tmp/ empty`,
+            );
+            expect(killedAfter).toBeGreaterThan(0);
+            expect(killedAfter).toBeLessThan(50);
+          } finally {
+            client.destroy();
+            await srv.stop();
           }
-          return killing;
-        };
-        const inflight = puts.map((p) =>
-          client.send(new PutObjectCommand({ Bucket: B, Key: p.key, Body: pacedStream(p.body, 64 * 1024, 8), ContentLength: p.body.length })).then(
-            (r) => {
-              expect(r.ETag).toBe(`"${md5hex(p.body)}"`);
-              p.done = true;
-              completed++;
-              if (completed >= 25) void kill();
-            },
-            (e: unknown) => {
-              p.error = (e as Error).name + ': ' + (e as Error).message;
-            },
-          ),
-        );
-        const fallback = setTimeout(() => void kill(), 15_000);
-        await Promise.all(inflight);
-        clearTimeout(fallback);
-        await kill();
-        client.destroy();
-        expect(srv.proc.signalCode).toBe('SIGKILL');
-
-        srv = await spawnServer(dataDir, { CAIRN_FSYNC: 'on' });
-        client = s3Client(srv.url, { maxAttempts: 1 });
-
-        const keys = [...new Set([...oldBodies.keys(), ...puts.map((p) => p.key)])].sort();
-        const counts = { old: 0, new: 0, absent: 0 };
-        for (const key of keys) {
-          const mine = puts.filter((p) => p.key === key);
-          const old = oldBodies.get(key);
-          const got = await readMd5(client, B, key);
-          const allowed = new Map<string, string>();
-          if (old) allowed.set(md5hex(old), 'old');
-          for (const p of mine) allowed.set(md5hex(p.body), `new #${p.i}`);
-          if (!got) {
-            expect(old, `${key} existed before and is now missing`).toBeUndefined();
-            expect(
-              mine.some((p) => p.done),
-              `${key}: acknowledged PUT lost`,
-            ).toBe(false);
-            counts.absent++;
-            continue;
-          }
-          expect(allowed.has(got.md5), `${key}: content is neither the old nor a new body (size ${got.size})`).toBe(true);
-          expect(got.etag).toBe(got.md5);
-          const what = allowed.get(got.md5)!;
-          if (mine.some((p) => p.done)) expect(what, `${key}: acknowledged PUT lost after the crash`).not.toBe('old');
-          if (mine.length === 1 && mine[0]!.done) expect(what).toBe(`new #${mine[0]!.i}`);
-          if (what === 'old') counts.old++;
-          else counts.new++;
-        }
-
-        // The start-up sweep ran before "listening": nothing unreferenced is left.
-        const db = new Database(join(dataDir, 'cairn.db'), { readonly: true, fileMustExist: true });
-        let referenced: Set<string>;
-        try {
-          referenced = new Set((db.prepare('SELECT blob_id FROM objects').all() as Array<{ blob_id: string }>).map((r) => r.blob_id));
-        } finally {
-          db.close();
-        }
-        const files = blobFiles(dataDir);
-        const orphans = files.filter((f) => !referenced.has(f));
-        const missing = [...referenced].filter((id) => !files.includes(id));
-        expect(orphans, 'blob files no row references').toEqual([]);
-        expect(missing, 'rows whose blob file is missing').toEqual([]);
-        expect(tmpFiles(dataDir)).toEqual([]);
-        expect(counts.old + counts.new + counts.absent).toBe(40);
-
-        console.log(
-          `[durability] crash test: SIGKILL after ${killedAfter}/50 PUTs acknowledged ` +
-            `(${puts.filter((p) => p.done).length} acknowledged in all, ${puts.filter((p) => p.error).length} failed); ` +
-            `after restart: ${counts.old} keys old, ${counts.new} keys new, ${counts.absent} new keys absent; ` +
-            `${files.length} blob files, all referenced; tmp/ empty`,
-        );
-        expect(killedAfter).toBeGreaterThan(0);
-        expect(killedAfter).toBeLessThan(50);
-      } finally {
-        client.destroy();
-        await srv.stop();
-      }
+        },
+      );
     },
   );
-});

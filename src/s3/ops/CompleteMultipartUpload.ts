@@ -7,6 +7,7 @@ import { checksumElement } from '../documents.js';
 import { quoteEtag, unquoteEtag, writeConditionsOf } from '../headers.js';
 import { expirationOf } from '../expiration.js';
 import { requireBucket } from '../lookup.js';
+import { sseHeaders } from '../sse.js';
 import { operation, type XmlDocument } from '../operation.js';
 import { header, requireBucketName, requireKey, uploadIdOf } from '../params.js';
 import { noticeOf } from '../events.js';
@@ -110,9 +111,15 @@ export const CompleteMultipartUpload = operation({
     });
     const out = answer(done, bucket.versioning !== undefined);
     const created = 'legacyXml' in done ? undefined : ctx.services.objects.version(bucket, i.key, done.versionId);
+    const encryption = ctx.services.uploads.get(i.uploadId)?.encryption;
     return {
       ...out,
-      headers: { ...out.headers, 'x-amz-expiration': created?.isLatest ? expirationOf(ctx, bucket, created) : undefined },
+      headers: {
+        ...out.headers,
+        'x-amz-expiration': created?.isLatest ? expirationOf(ctx, bucket, created) : undefined,
+        // As AWS: the mode and KMS key, not SSE-C's algorithm and key MD5.
+        ...(encryption?.mode === 'SSE-C' ? {} : sseHeaders(ctx, bucket, encryption)),
+      },
       events: [
         {
           name: 'ObjectCreated:CompleteMultipartUpload',

@@ -4,16 +4,9 @@ import { copySourcePermission, resolveCopySource, sourceVersioned } from '../cop
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { checksumElement } from '../documents.js';
-import {
-  checkWebsiteRedirect,
-  lockRequestOf,
-  metadataOf,
-  quoteEtag,
-  refuseEncryption,
-  storageClassOf,
-  WEBSITE_REDIRECT,
-  writeConditionsOf,
-} from '../headers.js';
+import type { EncryptAs } from '../../core/objects.js';
+import { checkWebsiteRedirect, lockRequestOf, metadataOf, quoteEtag, storageClassOf, WEBSITE_REDIRECT, writeConditionsOf } from '../headers.js';
+import { checkReadKey, customerKeyOf, sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey } from '../params.js';
@@ -35,7 +28,6 @@ export const CopyObject = operation({
   parse(req) {
     const bucket = requireBucketName(req.target.bucket);
     const key = requireKey(req.target.key);
-    refuseEncryption(req.headers);
     const directive = (header(req.headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE') {
       throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
@@ -70,6 +62,7 @@ export const CopyObject = operation({
       conditions: {
         ...writeConditionKeys(req.headers, i.lock),
         ...aclConditionKeys(req.headers),
+        ...sseConditionKeys(req.headers),
         's3:x-amz-copy-source': `${i.source.bucket}/${i.source.key}`,
         // As sent: absent when the request has no x-amz-metadata-directive (S3 then copies the metadata).
         's3:x-amz-metadata-directive': header(req.headers, 'x-amz-metadata-directive'),
@@ -83,7 +76,10 @@ export const CopyObject = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
+    const asked = writeSseOf(ctx, req.headers, req.secure);
+    const sourceKey = customerKeyOf(ctx, req.headers, req.secure, true);
     const obj = resolveCopySource(ctx, i.source, req.headers);
+    checkReadKey(ctx, obj, sourceKey);
     objects.precheck(bucket, i.key, i.conditions);
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     // Copying a named version onto its own key is how S3 restores an old version; only a copy of the current object
@@ -94,7 +90,8 @@ export const CopyObject = operation({
       i.source.versionId === undefined &&
       i.directive !== 'REPLACE' &&
       !i.storageClassSent &&
-      i.websiteRedirect === undefined
+      i.websiteRedirect === undefined &&
+      asked === undefined
     ) {
       throw new S3Error(
         'InvalidRequest',
@@ -107,9 +104,25 @@ export const CopyObject = operation({
     if (md.headers[WEBSITE_REDIRECT] === undefined) delete md.headers[WEBSITE_REDIRECT];
     // A composite (multipart) checksum describes the source's parts, not the copy: it is not carried over.
     const checksum = obj.checksum?.includes('-') ? undefined : obj.checksum;
-    // A multipart source becomes a single-part object whose ETag is the MD5 of its bytes; a single-part one is cloned.
     objects.quotaPrecheck(bucket, i.key, obj.size);
-    const staged = await objects.stageCopy(obj, { maxSize: MAX_COPY, md5: obj.partsCount ? true : false });
+    // The copy is encrypted as asked, or as the bucket's default says (not as its source was).
+    const sse = withBucketDefault(ctx, bucket, asked);
+    const sourceDk = obj.encryption ? objects.dataKey(obj.encryption, sourceKey) : undefined;
+    let encrypt: EncryptAs | undefined;
+    if (sse) encrypt = { dataKey: sourceDk && !obj.partsCount ? objects.rewrap(sourceDk, sse) : objects.newDataKey(sse), partNumber: 0 };
+    // A single-part source whose bytes can stay as they are (both plaintext, or the same data key rewrapped) is cloned
+    // when its ETag can be told without reading it; anything else (a multipart source too) is read, hashed and re-encrypted.
+    let cloneEtag: string | undefined;
+    if (!obj.partsCount) {
+      if (!obj.encryption && !encrypt) cloneEtag = obj.etag;
+      else if (obj.encryption && encrypt && encrypt.dataKey.record.oid === obj.encryption.oid) {
+        const srcMd5 = obj.encryption.mode === 'AES256';
+        const dstMd5 = encrypt.dataKey.record.mode === 'AES256';
+        if (srcMd5 === dstMd5) cloneEtag = obj.etag;
+        else if (srcMd5) cloneEtag = objects.etagUnder(encrypt.dataKey, Buffer.from(obj.etag, 'hex'));
+      }
+    }
+    const staged = await objects.stageCopy(obj, { maxSize: MAX_COPY, md5: cloneEtag === undefined, sourceKey, encrypt });
     const { record, versionId } = await objects.write({
       bucket,
       key: i.key,
@@ -122,7 +135,7 @@ export const CopyObject = operation({
         meta: md.meta,
         checksumAlgorithm: checksum ? (obj.checksumAlgorithm as never) : undefined,
         checksum,
-        etag: obj.partsCount ? undefined : obj.etag,
+        etag: cloneEtag,
         lock: i.lock,
         tags: i.tags ?? obj.tags,
       },
@@ -137,6 +150,7 @@ export const CopyObject = operation({
       headers: {
         'x-amz-version-id': versionId,
         'x-amz-copy-source-version-id': sourceVersioned(ctx, i.source) ? obj.versionId : undefined,
+        ...sseHeaders(ctx, bucket, record.encryption, true),
       },
       events: [{ name: 'ObjectCreated:Copy', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],
     };

@@ -3,7 +3,8 @@ import { parseChecksumAlgorithm } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
 import { writeConditionKeys } from '../conditionKeys.js';
-import { lockRequestOf, metadataOf, refuseEncryption, storageClassOf } from '../headers.js';
+import { lockRequestOf, metadataOf, storageClassOf } from '../headers.js';
+import { sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { requireBucket } from '../lookup.js';
 import { operation } from '../operation.js';
 import { header, requireBucketName, requireKey } from '../params.js';
@@ -15,7 +16,6 @@ export const CreateMultipartUpload = operation({
   parse(req) {
     const bucket = requireBucketName(req.target.bucket);
     const key = requireKey(req.target.key);
-    refuseEncryption(req.headers);
     const md = metadataOf(req.headers);
     const storageClass = storageClassOf(req.headers);
     const algoRaw = header(req.headers, 'x-amz-checksum-algorithm');
@@ -46,7 +46,7 @@ export const CreateMultipartUpload = operation({
       action: 's3:PutObject',
       bucket: i.bucket,
       key: i.key,
-      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags) },
+      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags), ...sseConditionKeys(req.headers) },
     },
     ...writeAclPermissions(i.bucket, i.key, req.headers),
     ...taggingPermission(i),
@@ -57,6 +57,8 @@ export const CreateMultipartUpload = operation({
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     // An upload that could never complete within the bucket's quota (no room for one more object) is refused now.
     ctx.services.objects.quotaPrecheck(bucket, i.key, 0);
+    const sse = withBucketDefault(ctx, bucket, writeSseOf(ctx, req.headers, req.secure));
+    const encryption = sse ? ctx.services.objects.newDataKey(sse).record : undefined;
     const id = await ctx.services.uploads.create(bucket, i.key, {
       ownerId: req.principal?.account.id ?? bucket.ownerId,
       storageClass: i.storageClass,
@@ -68,9 +70,10 @@ export const CreateMultipartUpload = operation({
       objectOwnerId: owned.ownerId,
       acl: owned.acl,
       tags: i.tags,
+      encryption,
     });
     return {
-      headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type },
+      headers: { 'x-amz-checksum-algorithm': i.algorithm, 'x-amz-checksum-type': i.type, ...sseHeaders(ctx, bucket, encryption, true) },
       xml: { root: 'InitiateMultipartUploadResult', body: { Bucket: bucket.name, Key: i.key, UploadId: id } },
     };
   },

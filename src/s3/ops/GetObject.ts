@@ -16,6 +16,7 @@ import type { Target } from '../../http/target.js';
 import { expirationOf } from '../expiration.js';
 import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
 import { operation, type Grants, type OpContext, type Output, type S3Request } from '../operation.js';
+import { checkReadKey, customerKeyOf, sseHeaders } from '../sse.js';
 import { header, partNumberOf, requireBucketName, requireKey, versionIdOf } from '../params.js';
 import { existingTagKeys, tagCountHeader } from '../tags.js';
 import { isSosapiKey, sosapiObject } from '../sosapi.js';
@@ -63,6 +64,7 @@ function parseRead(req: S3Request): ReadInput {
 interface Chosen {
   object: ObjectRecord;
   range?: ByteRange;
+  customerKey?: Buffer;
   status: number;
   headers: ResponseHeaders;
 }
@@ -80,7 +82,7 @@ interface Chosen {
 export async function getOrHead(
   ctx: OpContext,
   i: ReadInput,
-  req: Pick<S3Request, 'method'> & { target: Pick<Target, 'query'> },
+  req: Pick<S3Request, 'method' | 'headers' | 'secure'> & { target: Pick<Target, 'query'> },
   grants: Grants | undefined,
   withBody: boolean,
 ): Promise<Output> {
@@ -88,15 +90,17 @@ export async function getOrHead(
   // Veeam's SOSAPI objects are virtual: answered, never stored.
   if (i.versionId === undefined && isSosapiKey(i.key)) return sosapiObject(ctx, bucket, i.key, withBody);
   const q = req.target.query;
+  const customerKey = customerKeyOf(ctx, req.headers, req.secure);
   const choose = (): Chosen => {
     const o = lookupObject(ctx, bucket, i.key, i.versionId, req.method);
+    checkReadKey(ctx, o, customerKey);
     const cond = evaluateConditions(i.conditions, o.etag, o.lastModified);
     if (cond === 'failed')
       throw new S3Error('PreconditionFailed', undefined, { Condition: i.conditions.ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
     // The object's checksum describes the whole object: it is not sent with a byte range; a part gets its own (below).
     const h = objectHeaders(o, i.checksumMode && i.range === undefined, ctx.dates);
     if (bucket.versioning) h['x-amz-version-id'] = o.versionId;
-    Object.assign(h, lockHeaders(o));
+    Object.assign(h, lockHeaders(o), sseHeaders(ctx, bucket, o.encryption));
     h['x-amz-tagging-count'] = tagCountHeader(o.tags);
     if (o.isLatest) h['x-amz-expiration'] = expirationOf(ctx, bucket, o);
     if (cond === 'not-modified') return { object: o, status: 304, headers: { etag: h.etag, 'last-modified': h['last-modified'] } };
@@ -136,7 +140,7 @@ export async function getOrHead(
     const length = Number(h['content-length']);
     // What to read: nothing for HEAD, a 304 or an empty body.
     const toRead = withBody && length > 0 ? (range ?? { start: 0, end: o.size - 1 }) : undefined;
-    return { object: o, range: toRead, status, headers: h };
+    return { object: o, range: toRead, status, headers: h, customerKey };
   };
   let c: Chosen & { body?: Readable | Buffer };
   try {

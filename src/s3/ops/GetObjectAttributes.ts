@@ -2,6 +2,7 @@ import { S3Error } from '../../errors/s3error.js';
 import type { XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
 import { lookupObject, missingKeyAnswer, requireBucket } from '../lookup.js';
+import { checkReadKey, customerKeyOf, sseHeaders } from '../sse.js';
 import { operation } from '../operation.js';
 import { MAX_PART_NUMBER, boundedInt, header, requireBucketName, requireKey, versionIdOf } from '../params.js';
 
@@ -48,6 +49,8 @@ export const GetObjectAttributes = operation({
     } catch (e) {
       throw missingKeyAnswer(e, grants, i.bucket);
     }
+    // An SSE-C object's attributes need its key, as its bytes do.
+    checkReadKey(ctx, o, customerKeyOf(ctx, req.headers, req.secure));
     const out: XmlObject = {};
     if (i.wanted.has('ETag')) out.ETag = o.etag;
     if (i.wanted.has('Checksum') && o.checksumAlgorithm && o.checksum) {
@@ -75,7 +78,11 @@ export const GetObjectAttributes = operation({
     if (i.wanted.has('StorageClass')) out.StorageClass = o.storageClass;
     if (i.wanted.has('ObjectSize')) out.ObjectSize = o.size;
     return {
-      headers: { 'last-modified': ctx.dates.format(o.lastModified), 'x-amz-version-id': bucket.versioning ? o.versionId : undefined },
+      headers: {
+        'last-modified': ctx.dates.format(o.lastModified),
+        'x-amz-version-id': bucket.versioning ? o.versionId : undefined,
+        ...sseHeaders(ctx, bucket, o.encryption),
+      },
       xml: { root: 'GetObjectAttributesResponse', body: out },
     };
   },

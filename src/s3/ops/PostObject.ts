@@ -11,8 +11,9 @@ import { isDomainError } from '../../core/errors.js';
 import { S3Error, isS3Error } from '../../errors/s3error.js';
 import { malformedForm } from '../../http/form.js';
 import { MAX_KEY_BYTES } from '../../http/target.js';
-import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf } from '../headers.js';
+import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, storageClassOf } from '../headers.js';
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
+import { sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket } from '../lookup.js';
@@ -54,7 +55,6 @@ export const PostObject = operation({
     }
     // The fields PutObject reads from headers, read from the form.
     const h: IncomingHttpHeaders = Object.fromEntries(form.values);
-    refuseEncryption(h);
     const lock = lockRequestOf(h);
     // The form's `acl` field is PutObject's x-amz-acl.
     const acl = form.values.get('acl');
@@ -69,9 +69,10 @@ export const PostObject = operation({
       plan: integrityPlan(h, []),
       lock,
       // The form's fields stand for PutObject's headers.
-      conditionKeys: { ...writeConditionKeys(h, lock), ...aclConditionKeys(aclHeaders), ...requestTagKeys(tags) },
+      conditionKeys: { ...writeConditionKeys(h, lock), ...aclConditionKeys(aclHeaders), ...requestTagKeys(tags), ...sseConditionKeys(h) },
       aclHeaders,
       tags,
+      fields: h,
     };
   },
   permissions: (i) => [
@@ -86,7 +87,9 @@ export const PostObject = operation({
     const owned = newObjectAcl(ctx, bucket, req.principal, i.aclHeaders);
     const objects = ctx.services.objects;
     const maxSize = Math.min(ctx.config.maxPutObjectSize, range?.max ?? Infinity);
-    const staged = await objects.stage(form.file!.stream, { maxSize, checksum: i.plan.algorithm }).catch((e: unknown) => {
+    const sse = withBucketDefault(ctx, bucket, writeSseOf(ctx, i.fields, req.secure));
+    const encrypt = sse ? { dataKey: objects.newDataKey(sse), partNumber: 0 } : undefined;
+    const staged = await objects.stage(form.file!.stream, { maxSize, checksum: i.plan.algorithm, encrypt }).catch((e: unknown) => {
       // A broken body or multipart framing fails the file stream too: answer with the cause.
       throw form.failure() ?? (isS3Error(e) || isDomainError(e) ? e : malformedForm((e as Error)?.message));
     });
@@ -128,6 +131,7 @@ export const PostObject = operation({
       location,
       'x-amz-version-id': versionId,
       ...(checksum ? (checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') as Record<string, string>) : {}),
+      ...(sseHeaders(ctx, bucket, record.encryption, true) as Record<string, string | undefined>),
     };
     const events = [{ name: 'ObjectCreated:Post', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }];
     const redirect = redirectTarget(form.values);

@@ -1,6 +1,7 @@
 import { S3Error } from '../../errors/s3error.js';
-import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, refuseEncryption, storageClassOf, writeConditionsOf } from '../headers.js';
+import { checksumHeaders, lockRequestOf, metadataOf, quoteEtag, storageClassOf, writeConditionsOf } from '../headers.js';
 import { aclConditionKeys, newObjectAcl, writeAclPermissions } from '../acls.js';
+import { sseConditionKeys, sseHeaders, withBucketDefault, writeSseOf } from '../sse.js';
 import { writeConditionKeys } from '../conditionKeys.js';
 import { expirationOf } from '../expiration.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
@@ -16,7 +17,6 @@ export const PutObject = operation({
   parse(req) {
     const bucket = requireBucketName(req.target.bucket);
     const key = requireKey(req.target.key);
-    refuseEncryption(req.headers);
     const plan = integrityPlan(req.headers, req.trailerNames);
     const len = req.contentLength;
     // A body without Content-Length must be chunked (Transfer-Encoding): its size is learnt as it streams.
@@ -38,7 +38,7 @@ export const PutObject = operation({
       action: 's3:PutObject',
       bucket: i.bucket,
       key: i.key,
-      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags) },
+      conditions: { ...writeConditionKeys(req.headers, i.lock), ...aclConditionKeys(req.headers), ...requestTagKeys(i.tags), ...sseConditionKeys(req.headers) },
     },
     ...writeAclPermissions(i.bucket, i.key, req.headers),
     ...taggingPermission(i),
@@ -49,13 +49,15 @@ export const PutObject = operation({
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(i.len), MaxSizeAllowed: String(maxSize) });
     const bucket = requireBucket(ctx, i.bucket);
     const objects = ctx.services.objects;
+    const sse = withBucketDefault(ctx, bucket, writeSseOf(ctx, req.headers, req.secure));
     objects.precheck(bucket, i.key, i.conditions);
     const owned = newObjectAcl(ctx, bucket, req.principal, req.headers);
     objects.quotaPrecheck(bucket, i.key, i.len ?? 0);
     if (objects.retentionApplies(bucket, i.lock) && i.plan.md5 === undefined && i.plan.algorithm === undefined) {
       throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
     }
-    const staged = await objects.stage(req.body(), { maxSize, checksum: i.plan.algorithm, expectedSize: i.len ?? Infinity });
+    const encrypt = sse ? { dataKey: objects.newDataKey(sse), partNumber: 0 } : undefined;
+    const staged = await objects.stage(req.body(), { maxSize, checksum: i.plan.algorithm, expectedSize: i.len ?? Infinity, encrypt });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(i.plan, staged, req.trailers());
@@ -88,6 +90,7 @@ export const PutObject = operation({
         ...(checksum ? checksumHeaders(i.plan.algorithm, checksum, 'FULL_OBJECT') : {}),
         'x-amz-storage-class': i.storageClass !== 'STANDARD' ? i.storageClass : undefined,
         'x-amz-expiration': expirationOf(ctx, bucket, record),
+        ...sseHeaders(ctx, bucket, record.encryption, true),
       },
       bytes: record.size,
       events: [{ name: 'ObjectCreated:Put', bucket: bucket.name, key: i.key, versionId, size: record.size, etag: record.etag }],

@@ -2,7 +2,8 @@ import type { ChecksumAlgorithm } from '../../digest/checksums.js';
 import { MAX_PART_SIZE } from '../../core/uploads.js';
 import { CHECKSUM_HEADER } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
-import { quoteEtag, refuseEncryption } from '../headers.js';
+import { quoteEtag } from '../headers.js';
+import { partDataKey, sseHeaders } from '../sse.js';
 import { integrityPlan, verifyIntegrity } from '../integrity.js';
 import { requireBucket, requireUpload } from '../lookup.js';
 import { operation } from '../operation.js';
@@ -26,7 +27,6 @@ export const UploadPart = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const u = requireUpload(ctx, bucket, i.key, i.uploadId);
-    refuseEncryption(req.headers);
     const plan = integrityPlan(req.headers, req.trailerNames);
     const uploadAlgo = u.checksumAlgorithm as ChecksumAlgorithm | undefined;
     if (uploadAlgo && plan.algorithm && plan.algorithm !== uploadAlgo) {
@@ -41,7 +41,9 @@ export const UploadPart = operation({
     const algo = plan.algorithm ?? uploadAlgo;
     ctx.services.quotas.precheck(bucket, i.len ?? 0, 0);
     const uploads = ctx.services.uploads;
-    const staged = await ctx.services.objects.stage(req.body(), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: i.len ?? Infinity });
+    const dk = partDataKey(ctx, u, req);
+    const encrypt = dk ? { dataKey: dk, partNumber: i.partNumber } : undefined;
+    const staged = await ctx.services.objects.stage(req.body(), { maxSize: MAX_PART_SIZE, checksum: algo, expectedSize: i.len ?? Infinity, encrypt });
     let checksum: string | undefined;
     try {
       checksum = verifyIntegrity(plan, staged, req.trailers()) ?? staged.checksum?.toString('base64');
@@ -50,7 +52,7 @@ export const UploadPart = operation({
       throw e;
     }
     const part = await uploads.putPart(u, i.partNumber, staged, checksum, bucket.name);
-    const h: Record<string, string> = { etag: quoteEtag(part.etag) };
+    const h: Record<string, string | number | undefined> = { etag: quoteEtag(part.etag), ...sseHeaders(ctx, bucket, u.encryption) };
     if (algo && checksum) h[CHECKSUM_HEADER[algo]] = checksum;
     return { headers: h, bytes: part.size };
   },

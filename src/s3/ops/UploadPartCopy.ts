@@ -4,7 +4,8 @@ import { S3Error } from '../../errors/s3error.js';
 import { isoDate, type XmlObject } from '../../xml/xml.js';
 import { copySourcePermission, resolveCopySource, sourceVersioned } from '../copySource.js';
 import { checksumElement } from '../documents.js';
-import { quoteEtag, refuseEncryption } from '../headers.js';
+import { quoteEtag } from '../headers.js';
+import { checkReadKey, customerKeyOf, partDataKey, sseHeaders } from '../sse.js';
 import { requireBucket, requireUpload } from '../lookup.js';
 import { operation } from '../operation.js';
 import { copySourceOf, header, requireBucketName, requireKey, requirePartNumber, uploadIdOf } from '../params.js';
@@ -31,8 +32,10 @@ export const UploadPartCopy = operation({
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
     const u = requireUpload(ctx, bucket, i.key, i.uploadId);
-    refuseEncryption(req.headers);
+    const dk = partDataKey(ctx, u, req);
+    const sourceKey = customerKeyOf(ctx, req.headers, req.secure, true);
     const obj = resolveCopySource(ctx, i.source, req.headers);
+    checkReadKey(ctx, obj, sourceKey);
     let start = 0;
     let end = obj.size - 1;
     if (i.range !== undefined) {
@@ -56,7 +59,8 @@ export const UploadPartCopy = operation({
     if (end - start + 1 > MAX_PART_SIZE)
       throw new S3Error('EntityTooLarge', undefined, { ProposedSize: String(end - start + 1), MaxSizeAllowed: String(MAX_PART_SIZE) });
     const algo = u.checksumAlgorithm as ChecksumAlgorithm | undefined;
-    const staged = await ctx.services.objects.stageCopy(obj, { maxSize: MAX_PART_SIZE, checksum: algo, start, end });
+    const encrypt = dk ? { dataKey: dk, partNumber: i.partNumber } : undefined;
+    const staged = await ctx.services.objects.stageCopy(obj, { maxSize: MAX_PART_SIZE, checksum: algo, start, end, sourceKey, encrypt });
     const checksum = staged.checksum?.toString('base64');
     const part = await ctx.services.uploads.putPart(u, i.partNumber, staged, checksum);
     const result: XmlObject = { ETag: quoteEtag(part.etag), LastModified: isoDate(part.lastModified) };
@@ -64,7 +68,7 @@ export const UploadPartCopy = operation({
     return {
       xml: { root: 'CopyPartResult', body: result },
       bytes: part.size,
-      headers: { 'x-amz-copy-source-version-id': sourceVersioned(ctx, i.source) ? obj.versionId : undefined },
+      headers: { 'x-amz-copy-source-version-id': sourceVersioned(ctx, i.source) ? obj.versionId : undefined, ...sseHeaders(ctx, bucket, u.encryption) },
     };
   },
 });
