@@ -40,7 +40,8 @@ export function buildApp(ctx: PipelineContext): FastifyInstance {
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
+    // While shutting down, requests on open connections are still served (with Connection: close): /-/ready answers 503 then.
+    return503OnClosing: false,
     http: {
       maxHeaderSize: config.maxHeaderBytes,
       headersTimeout: config.headerTimeoutSeconds * 1000,

@@ -10,6 +10,8 @@ import { createLogger } from './logger.js';
 import { FILE_MODE, SERVER_FILE } from './store/modes.js';
 import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
+import { Readiness } from './workers/health.js';
+import { checkpoint } from './store/db.js';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -21,7 +23,14 @@ export interface RunningServer {
   ctx: AppContext;
   url: string;
   port: number;
-  close(): Promise<void>;
+  readiness: Readiness;
+  /**
+   * Stops: not ready from now on, no new connections, in-flight requests
+   * finish (for up to `graceMs`, CAIRN_SHUTDOWN_GRACE_SECONDS by default; then
+   * their connections are closed), the WAL is checkpointed, the database
+   * closed and the log flushed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export { createLogger };
@@ -175,6 +184,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const swept = await sweep(ctx, true, isReferenced);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced);
+  const readiness = new Readiness(ctx);
+  ctx.probes = { notReady: () => readiness.reason() };
   const app = buildApp(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -200,11 +211,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ctx,
     url,
     port,
-    async close() {
+    readiness,
+    async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
+      readiness.shuttingDown = true;
       stopSweeper();
-      await app.close();
+      // Idle keep-alive connections close now; busy ones once their request is answered (Connection: close), or at the deadline.
+      const deadline = setTimeout(() => {
+        log.warn({ graceSeconds: graceMs / 1000 }, 'shutdown grace period over: closing the connections still open');
+        app.server.closeAllConnections();
+      }, graceMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+      }
       const rec = readServerRecord(config.dataDir);
       if (rec?.pid === record.pid && rec.startedAt === record.startedAt && rec.port === record.port) {
         try {
@@ -212,6 +234,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } catch {
           // already gone
         }
+      }
+      // Deferred changes ride along, then the WAL is folded into the database so the next start replays nothing.
+      ctx.commits.close();
+      try {
+        checkpoint(ctx.db);
+      } catch (e) {
+        log.warn({ err: e }, 'WAL checkpoint at shutdown failed');
       }
       closeContext(ctx);
       await new Promise<void>((resolve) => log.flush(() => resolve()));

@@ -25,9 +25,9 @@ import { decodeHeaderTexts } from './headerText.js';
 import { sendError, sendOutput } from './reply.js';
 import { parseTarget, type Target } from './target.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
-import { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
+import { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
-export { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog };
+export { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -138,6 +138,10 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       await reply.send('{"status":"ok"}');
       return;
     }
+    if ((target.rawPath === READY_PATH || target.rawPath === METRICS_PATH) && target.style === 'path') {
+      await serverEndpoint(ctx, target.rawPath, raw, reply, log, requestId);
+      return;
+    }
     const service = queryService(raw.headers, target);
     if (service !== undefined) {
       await handleQuery(ctx, service, target, request, reply, log, requestId);
@@ -212,5 +216,41 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     await sendError(reply, raw, e, resource, requestId, ctx.ids.hostId);
   }
 }
+
+/** `/-/ready` and `/-/metrics`: answered by the server itself, never routed as a bucket ('-' cannot start one). */
+async function serverEndpoint(
+  ctx: PipelineContext,
+  path: string,
+  raw: IncomingMessage,
+  reply: FastifyReply,
+  log: RequestLog,
+  requestId: string,
+): Promise<void> {
+  reply.header('x-amz-request-id', requestId).header('cache-control', 'no-store');
+  if (path === READY_PATH) {
+    log.op = 'Ready';
+    const reason = ctx.probes?.notReady();
+    reply.header('content-type', 'application/json');
+    if (reason === undefined) {
+      await reply.send('{"status":"ready"}');
+      return;
+    }
+    reply.code(503).header('retry-after', '5');
+    await reply.send(JSON.stringify({ status: 'not ready', reason }));
+    return;
+  }
+  log.op = 'Metrics';
+  const m = ctx.probes?.metrics ? await ctx.probes.metrics(one(raw.headers.authorization)) : undefined;
+  if (!m) {
+    reply.code(404).header('content-type', 'application/json');
+    await reply.send('{"error":"metrics are off (CAIRN_METRICS=false)"}');
+    return;
+  }
+  reply.code(m.status).header('content-type', m.contentType);
+  if (m.status === 401) reply.header('www-authenticate', 'Bearer realm="cairn metrics"');
+  await reply.send(m.body);
+}
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export { malformedForm };

@@ -10,6 +10,18 @@ import type { RequestIds } from './reply.js';
 
 /** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
 export const HEALTH_PATH = '/-/health';
+/** Readiness endpoint: 200 when the server can take writes, else 503 with a reason. */
+export const READY_PATH = '/-/ready';
+/** Prometheus metrics (a bearer token, or public when configured). */
+export const METRICS_PATH = '/-/metrics';
+
+/** What the server's own endpoints (`/-/ready`, `/-/metrics`) answer: the composition root provides them. */
+export interface Probes {
+  /** Why the server is not ready (undefined: ready). */
+  notReady(): string | undefined;
+  /** The metrics text for a request with this Authorization header; undefined: metrics are off (404). */
+  metrics?(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }>;
+}
 
 /** Writes one access-log line (pino's format: level 30, time, then the request's fields). */
 export type AccessLog = (line: { level: number; time: number } & Record<string, unknown>) => void;
@@ -21,6 +33,8 @@ export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services
   readonly ids: RequestIds;
   /** Called after each answered request with what it did (notifications and metrics hook in here). */
   readonly onEvents?: (events: readonly OpEvent[]) => void;
+  /** Readiness and metrics (absent: /-/ready always ready, /-/metrics not served). */
+  probes?: Probes;
 }
 
 export interface RequestLog {
