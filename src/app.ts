@@ -35,19 +35,27 @@ function clientError(ids: RequestIds, err: NodeJS.ErrnoException, socket: Socket
   socket.destroy();
 }
 
-export function buildApp(ctx: PipelineContext): FastifyInstance {
+/** The certificate and key an HTTPS listener starts with (PEM). */
+export interface TlsOptions {
+  cert: Buffer;
+  key: Buffer;
+}
+
+export function buildApp(ctx: PipelineContext, tls?: TlsOptions): FastifyInstance {
   const { config } = ctx;
+  const http = {
+    maxHeaderSize: config.maxHeaderBytes,
+    headersTimeout: config.headerTimeoutSeconds * 1000,
+    // How often Node checks header timeouts (its default, 30 s, would let a slow client hold a socket that long).
+    connectionsCheckingInterval: Math.min(1000, config.headerTimeoutSeconds * 500),
+  };
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
     // While shutting down, requests on open connections are still served (with Connection: close): /-/ready answers 503 then.
     return503OnClosing: false,
-    http: {
-      maxHeaderSize: config.maxHeaderBytes,
-      headersTimeout: config.headerTimeoutSeconds * 1000,
-      // How often Node checks header timeouts (its default, 30 s, would let a slow client hold a socket that long).
-      connectionsCheckingInterval: Math.min(1000, config.headerTimeoutSeconds * 500),
-    },
+    // https.createServer takes the HTTP server's options beside the TLS ones.
+    ...(tls ? { https: { ...http, cert: tls.cert, key: tls.key } } : { http }),
     keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     // No limit on a whole request (a large upload takes as long as it takes); stalled bodies are caught by watchBody.
     requestTimeout: 0,
@@ -58,7 +66,7 @@ export function buildApp(ctx: PipelineContext): FastifyInstance {
       const e = new S3Error(/url/i.test(err.message) ? 'InvalidURI' : 'InvalidRequest', err.message);
       void sendError(reply, req.raw, e, req.raw.url ?? '/', ctx.ids.next(), ctx.ids.hostId);
     },
-  });
+  }) as unknown as FastifyInstance;
 
   // Bodies stay raw streams: no parser reads them, operations do.
   app.removeAllContentTypeParsers();

@@ -5,10 +5,13 @@ import { closeContext, openContext } from './context.js';
 import { ADMIN_NOUNS, ADMIN_USAGE, CliError, flag, keysProblem, runAdmin } from './cli/admin.js';
 import { presignBase, readServerRecord, startServer } from './main.js';
 import { presignUrl } from './cli/signer.js';
+import { CERT_USAGE, selfSigned } from './cli/cert.js';
 
 const USAGE = `usage:
   cairn serve                                   run the server in the foreground
   cairn healthcheck [--ready]                   exit 0 when the local server is alive (ready), else 1
+  ${CERT_USAGE}
+                                                a self-signed certificate and key in DATA/tls/
 ${ADMIN_USAGE}
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
                                                 a presigned URL on CAIRN_PUBLIC_URL, else the running
@@ -43,6 +46,34 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP: read the TLS certificate and key again (they are also reloaded when the files change).
+  process.on('SIGHUP', () => {
+    if (server.tls) server.tls.reload('SIGHUP');
+    else server.ctx.log.info('SIGHUP: no TLS certificate to reload');
+  });
+}
+
+/** `cairn cert self-signed --host NAME ...`: a certificate and key in DATA/tls/ and the settings that use them. */
+function cert(args: string[]): void {
+  const config = loadConfig();
+  if (args[0] !== 'self-signed') fail(`usage: ${CERT_USAGE}`);
+  const rest = args.slice(1);
+  const hosts: string[] = [];
+  for (let h = flag(rest, '--host'); h !== undefined; h = flag(rest, '--host')) hosts.push(h);
+  const days = Number(flag(rest, '--days') ?? '825');
+  const force = rest.includes('--force');
+  const extra = rest.filter((a) => a !== '--force');
+  if (extra.length > 0) fail(`unexpected ${extra.join(' ')}\nusage: ${CERT_USAGE}`);
+  const r = selfSigned(config.dataDir, hosts, days, force);
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+  out(`certificate: ${r.cert}`);
+  out(`key:         ${r.key}`);
+  out(`valid to:    ${r.validTo}`);
+  out(`SHA-256 fingerprint: ${r.fingerprint256}`);
+  out('Serve HTTPS with:');
+  out(`  CAIRN_TLS_CERT=${r.cert}`);
+  out(`  CAIRN_TLS_KEY=${r.key}`);
+  out(`Clients trust it with the certificate file (aws --ca-bundle ${r.cert}) or by pinning the fingerprint (Proxmox Backup Server).`);
 }
 
 /**
@@ -137,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (cmd === undefined || cmd === 'serve') await serve();
     else if (cmd === 'healthcheck') await healthcheck(rest);
+    else if (cmd === 'cert') cert(rest);
     else if (ADMIN_NOUNS.has(cmd) || cmd === 'presign') await admin([cmd, ...rest]);
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command "${cmd}"\n${USAGE}`);

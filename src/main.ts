@@ -12,6 +12,9 @@ import { generateAccessKey, generateSecretKey } from './store/accounts.js';
 import { startSweeper, sweep } from './workers/sweeper.js';
 import { Readiness } from './workers/health.js';
 import { checkpoint } from './store/db.js';
+import { loadTls, TlsReloader } from './workers/tls.js';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -23,7 +26,11 @@ export interface RunningServer {
   ctx: AppContext;
   url: string;
   port: number;
+  /** The plain-HTTP listener's port beside HTTPS (CAIRN_HTTP_PORT), when there is one. */
+  httpPort?: number;
   readiness: Readiness;
+  /** The HTTPS certificate's reloader (CAIRN_TLS_CERT / CAIRN_TLS_KEY), when TLS is on. */
+  tls?: TlsReloader;
   /**
    * Stops: not ready from now on, no new connections, in-flight requests
    * finish (for up to `graceMs`, CAIRN_SHUTDOWN_GRACE_SECONDS by default; then
@@ -107,6 +114,7 @@ const isLoopback = (h: string) => h === '::1' || h.startsWith('127.');
 export function listeningUrls(
   addresses: ReadonlyArray<{ address: string; port: number }>,
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+  scheme: 'http' | 'https' = 'http',
 ): string[] {
   const all = Object.values(interfaces).flatMap((list) => list ?? []);
   const ipv4 = all.filter((i) => i.family === 'IPv4').map((i) => i.address);
@@ -121,7 +129,7 @@ export function listeningUrls(
       hosts
         .filter((h) => isLoopback(h.host))
         .concat(hosts.filter((h) => !isLoopback(h.host)))
-        .map((h) => `http://${hostInUrl(h.host)}:${h.port}`),
+        .map((h) => `${scheme}://${hostInUrl(h.host)}:${h.port}`),
     ),
   ];
   return urls;
@@ -186,23 +194,62 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const stopSweeper = startSweeper(ctx, isReferenced);
   const readiness = new Readiness(ctx);
   ctx.probes = { notReady: () => readiness.reason() };
-  const app = buildApp(ctx);
+  let first: ReturnType<typeof loadTls> | undefined;
+  if (config.tlsCert !== '') {
+    try {
+      first = loadTls(config.tlsCert, config.tlsKey);
+    } catch (e) {
+      stopSweeper();
+      closeContext(ctx);
+      throw new Error(`CAIRN_TLS_CERT / CAIRN_TLS_KEY: ${(e as Error).message}`);
+    }
+  }
+  const app = buildApp(ctx, first);
+  // CAIRN_HTTP_PORT: plain HTTP beside HTTPS (e.g. for a TLS-terminating proxy or a local client).
+  const plain = first && config.httpPort !== 0 ? buildApp(ctx) : undefined;
+  const apps: FastifyInstance[] = plain ? [app, plain] : [app];
+  const listen = async (a: FastifyInstance, port: number, name: string) => {
+    try {
+      await a.listen({ host: config.host, port });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`cannot listen on ${config.host} port ${port}: it is already in use (choose another with ${name})`);
+      }
+      throw e;
+    }
+  };
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await listen(app, config.port, 'CAIRN_PORT');
+    if (plain) await listen(plain, config.httpPort, 'CAIRN_HTTP_PORT');
   } catch (e) {
     stopSweeper();
-    await app.close().catch(() => undefined);
+    for (const a of apps) await a.close().catch(() => undefined);
     closeContext(ctx);
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
-    }
     throw e;
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const urls = listeningUrls(app.addresses().filter((a): a is AddressInfo => typeof a === 'object'));
-  const url = urls[0] ?? `http://127.0.0.1:${port}`;
+  const scheme = first ? 'https' : 'http';
+  const urls = listeningUrls(
+    app.addresses().filter((a): a is AddressInfo => typeof a === 'object'),
+    undefined,
+    scheme,
+  );
+  const url = urls[0] ?? `${scheme}://127.0.0.1:${port}`;
   print(`Cairn listening on ${urls.join(', ')} (data: ${config.dataDir}, region: ${config.region})`);
+  let httpPort: number | undefined;
+  if (plain) {
+    const plainUrls = listeningUrls(plain.addresses().filter((a): a is AddressInfo => typeof a === 'object'));
+    httpPort = (plain.server.address() as AddressInfo).port;
+    print(`Cairn also listening on ${plainUrls.join(', ')} (plain HTTP, CAIRN_HTTP_PORT)`);
+  }
+  let tls: TlsReloader | undefined;
+  let stopWatch = () => {};
+  if (first) {
+    tls = new TlsReloader(config.tlsCert, config.tlsKey, app.server as unknown as TlsServer, log, first.info);
+    stopWatch = tls.watch();
+    print(`TLS certificate: ${first.info.subject}, valid to ${first.info.validTo}, SHA-256 ${first.info.fingerprint256}`);
+  }
   // Removed on a clean stop; a crash leaves it, and readers check that its pid still runs.
   const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString() };
   writeServerRecord(config.dataDir, record);
@@ -211,19 +258,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ctx,
     url,
     port,
+    httpPort,
     readiness,
+    tls,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
+      stopWatch();
       // Idle keep-alive connections close now; busy ones once their request is answered (Connection: close), or at the deadline.
       const deadline = setTimeout(() => {
         log.warn({ graceSeconds: graceMs / 1000 }, 'shutdown grace period over: closing the connections still open');
-        app.server.closeAllConnections();
+        for (const a of apps) a.server.closeAllConnections();
       }, graceMs);
       try {
-        await app.close();
+        await Promise.all(apps.map((a) => a.close()));
       } finally {
         clearTimeout(deadline);
       }

@@ -6,7 +6,6 @@
  * upload's own authentication (its signed policy) is done here too.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Authenticated } from '../auth/authenticate.js';
@@ -19,6 +18,7 @@ import type { FormUpload, Output, S3Request } from '../s3/operation.js';
 import { REGISTRY } from '../s3/registry.js';
 import { dispatch } from '../s3/router.js';
 import { watchBody } from './body.js';
+import { clientFacts } from './forwarded.js';
 import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
 import { decodeHeaderTexts } from './headerText.js';
@@ -172,6 +172,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       principal = f.principal;
       log.user = principalName(principal);
     }
+    const client = clientFacts(raw, ctx.config.trustedProxies);
     const req: S3Request = {
       id: requestId,
       method,
@@ -189,11 +190,11 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       trailerNames: spec.kind === 'form' ? [] : auth.trailerNames,
       document,
       form: formUpload,
-      secure: (raw.socket as TLSSocket | undefined)?.encrypted === true,
+      secure: client.secure,
     };
     const input = op.parse(req);
     const facts: RequestFacts = {
-      ...requestFacts(raw, req.secure),
+      ...requestFacts(raw, client),
       authType: spec.kind === 'form' ? 'POST' : auth.method === 'sigv4-query' || auth.method === 'sigv2-query' ? 'REST-QUERY-STRING' : 'REST-HEADER',
       signatureVersion: auth.method === 'sigv2' || auth.method === 'sigv2-query' ? 'AWS' : 'AWS4-HMAC-SHA256',
       contentSha256: typeof raw.headers['x-amz-content-sha256'] === 'string' ? raw.headers['x-amz-content-sha256'] : undefined,
