@@ -13,6 +13,7 @@ import { startSweeper, sweep } from './workers/sweeper.js';
 import { Readiness } from './workers/health.js';
 import { checkpoint } from './store/db.js';
 import { loadTls, TlsReloader } from './workers/tls.js';
+import { Metrics } from './workers/metrics.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 
@@ -31,6 +32,8 @@ export interface RunningServer {
   readiness: Readiness;
   /** The HTTPS certificate's reloader (CAIRN_TLS_CERT / CAIRN_TLS_KEY), when TLS is on. */
   tls?: TlsReloader;
+  /** Prometheus metrics (absent with CAIRN_METRICS=false). */
+  metrics?: Metrics;
   /**
    * Stops: not ready from now on, no new connections, in-flight requests
    * finish (for up to `graceMs`, CAIRN_SHUTDOWN_GRACE_SECONDS by default; then
@@ -189,11 +192,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   ensureRoot(ctx, print);
   await ctx.commits.sync();
   const isReferenced = (id: string) => ctx.objects.references(id) || ctx.uploads.references(id);
+  // CAIRN_METRICS=false records nothing and serves no /-/metrics (for A/B measurements of their cost).
+  const metrics = config.metrics ? new Metrics(ctx) : undefined;
   const swept = await sweep(ctx, true, isReferenced);
+  metrics?.sweep(swept);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
-  const stopSweeper = startSweeper(ctx, isReferenced);
+  const stopSweeper = startSweeper(ctx, isReferenced, metrics && ((r) => metrics.sweep(r)));
   const readiness = new Readiness(ctx);
-  ctx.probes = { notReady: () => readiness.reason() };
+  ctx.probes = { notReady: () => readiness.reason(), metrics: metrics && ((a) => metrics.answer(a)) };
+  ctx.requestMetrics = metrics;
   let first: ReturnType<typeof loadTls> | undefined;
   if (config.tlsCert !== '') {
     try {
@@ -248,6 +255,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (first) {
     tls = new TlsReloader(config.tlsCert, config.tlsKey, app.server as unknown as TlsServer, log, first.info);
     stopWatch = tls.watch();
+    const reloader = tls;
+    if (metrics) metrics.certificateExpiry = () => Date.parse(reloader.certificate.validTo);
     print(`TLS certificate: ${first.info.subject}, valid to ${first.info.validTo}, SHA-256 ${first.info.fingerprint256}`);
   }
   // Removed on a clean stop; a crash leaves it, and readers check that its pid still runs.
@@ -261,6 +270,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     httpPort,
     readiness,
     tls,
+    metrics,
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;

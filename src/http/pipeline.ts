@@ -106,9 +106,21 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   const requestId = ctx.ids.next();
   const method = raw.method ?? 'GET';
   const log: RequestLog = { reqId: requestId, method };
+  const metrics = ctx.requestMetrics;
+  const socket = raw.socket;
+  const read0 = metrics ? socket.bytesRead : 0;
+  const written0 = metrics ? socket.bytesWritten : 0;
+  metrics?.started();
   res.once('close', () => {
+    const ns = process.hrtime.bigint() - started;
+    if (metrics) {
+      // A small body arrives with the header (already counted at the start): a complete body counts as its Content-Length.
+      const len = raw.headers['content-length'];
+      const received = len !== undefined && raw.complete ? Number(len) || 0 : socket.bytesRead - read0;
+      metrics.finished(log.op ?? 'Unknown', log.status ?? res.statusCode, log.code, Number(ns) / 1e9, received, socket.bytesWritten - written0);
+    }
     if (!ctx.log.isLevelEnabled('info')) return;
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const ms = Number(ns) / 1e6;
     ctx.accessLog({
       level: 30,
       time: Date.now(),

@@ -35,6 +35,15 @@ export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services
   readonly onEvents?: (events: readonly OpEvent[]) => void;
   /** Readiness and metrics (absent: /-/ready always ready, /-/metrics not served). */
   probes?: Probes;
+  /** Per-request figures (absent: CAIRN_METRICS=false, nothing is recorded). */
+  requestMetrics?: RequestMetrics;
+}
+
+/** What the pipeline reports about each request (kept cheap: plain arguments, no objects). */
+export interface RequestMetrics {
+  started(): void;
+  /** `op`: the AWS name ('Unknown' when the request failed before it was named); bytes: body bytes read and bytes written. */
+  finished(op: string, status: number, code: string | undefined, seconds: number, received: number, sent: number): void;
 }
 
 export interface RequestLog {
