@@ -6,12 +6,16 @@ import { ADMIN_NOUNS, ADMIN_USAGE, CliError, flag, keysProblem, runAdmin } from 
 import { presignBase, readServerRecord, startServer } from './main.js';
 import { presignUrl } from './cli/signer.js';
 import { CERT_USAGE, selfSigned } from './cli/cert.js';
+import { OPS_COMMANDS, OPS_USAGE, restoreCommand, runOps } from './cli/ops.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 const USAGE = `usage:
   cairn serve                                   run the server in the foreground
   cairn healthcheck [--ready]                   exit 0 when the local server is alive (ready), else 1
   ${CERT_USAGE}
                                                 a self-signed certificate and key in DATA/tls/
+${OPS_USAGE}
 ${ADMIN_USAGE}
   cairn presign BUCKET/KEY [--method GET|PUT|HEAD|DELETE] [--expires SECONDS] [--access-key K]
                                                 a presigned URL on CAIRN_PUBLIC_URL, else the running
@@ -163,12 +167,30 @@ async function admin(args: string[]): Promise<void> {
   }
 }
 
+/** `cairn scrub | backup | restore | status`. */
+async function ops(args: string[]): Promise<void> {
+  const config = loadConfig();
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+  const running = readServerRecord(config.dataDir);
+  if (args[0] === 'restore') process.exit(restoreCommand(config, args.slice(1), out, running !== undefined));
+  if (args[0] === 'backup' && args.length === 2 && !existsSync(join(config.dataDir, 'cairn.db'))) fail(`no Cairn data in ${config.dataDir} (CAIRN_DATA_DIR)`);
+  const ctx = openContext(config, pino({ level: 'warn', base: undefined }, pino.destination({ fd: 2, sync: true })), {}, 'admin');
+  let code = 0;
+  try {
+    code = await runOps(ctx, args, out, running);
+  } finally {
+    closeContext(ctx);
+  }
+  process.exit(code);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === 'serve') await serve();
     else if (cmd === 'healthcheck') await healthcheck(rest);
     else if (cmd === 'cert') cert(rest);
+    else if (OPS_COMMANDS.has(cmd)) await ops([cmd, ...rest]);
     else if (ADMIN_NOUNS.has(cmd) || cmd === 'presign') await admin([cmd, ...rest]);
     else if (cmd === '--help' || cmd === '-h' || cmd === 'help') process.stdout.write(`${USAGE}\n`);
     else fail(`unknown command "${cmd}"\n${USAGE}`);

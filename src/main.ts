@@ -14,6 +14,7 @@ import { Readiness } from './workers/health.js';
 import { checkpoint } from './store/db.js';
 import { loadTls, TlsReloader } from './workers/tls.js';
 import { Metrics } from './workers/metrics.js';
+import { startScrubber } from './workers/scrub.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 
@@ -198,6 +199,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   metrics?.sweep(swept);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
   const stopSweeper = startSweeper(ctx, isReferenced, metrics && ((r) => metrics.sweep(r)));
+  const stopScrubber = startScrubber(ctx, (r) =>
+    metrics?.scrubbed({ finishedAt: Date.now(), checked: r.checked, bytes: r.bytes, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt }),
+  );
   const readiness = new Readiness(ctx);
   ctx.probes = { notReady: () => readiness.reason(), metrics: metrics && ((a) => metrics.answer(a)) };
   ctx.requestMetrics = metrics;
@@ -276,6 +280,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
+      stopScrubber();
       stopWatch();
       // Idle keep-alive connections close now; busy ones once their request is answered (Connection: close), or at the deadline.
       const deadline = setTimeout(() => {
