@@ -87,7 +87,8 @@ export function buildApp(ctx: PipelineContext, tls?: TlsOptions): FastifyInstanc
     // While shutting down, requests on open connections are still served (with Connection: close): /-/ready answers 503 then.
     return503OnClosing: false,
     // https.createServer takes the HTTP server's options beside the TLS ones.
-    ...(tls ? { https: { ...http, cert: tls.cert, key: tls.key } } : { http }),
+    // A TLS handshake must also finish within the header timeout (Node's default would let a silent client hold a socket 120 s).
+    ...(tls ? { https: { ...http, cert: tls.cert, key: tls.key, handshakeTimeout: config.headerTimeoutSeconds * 1000 } } : { http }),
     keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     // No limit on a whole request (a large upload takes as long as it takes); stalled bodies are caught by watchBody.
     requestTimeout: 0,

@@ -147,6 +147,13 @@ export interface ServerRecord {
   port: number;
   pid: number;
   startedAt: string;
+  /** The background workers' last runs (for `cairn status`), rewritten when one finishes. */
+  workers?: WorkerHealth;
+}
+
+export interface WorkerHealth {
+  sweeper?: { lastRun: string; ok: boolean; error?: string; removed?: number };
+  scrub?: { lastRun: string; checked: number; missing: number; truncated: number; corrupt: number };
 }
 
 function writeServerRecord(dataDir: string, rec: ServerRecord): void {
@@ -198,10 +205,28 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const swept = await sweep(ctx, true, isReferenced);
   metrics?.sweep(swept);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
-  const stopSweeper = startSweeper(ctx, isReferenced, metrics && ((r) => metrics.sweep(r)));
-  const stopScrubber = startScrubber(ctx, (r) =>
-    metrics?.scrubbed({ finishedAt: Date.now(), checked: r.checked, bytes: r.bytes, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt }),
+  const workers: WorkerHealth = {
+    sweeper: { lastRun: new Date().toISOString(), ok: true, removed: swept.staleUploads + swept.temps + swept.garbage + swept.orphans },
+  };
+  let noteWorkers = () => {};
+  const stopSweeper = startSweeper(
+    ctx,
+    isReferenced,
+    (r) => {
+      metrics?.sweep(r);
+      workers.sweeper = { lastRun: new Date().toISOString(), ok: true, removed: r.staleUploads + r.temps + r.garbage + r.orphans };
+      noteWorkers();
+    },
+    (e) => {
+      workers.sweeper = { lastRun: new Date().toISOString(), ok: false, error: (e as Error).message };
+      noteWorkers();
+    },
   );
+  const stopScrubber = startScrubber(ctx, (r) => {
+    metrics?.scrubbed({ finishedAt: Date.now(), checked: r.checked, bytes: r.bytes, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt });
+    workers.scrub = { lastRun: new Date().toISOString(), checked: r.checked, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt };
+    noteWorkers();
+  });
   const readiness = new Readiness(ctx);
   ctx.probes = { notReady: () => readiness.reason(), metrics: metrics && ((a) => metrics.answer(a)) };
   ctx.requestMetrics = metrics;
@@ -263,9 +288,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (metrics) metrics.certificateExpiry = () => Date.parse(reloader.certificate.validTo);
     print(`TLS certificate: ${first.info.subject}, valid to ${first.info.validTo}, SHA-256 ${first.info.fingerprint256}`);
   }
+  const closedFlag = { closed: false };
   // Removed on a clean stop; a crash leaves it, and readers check that its pid still runs.
-  const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString() };
+  const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString(), workers };
   writeServerRecord(config.dataDir, record);
+  noteWorkers = () => {
+    try {
+      if (!closedFlag.closed) writeServerRecord(config.dataDir, record);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, `cannot update ${SERVER_FILE}`);
+    }
+  };
   let closed = false;
   return {
     ctx,
@@ -278,6 +311,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
+      closedFlag.closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
       stopScrubber();

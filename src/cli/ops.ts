@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
+import type { ServerRecord } from '../main.js';
 import { DB_FILE, FILE_MODE, KEYS_DIR, makePrivateDir, SERVER_FILE } from '../store/modes.js';
 import { UsageRepo } from '../store/usage.js';
 import { diskUsage } from '../workers/health.js';
@@ -194,7 +195,7 @@ export function restoreCommand(config: Config, args: string[], out: Out, serverR
   return 0;
 }
 
-async function statusCommand(ctx: AppContext, out: Out, running: { pid: number; startedAt: string; url: string } | undefined): Promise<number> {
+async function statusCommand(ctx: AppContext, out: Out, running: ServerRecord | undefined): Promise<number> {
   const { config } = ctx;
   out(`cairn ${version()}`);
   out(`data directory: ${config.dataDir}`);
@@ -229,15 +230,30 @@ async function statusCommand(ctx: AppContext, out: Out, running: { pid: number; 
     `objects: ${b.reduce((n, u) => n + u.objects, 0)} in ${b.length} bucket(s), ${human(b.reduce((n, u) => n + u.bytes, 0))}; ${b.reduce((n, u) => n + u.versions, 0)} stored versions, ${human(b.reduce((n, u) => n + u.versionBytes, 0))}`,
   );
   const garbage = usage.garbagePending();
-  out(`sweeper: ${garbage} blob(s) waiting for removal, ${usage.openUploads()} multipart upload(s) open (every ${config.sweepIntervalSeconds}s)`);
+  const ago = (iso: string) => `${duration((Date.now() - Date.parse(iso)) / 1000)} ago`;
+  const sw = running?.workers?.sweeper;
+  const sweeperState = !running
+    ? 'not running'
+    : !sw
+      ? 'no run recorded'
+      : sw.ok
+        ? `last run ${ago(sw.lastRun)}, ok`
+        : `last run ${ago(sw.lastRun)} FAILED: ${sw.error}`;
   out(
-    `scrub: ${config.scrubIntervalDays > 0 ? `every ${config.scrubIntervalDays} day(s) at ${config.scrubMbPerSecond} MiB/s` : 'no background scrub (CAIRN_SCRUB_INTERVAL_DAYS=0); run `cairn scrub`'}`,
+    `sweeper: ${sweeperState} (every ${config.sweepIntervalSeconds}s); ${garbage} blob(s) waiting for removal, ${usage.openUploads()} multipart upload(s) open`,
   );
+  const sc = running?.workers?.scrub;
+  const schedule =
+    config.scrubIntervalDays > 0
+      ? `every ${config.scrubIntervalDays} day(s) at ${config.scrubMbPerSecond} MiB/s`
+      : 'no background scrub (CAIRN_SCRUB_INTERVAL_DAYS=0); run `cairn scrub`';
+  const last = sc ? `; last finished ${ago(sc.lastRun)}: ${sc.checked} checked, ${sc.missing} missing, ${sc.truncated} truncated, ${sc.corrupt} corrupt` : '';
+  out(`scrub: ${schedule}${last}`);
   return 0;
 }
 
 /** Runs an operations command on an opened context; the exit code. */
-export async function runOps(ctx: AppContext, args: string[], out: Out, running: { pid: number; startedAt: string; url: string } | undefined): Promise<number> {
+export async function runOps(ctx: AppContext, args: string[], out: Out, running: ServerRecord | undefined): Promise<number> {
   const [cmd, ...rest] = args;
   if (cmd === 'scrub') return scrubCommand(ctx, rest, out);
   if (cmd === 'backup') return backupCommand(ctx, rest, out);

@@ -105,6 +105,7 @@ describe('cairn backup / restore', () => {
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/server: running, pid \d+, up .*: ready/);
       expect(status.stdout).toMatch(/objects: \d+ in 1 bucket/);
+      expect(status.stdout).toMatch(/sweeper: last run .* ago, ok/);
       // A new machine: the blobs copied (as an operator would, after the backup), then the metadata restored.
       cpSync(join(ts.dataDir, 'blobs'), join(fresh, 'blobs'), { recursive: true });
     } finally {
