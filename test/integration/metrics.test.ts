@@ -6,6 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  UploadPartCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -141,6 +146,45 @@ describe('/-/metrics', () => {
     expect(value(m, 'minio_cluster_bucket_total')).toBe(2);
     expect(value(m, 'minio_s3_traffic_received_bytes')).toBeGreaterThanOrEqual(6450);
     expect(value(m, 'minio_node_disk_total_bytes', { disk: ts.dataDir })).toBeGreaterThan(0);
+  });
+});
+
+describe('per-bucket usage counters', () => {
+  it('stay equal to what the listings show through overwrites, multipart, batch deletes and versioning changes', async () => {
+    const ts = await startTestServer({ metricsPublic: true });
+    try {
+      const s3 = ts.client();
+      await s3.send(new CreateBucketCommand({ Bucket: 'usage' }));
+      const put = (Key: string, n: number) => s3.send(new PutObjectCommand({ Bucket: 'usage', Key, Body: Buffer.alloc(n, 7) }));
+      await put('o', 10);
+      await put('o', 20); // overwrite of the null version
+      await put('d1', 5);
+      await put('d2', 6);
+      await s3.send(new DeleteObjectsCommand({ Bucket: 'usage', Delete: { Objects: [{ Key: 'd1' }, { Key: 'd2' }, { Key: 'none' }] } }));
+      const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'usage', Key: 'mp' }));
+      const parts = [];
+      for (const [i, n] of [5 * 1024 * 1024, 1234].entries()) {
+        const r = await s3.send(new UploadPartCommand({ Bucket: 'usage', Key: 'mp', UploadId: up.UploadId, PartNumber: i + 1, Body: Buffer.alloc(n, i) }));
+        parts.push({ ETag: r.ETag, PartNumber: i + 1 });
+      }
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'usage', Key: 'mp', UploadId: up.UploadId, MultipartUpload: { Parts: parts } }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: 'usage', VersioningConfiguration: { Status: 'Enabled' } }));
+      await put('o', 30); // a second version of o
+      await s3.send(new DeleteObjectCommand({ Bucket: 'usage', Key: 'mp' })); // a delete marker over mp
+      await s3.send(new PutBucketVersioningCommand({ Bucket: 'usage', VersioningConfiguration: { Status: 'Suspended' } }));
+      await put('o', 40); // replaces the null version (the 20-byte one)
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'usage' }));
+      const all = versions.Versions ?? [];
+      const current = all.filter((v) => v.IsLatest);
+      const m = parse((await scrape(ts, '')).text);
+      expect(value(m, 'cairn_bucket_objects', { bucket: 'usage' })).toBe(current.length);
+      expect(value(m, 'cairn_bucket_bytes', { bucket: 'usage' })).toBe(current.reduce((n, v) => n + (v.Size ?? 0), 0));
+      expect(value(m, 'cairn_bucket_stored_bytes', { bucket: 'usage' })).toBe(all.reduce((n, v) => n + (v.Size ?? 0), 0));
+      expect(current.map((v) => [v.Key, v.Size])).toEqual([['o', 40]]);
+      expect(all.reduce((n, v) => n + (v.Size ?? 0), 0)).toBe(40 + 30 + 5 * 1024 * 1024 + 1234);
+    } finally {
+      await ts.stop();
+    }
   });
 });
 
