@@ -226,6 +226,33 @@ describe('behind a TLS-terminating proxy', () => {
     }
   });
 
+  it('virtual-hosted presigned https URLs verify when a proxy forwards them over plain HTTP with Host kept', async () => {
+    const ts = await startTestServer({ trustedProxies: '127.0.0.1', domains: 's3.example.test' });
+    try {
+      const admin = ts.client();
+      await admin.send(new CreateBucketCommand({ Bucket: 'proxied' }));
+      await admin.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'a b.txt', Body: 'via proxy' }));
+      // What the client sees: https://proxied.s3.example.test/…, terminated by the proxy.
+      const outside = new S3Client({
+        endpoint: 'https://s3.example.test',
+        region: 'us-east-1',
+        forcePathStyle: false,
+        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      });
+      const url = new URL(await getSignedUrl(outside, new GetObjectCommand({ Bucket: 'proxied', Key: 'a b.txt' }), { expiresIn: 60 }));
+      expect(url.host).toBe('proxied.s3.example.test');
+      outside.destroy();
+      // What the proxy sends Cairn: the same Host, path and query, over HTTP, with X-Forwarded-Proto.
+      const r = await request(`${ts.url}${url.pathname}${url.search}`, {
+        headers: { host: url.host, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' },
+      });
+      expect(r.statusCode).toBe(200);
+      expect(await r.body.text()).toBe('via proxy');
+    } finally {
+      await ts.stop();
+    }
+  });
+
   it('ignores X-Forwarded-Proto from anyone else', async () => {
     const ts = await startTestServer({ trustedProxies: '10.0.0.0/8' });
     try {
