@@ -35,18 +35,60 @@ function clientError(ids: RequestIds, err: NodeJS.ErrnoException, socket: Socket
   socket.destroy();
 }
 
-export function buildApp(ctx: PipelineContext): FastifyInstance {
+/** The certificate and key an HTTPS listener starts with (PEM). */
+export interface TlsOptions {
+  cert: Buffer;
+  key: Buffer;
+}
+
+const connectionKey = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+
+/**
+ * At most `max` concurrent connections per client address (0: no cap).
+ * Connections over it are kept just long enough to answer their first
+ * request 503 SlowDown (SDKs back off and retry), then closed; their keys
+ * (address|port) are what the returned set holds.
+ */
+function limitConnections(app: FastifyInstance, max: number): Set<string> {
+  const over = new Set<string>();
+  if (max <= 0) return over;
+  const open = new Map<string, number>();
+  app.server.on('connection', (socket: Socket) => {
+    const addr = socket.remoteAddress ?? '';
+    const n = (open.get(addr) ?? 0) + 1;
+    open.set(addr, n);
+    const key = n > max ? connectionKey(socket) : undefined;
+    if (key) {
+      over.add(key);
+      // Nothing is served on it: the first request is refused, and a client that sends none is closed soon.
+      socket.setTimeout(5000, () => socket.destroy());
+    }
+    socket.once('close', () => {
+      const left = (open.get(addr) ?? 1) - 1;
+      if (left <= 0) open.delete(addr);
+      else open.set(addr, left);
+      if (key) over.delete(key);
+    });
+  });
+  return over;
+}
+
+export function buildApp(ctx: PipelineContext, tls?: TlsOptions): FastifyInstance {
   const { config } = ctx;
+  const http = {
+    maxHeaderSize: config.maxHeaderBytes,
+    headersTimeout: config.headerTimeoutSeconds * 1000,
+    // How often Node checks header timeouts (its default, 30 s, would let a slow client hold a socket that long).
+    connectionsCheckingInterval: Math.min(1000, config.headerTimeoutSeconds * 500),
+  };
   const app = Fastify({
     logger: false,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
-    http: {
-      maxHeaderSize: config.maxHeaderBytes,
-      headersTimeout: config.headerTimeoutSeconds * 1000,
-      // How often Node checks header timeouts (its default, 30 s, would let a slow client hold a socket that long).
-      connectionsCheckingInterval: Math.min(1000, config.headerTimeoutSeconds * 500),
-    },
+    // While shutting down, requests on open connections are still served (with Connection: close): /-/ready answers 503 then.
+    return503OnClosing: false,
+    // https.createServer takes the HTTP server's options beside the TLS ones.
+    // A TLS handshake must also finish within the header timeout (Node's default would let a silent client hold a socket 120 s).
+    ...(tls ? { https: { ...http, cert: tls.cert, key: tls.key, handshakeTimeout: config.headerTimeoutSeconds * 1000 } } : { http }),
     keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     // No limit on a whole request (a large upload takes as long as it takes); stalled bodies are caught by watchBody.
     requestTimeout: 0,
@@ -57,7 +99,7 @@ export function buildApp(ctx: PipelineContext): FastifyInstance {
       const e = new S3Error(/url/i.test(err.message) ? 'InvalidURI' : 'InvalidRequest', err.message);
       void sendError(reply, req.raw, e, req.raw.url ?? '/', ctx.ids.next(), ctx.ids.hostId);
     },
-  });
+  }) as unknown as FastifyInstance;
 
   // Bodies stay raw streams: no parser reads them, operations do.
   app.removeAllContentTypeParsers();
@@ -77,12 +119,24 @@ export function buildApp(ctx: PipelineContext): FastifyInstance {
     res.writeHead(417, { connection: 'close' });
     res.end();
   });
-  // An empty Content-Type is no content type (Fastify would answer 415 before the route runs).
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.raw.headers['content-type'] !== undefined && String(request.raw.headers['content-type']).trim() === '') {
-      delete request.raw.headers['content-type'];
+  // Node keeps at most maxHeadersCount fields and drops the rest silently: one more than the cap shows a request over it.
+  app.server.maxHeadersCount = config.maxHeaderCount + 1;
+  const overLimit = limitConnections(app, config.maxConnectionsPerClient);
+  app.addHook('onRequest', (request, reply, done) => {
+    const raw = request.raw;
+    // An empty Content-Type is no content type (Fastify would answer 415 before the route runs).
+    if (raw.headers['content-type'] !== undefined && String(raw.headers['content-type']).trim() === '') {
+      delete raw.headers['content-type'];
     }
-    done();
+    const refuse =
+      raw.rawHeaders.length > config.maxHeaderCount * 2
+        ? new S3Error('RequestHeaderSectionTooLarge', `Your request has more than ${config.maxHeaderCount} header fields.`)
+        : overLimit.size > 0 && overLimit.has(connectionKey(raw.socket))
+          ? new S3Error('SlowDown', `Too many connections from ${raw.socket.remoteAddress}: at most ${config.maxConnectionsPerClient} at once.`)
+          : undefined;
+    if (!refuse) return done();
+    reply.header('connection', 'close');
+    void sendError(reply, raw, refuse, raw.url ?? '/', ctx.ids.next(), ctx.ids.hostId);
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, request, reply);

@@ -48,6 +48,33 @@ export interface Config {
   readonly serverAccessLogFlushSeconds: number;
   /** SSE-C requests must come over TLS (as AWS requires); false allows plain HTTP (a trusted LAN, a TLS-terminating proxy, tests). */
   readonly ssecRequireTls: boolean;
+  // Operations (issue 16): process lifecycle, TLS, metrics, connection caps, scrubbing.
+  /** SIGTERM/SIGINT: in-flight requests get this long to finish before their connections are closed. */
+  readonly shutdownGraceSeconds: number;
+  /** /-/ready answers 503 when the data directory's file system has less free space than this (MiB). */
+  readonly minFreeMb: number;
+  /** PEM certificate (chain) and key: when both are set, CAIRN_PORT serves HTTPS. */
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  /** A plain-HTTP listener beside the HTTPS one (0: none; only with TLS). */
+  readonly httpPort: number;
+  /** Addresses or CIDR ranges whose X-Forwarded-Proto / X-Forwarded-For are believed. */
+  readonly trustedProxies: readonly string[];
+  /** Record metrics and serve /-/metrics (false: neither; for A/B measurements). */
+  readonly metrics: boolean;
+  /** Bearer token /-/metrics requires ('' with metricsPublic false: the endpoint answers 403). */
+  readonly metricsToken: string;
+  readonly metricsPublic: boolean;
+  /** Also expose the figures under MinIO's metric names (minio_s3_requests_total, ...). */
+  readonly metricsMinioCompat: boolean;
+  /** Most header fields a request may carry (more: 400 RequestHeaderSectionTooLarge). */
+  readonly maxHeaderCount: number;
+  /** Most concurrent connections from one client address (0: no cap). */
+  readonly maxConnectionsPerClient: number;
+  /** Background scrub every this many days (0: never). */
+  readonly scrubIntervalDays: number;
+  /** The background scrub reads at most this many MiB per second. */
+  readonly scrubMbPerSecond: number;
 }
 
 /** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
@@ -90,6 +117,22 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_NOTIFICATION_RETRY_MAX_SECONDS: 'notificationRetryMaxSeconds',
   CAIRN_SERVER_ACCESS_LOG_FLUSH_SECONDS: 'serverAccessLogFlushSeconds',
   CAIRN_SSEC_REQUIRE_TLS: 'ssecRequireTls',
+  // Operations (issue 16).
+  CAIRN_MAX_HEADER_BYTES: 'maxHeaderBytes',
+  CAIRN_SHUTDOWN_GRACE_SECONDS: 'shutdownGraceSeconds',
+  CAIRN_MIN_FREE_MB: 'minFreeMb',
+  CAIRN_TLS_CERT: 'tlsCert',
+  CAIRN_TLS_KEY: 'tlsKey',
+  CAIRN_HTTP_PORT: 'httpPort',
+  CAIRN_TRUSTED_PROXIES: 'trustedProxies',
+  CAIRN_METRICS: 'metrics',
+  CAIRN_METRICS_TOKEN: 'metricsToken',
+  CAIRN_METRICS_PUBLIC: 'metricsPublic',
+  CAIRN_METRICS_MINIO_COMPAT: 'metricsMinioCompat',
+  CAIRN_MAX_HEADER_COUNT: 'maxHeaderCount',
+  CAIRN_MAX_CONNECTIONS_PER_CLIENT: 'maxConnectionsPerClient',
+  CAIRN_SCRUB_INTERVAL_DAYS: 'scrubIntervalDays',
+  CAIRN_SCRUB_MB_PER_SECOND: 'scrubMbPerSecond',
 };
 
 function packageRoot(): string {
@@ -301,6 +344,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     notificationRetryMaxSeconds: int(w('notificationRetryMaxSeconds'), raw.notificationRetryMaxSeconds ?? 300, 1, 86400),
     serverAccessLogFlushSeconds: int(w('serverAccessLogFlushSeconds'), raw.serverAccessLogFlushSeconds ?? 300, 1, 86400),
     ssecRequireTls: bool(w('ssecRequireTls'), raw.ssecRequireTls ?? true),
+    ...operationsSettings(raw, w),
   };
-  return Object.freeze({ ...cfg, domains: Object.freeze([...domains]), websiteDomains: Object.freeze([...websiteDomains]) });
+  if ((cfg.tlsCert === '') !== (cfg.tlsKey === ''))
+    throw new ConfigError(`${cfg.tlsCert === '' ? 'CAIRN_TLS_CERT' : 'CAIRN_TLS_KEY'}: set both CAIRN_TLS_CERT and CAIRN_TLS_KEY, or neither`);
+  if (cfg.httpPort !== 0 && cfg.tlsCert === '')
+    throw new ConfigError(`${w('httpPort')}: a second plain-HTTP listener needs CAIRN_TLS_CERT and CAIRN_TLS_KEY (without them CAIRN_PORT is plain HTTP)`);
+  return Object.freeze({
+    ...cfg,
+    domains: Object.freeze([...domains]),
+    websiteDomains: Object.freeze([...websiteDomains]),
+    trustedProxies: Object.freeze([...cfg.trustedProxies]),
+  });
 }
+
+const PROXY_RE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)(\/\d{1,3})?$/i;
+
+/** The operations settings (issue 16): lifecycle, TLS, metrics, connection caps, scrubbing. */
+function operationsSettings(raw: Record<string, unknown>, w: (k: keyof Config) => string) {
+  const list = (k: keyof Config): string[] => {
+    const v = raw[k] ?? [];
+    return (typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : [v]).map((x) => str(w(k), x).trim()).filter((x) => x !== '');
+  };
+  const trustedProxies = list('trustedProxies');
+  for (const p of trustedProxies) if (!PROXY_RE.test(p)) throw new ConfigError(`${w('trustedProxies')}: "${p}" is not an IP address or CIDR range`);
+  return {
+    shutdownGraceSeconds: int(w('shutdownGraceSeconds'), raw.shutdownGraceSeconds ?? 30, 0, 3600),
+    minFreeMb: int(w('minFreeMb'), raw.minFreeMb ?? 512, 0, Number.MAX_SAFE_INTEGER),
+    tlsCert: raw.tlsCert === undefined ? '' : resolveIf(str(w('tlsCert'), raw.tlsCert)),
+    tlsKey: raw.tlsKey === undefined ? '' : resolveIf(str(w('tlsKey'), raw.tlsKey)),
+    httpPort: int(w('httpPort'), raw.httpPort ?? 0, 0, 65535),
+    trustedProxies,
+    metrics: bool(w('metrics'), raw.metrics ?? true),
+    metricsToken: str(w('metricsToken'), raw.metricsToken ?? ''),
+    metricsPublic: bool(w('metricsPublic'), raw.metricsPublic ?? false),
+    metricsMinioCompat: bool(w('metricsMinioCompat'), raw.metricsMinioCompat ?? false),
+    maxHeaderCount: int(w('maxHeaderCount'), raw.maxHeaderCount ?? 200, 20, 10000),
+    maxConnectionsPerClient: int(w('maxConnectionsPerClient'), raw.maxConnectionsPerClient ?? 256, 0, 1_000_000),
+    scrubIntervalDays: int(w('scrubIntervalDays'), raw.scrubIntervalDays ?? 0, 0, 3650),
+    scrubMbPerSecond: int(w('scrubMbPerSecond'), raw.scrubMbPerSecond ?? 50, 1, 100_000),
+  };
+}
+
+const resolveIf = (p: string) => (p.trim() === '' ? '' : resolve(p));

@@ -39,7 +39,7 @@ import { LifecycleRepo } from './store/lifecycle.js';
 import { NotificationService } from './core/notifications.js';
 import { QuotaService } from './core/quotas.js';
 import { OutboxRepo } from './store/outbox.js';
-import { UsageRepo } from './store/usage.js';
+import { QuotaUsageRepo } from './store/quotaUsage.js';
 import type { OpEvent, S3Request } from './s3/operation.js';
 import { noticeOf } from './s3/events.js';
 
@@ -128,7 +128,7 @@ export function openContext(config: Config, log: Logger, opts: ContextOptions = 
   const ids = new RequestIds();
   const outbox = new OutboxRepo(db);
   const notifier: { wake?: () => void } = {};
-  const quotas = new QuotaService(new UsageRepo(db), bucketConfigs, commits, clock);
+  const quotas = new QuotaService(new QuotaUsageRepo(db), bucketConfigs, commits, clock);
   const notifications = new NotificationService(
     outbox,
     bucketConfigs,

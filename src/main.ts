@@ -13,6 +13,13 @@ import { startSweeper, sweep } from './workers/sweeper.js';
 import { startLifecycle } from './workers/lifecycle.js';
 import { startNotifier } from './workers/notifier.js';
 import { ServerAccessLogs } from './workers/serverAccessLogs.js';
+import { Readiness } from './workers/health.js';
+import { checkpoint } from './store/db.js';
+import { loadTls, TlsReloader } from './workers/tls.js';
+import { Metrics } from './workers/metrics.js';
+import { startScrubber } from './workers/scrub.js';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
@@ -24,7 +31,20 @@ export interface RunningServer {
   ctx: AppContext;
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** The plain-HTTP listener's port beside HTTPS (CAIRN_HTTP_PORT), when there is one. */
+  httpPort?: number;
+  readiness: Readiness;
+  /** The HTTPS certificate's reloader (CAIRN_TLS_CERT / CAIRN_TLS_KEY), when TLS is on. */
+  tls?: TlsReloader;
+  /** Prometheus metrics (absent with CAIRN_METRICS=false). */
+  metrics?: Metrics;
+  /**
+   * Stops: not ready from now on, no new connections, in-flight requests
+   * finish (for up to `graceMs`, CAIRN_SHUTDOWN_GRACE_SECONDS by default; then
+   * their connections are closed), the WAL is checkpointed, the database
+   * closed and the log flushed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export { createLogger };
@@ -101,6 +121,7 @@ const isLoopback = (h: string) => h === '::1' || h.startsWith('127.');
 export function listeningUrls(
   addresses: ReadonlyArray<{ address: string; port: number }>,
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+  scheme: 'http' | 'https' = 'http',
 ): string[] {
   const all = Object.values(interfaces).flatMap((list) => list ?? []);
   const ipv4 = all.filter((i) => i.family === 'IPv4').map((i) => i.address);
@@ -115,7 +136,7 @@ export function listeningUrls(
       hosts
         .filter((h) => isLoopback(h.host))
         .concat(hosts.filter((h) => !isLoopback(h.host)))
-        .map((h) => `http://${hostInUrl(h.host)}:${h.port}`),
+        .map((h) => `${scheme}://${hostInUrl(h.host)}:${h.port}`),
     ),
   ];
   return urls;
@@ -129,6 +150,13 @@ export interface ServerRecord {
   port: number;
   pid: number;
   startedAt: string;
+  /** The background workers' last runs (for `cairn status`), rewritten when one finishes. */
+  workers?: WorkerHealth;
+}
+
+export interface WorkerHealth {
+  sweeper?: { lastRun: string; ok: boolean; error?: string; removed?: number };
+  scrub?: { lastRun: string; checked: number; missing: number; truncated: number; corrupt: number };
 }
 
 function writeServerRecord(dataDir: string, rec: ServerRecord): void {
@@ -175,48 +203,141 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   ensureRoot(ctx, print);
   await ctx.commits.sync();
   const isReferenced = (id: string) => ctx.objects.references(id) || ctx.uploads.references(id);
+  // CAIRN_METRICS=false records nothing and serves no /-/metrics (for A/B measurements of their cost).
+  const metrics = config.metrics ? new Metrics(ctx) : undefined;
   const swept = await sweep(ctx, true, isReferenced);
+  metrics?.sweep(swept);
   if (swept.staleUploads + swept.temps + swept.garbage + swept.orphans > 0) log.info({ worker: 'sweeper', ...swept }, 'start-up sweep');
-  const stopSweeper = startSweeper(ctx, isReferenced);
+  const workers: WorkerHealth = {
+    sweeper: { lastRun: new Date().toISOString(), ok: true, removed: swept.staleUploads + swept.temps + swept.garbage + swept.orphans },
+  };
+  let noteWorkers = () => {};
+  const stopSweeper = startSweeper(
+    ctx,
+    isReferenced,
+    (r) => {
+      metrics?.sweep(r);
+      workers.sweeper = { lastRun: new Date().toISOString(), ok: true, removed: r.staleUploads + r.temps + r.garbage + r.orphans };
+      noteWorkers();
+    },
+    (e) => {
+      workers.sweeper = { lastRun: new Date().toISOString(), ok: false, error: (e as Error).message };
+      noteWorkers();
+    },
+  );
+  const stopScrubber = startScrubber(ctx, (r) => {
+    metrics?.scrubbed({ finishedAt: Date.now(), checked: r.checked, bytes: r.bytes, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt });
+    workers.scrub = { lastRun: new Date().toISOString(), checked: r.checked, missing: r.missing, truncated: r.truncated, corrupt: r.corrupt };
+    noteWorkers();
+  });
+  const readiness = new Readiness(ctx);
+  ctx.probes = { notReady: () => readiness.reason(), metrics: metrics && ((a) => metrics.answer(a)) };
+  ctx.requestMetrics = metrics;
+  let first: ReturnType<typeof loadTls> | undefined;
+  if (config.tlsCert !== '') {
+    try {
+      first = loadTls(config.tlsCert, config.tlsKey);
+    } catch (e) {
+      stopSweeper();
+      closeContext(ctx);
+      throw new Error(`CAIRN_TLS_CERT / CAIRN_TLS_KEY: ${(e as Error).message}`);
+    }
+  }
   const stopLifecycle = startLifecycle(ctx);
   const notifier = startNotifier(ctx);
   const accessLogs = new ServerAccessLogs(ctx);
   ctx.serverAccessLog = accessLogs.add;
   accessLogs.start();
-  const app = buildApp(ctx);
+  const app = buildApp(ctx, first);
+  // CAIRN_HTTP_PORT: plain HTTP beside HTTPS (e.g. for a TLS-terminating proxy or a local client).
+  const plain = first && config.httpPort !== 0 ? buildApp(ctx) : undefined;
+  const apps: FastifyInstance[] = plain ? [app, plain] : [app];
+  const listen = async (a: FastifyInstance, port: number, name: string) => {
+    try {
+      await a.listen({ host: config.host, port });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`cannot listen on ${config.host} port ${port}: it is already in use (choose another with ${name})`);
+      }
+      throw e;
+    }
+  };
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await listen(app, config.port, 'CAIRN_PORT');
+    if (plain) await listen(plain, config.httpPort, 'CAIRN_HTTP_PORT');
   } catch (e) {
     stopSweeper();
     stopLifecycle();
     await notifier.stop();
-    await app.close().catch(() => undefined);
+    for (const a of apps) await a.close().catch(() => undefined);
     await accessLogs.stop();
     closeContext(ctx);
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`cannot listen on ${config.host} port ${config.port}: it is already in use (choose another with CAIRN_PORT)`);
-    }
     throw e;
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const urls = listeningUrls(app.addresses().filter((a): a is AddressInfo => typeof a === 'object'));
-  const url = urls[0] ?? `http://127.0.0.1:${port}`;
+  const scheme = first ? 'https' : 'http';
+  const urls = listeningUrls(
+    app.addresses().filter((a): a is AddressInfo => typeof a === 'object'),
+    undefined,
+    scheme,
+  );
+  const url = urls[0] ?? `${scheme}://127.0.0.1:${port}`;
   print(`Cairn listening on ${urls.join(', ')} (data: ${config.dataDir}, region: ${config.region})`);
+  let httpPort: number | undefined;
+  if (plain) {
+    const plainUrls = listeningUrls(plain.addresses().filter((a): a is AddressInfo => typeof a === 'object'));
+    httpPort = (plain.server.address() as AddressInfo).port;
+    print(`Cairn also listening on ${plainUrls.join(', ')} (plain HTTP, CAIRN_HTTP_PORT)`);
+  }
+  let tls: TlsReloader | undefined;
+  let stopWatch = () => {};
+  if (first) {
+    tls = new TlsReloader(config.tlsCert, config.tlsKey, app.server as unknown as TlsServer, log, first.info);
+    stopWatch = tls.watch();
+    const reloader = tls;
+    if (metrics) metrics.certificateExpiry = () => Date.parse(reloader.certificate.validTo);
+    print(`TLS certificate: ${first.info.subject}, valid to ${first.info.validTo}, SHA-256 ${first.info.fingerprint256}`);
+  }
+  const closedFlag = { closed: false };
   // Removed on a clean stop; a crash leaves it, and readers check that its pid still runs.
-  const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString() };
+  const record: ServerRecord = { url: config.publicUrl || url, listening: urls, port, pid: process.pid, startedAt: new Date().toISOString(), workers };
   writeServerRecord(config.dataDir, record);
+  noteWorkers = () => {
+    try {
+      if (!closedFlag.closed) writeServerRecord(config.dataDir, record);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, `cannot update ${SERVER_FILE}`);
+    }
+  };
   let closed = false;
   return {
     ctx,
     url,
     port,
-    async close() {
+    httpPort,
+    readiness,
+    tls,
+    metrics,
+    async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
+      closedFlag.closed = true;
+      readiness.shuttingDown = true;
       stopSweeper();
       stopLifecycle();
-      await app.close();
+      stopScrubber();
+      stopWatch();
+      // Idle keep-alive connections close now; busy ones once their request is answered (Connection: close), or at the deadline.
+      const deadline = setTimeout(() => {
+        log.warn({ graceSeconds: graceMs / 1000 }, 'shutdown grace period over: closing the connections still open');
+        for (const a of apps) a.server.closeAllConnections();
+      }, graceMs);
+      try {
+        await Promise.all(apps.map((a) => a.close()));
+      } finally {
+        clearTimeout(deadline);
+      }
       await notifier.stop();
       // Records of the last requests are written before the store closes.
       await accessLogs.stop();
@@ -227,6 +348,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } catch {
           // already gone
         }
+      }
+      // Deferred changes ride along, then the WAL is folded into the database so the next start replays nothing.
+      ctx.commits.close();
+      try {
+        checkpoint(ctx.db);
+      } catch (e) {
+        log.warn({ err: e }, 'WAL checkpoint at shutdown failed');
       }
       closeContext(ctx);
       await new Promise<void>((resolve) => log.flush(() => resolve()));

@@ -11,7 +11,7 @@
 import type { BucketConfigsRepo } from '../store/bucketConfigs.js';
 import type { Bucket } from '../store/buckets.js';
 import type { GroupCommit } from '../store/commits.js';
-import type { Usage, UsageRepo } from '../store/usage.js';
+import type { Usage, QuotaUsageRepo } from '../store/quotaUsage.js';
 import { DomainError } from './errors.js';
 
 export type { Usage };
@@ -90,7 +90,7 @@ function exceeded(bucket: string, what: 'bytes' | 'objects'): DomainError {
 
 export class QuotaService {
   constructor(
-    private readonly usageRepo: UsageRepo,
+    private readonly usageRepo: QuotaUsageRepo,
     private readonly configs: BucketConfigsRepo,
     private readonly commits: GroupCommit,
     private readonly clock: () => number,

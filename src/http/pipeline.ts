@@ -5,8 +5,8 @@
  * No operation authenticates, authorizes or renders errors itself; a form
  * upload's own authentication (its signed policy) is done here too.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, unauthenticated, type Authenticated } from '../auth/authenticate.js';
@@ -23,6 +23,7 @@ import { requestCharged } from '../s3/requestPayment.js';
 import { dispatch, subResourceOf, type OperationName } from '../s3/router.js';
 import { formatAccessRecord, loggingTarget, operationLabel, type ServerAccessEntry } from '../s3/serverAccessLog.js';
 import { watchBody } from './body.js';
+import { clientFacts } from './forwarded.js';
 import { toS3Error } from './errors.js';
 import { formValues, malformedForm, receiveForm, type ReceivedForm } from './form.js';
 import { decodeHeaderTexts } from './headerText.js';
@@ -31,9 +32,9 @@ import { hostWithoutPort, parseTarget, type Target } from './target.js';
 import { handleWebsite } from './website.js';
 import { websiteBucket } from '../s3/website.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
-import { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
+import { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
-export { HEALTH_PATH, type AccessLog, type PipelineContext, type RequestLog };
+export { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -198,7 +199,13 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   const method = raw.method ?? 'GET';
   const log: RequestLog = { reqId: requestId, method };
   const extra: AccessExtra = {};
+  const metrics = ctx.requestMetrics;
+  const socket = raw.socket;
+  const read0 = metrics ? socket.bytesRead : 0;
+  const written0 = metrics ? socket.bytesWritten : 0;
+  metrics?.started();
   res.once('close', () => {
+    const ns = process.hrtime.bigint() - started;
     const sink = ctx.serverAccessLog;
     // Every S3 request on the bucket is logged, those refused before routing (a bad signature) included.
     if (sink && log.bucket !== undefined && log.service === undefined && log.op !== 'Health') {
@@ -208,8 +215,14 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
         ctx.log.error({ err: e, reqId: log.reqId }, 'server access log record failed');
       }
     }
+    if (metrics) {
+      // A small body arrives with the header (already counted at the start): a complete body counts as its Content-Length.
+      const len = raw.headers['content-length'];
+      const received = len !== undefined && raw.complete ? Number(len) || 0 : socket.bytesRead - read0;
+      metrics.finished(log.op ?? 'Unknown', log.status ?? res.statusCode, log.code, Number(ns) / 1e9, received, socket.bytesWritten - written0);
+    }
     if (!ctx.log.isLevelEnabled('info')) return;
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const ms = Number(ns) / 1e6;
     ctx.accessLog({
       level: 30,
       time: Date.now(),
@@ -248,6 +261,10 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       await reply.send('{"status":"ok"}');
       return;
     }
+    if ((target.rawPath === READY_PATH || target.rawPath === METRICS_PATH) && target.style === 'path') {
+      await serverEndpoint(ctx, target.rawPath, raw, reply, log, requestId);
+      return;
+    }
     const service = queryService(raw.headers, target);
     if (service !== undefined) {
       await handleQuery(ctx, service, target, request, reply, log, requestId);
@@ -282,8 +299,8 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       extra.principal = principal;
       log.user = principalName(principal);
     }
-    const secure = (raw.socket as TLSSocket | undefined)?.encrypted === true;
-    const baseFacts = requestFacts(raw, secure);
+    const client = clientFacts(raw, ctx.config.trustedProxies);
+    const baseFacts = requestFacts(raw, client);
     const req: S3Request = {
       id: requestId,
       sourceIp: baseFacts.sourceIp,
@@ -302,7 +319,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       trailerNames: spec.kind === 'form' ? [] : auth.trailerNames,
       document,
       form: formUpload,
-      secure,
+      secure: client.secure,
     };
     const input = op.parse(req);
     checkExpectedOwners(ctx, target.bucket, raw.headers);
@@ -340,5 +357,41 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
     await sendError(reply, raw, e, resource, requestId, ctx.ids.hostId);
   }
 }
+
+/** `/-/ready` and `/-/metrics`: answered by the server itself, never routed as a bucket ('-' cannot start one). */
+async function serverEndpoint(
+  ctx: PipelineContext,
+  path: string,
+  raw: IncomingMessage,
+  reply: FastifyReply,
+  log: RequestLog,
+  requestId: string,
+): Promise<void> {
+  reply.header('x-amz-request-id', requestId).header('cache-control', 'no-store');
+  if (path === READY_PATH) {
+    log.op = 'Ready';
+    const reason = ctx.probes?.notReady();
+    reply.header('content-type', 'application/json');
+    if (reason === undefined) {
+      await reply.send('{"status":"ready"}');
+      return;
+    }
+    reply.code(503).header('retry-after', '5');
+    await reply.send(JSON.stringify({ status: 'not ready', reason }));
+    return;
+  }
+  log.op = 'Metrics';
+  const m = ctx.probes?.metrics ? await ctx.probes.metrics(one(raw.headers.authorization)) : undefined;
+  if (!m) {
+    reply.code(404).header('content-type', 'application/json');
+    await reply.send('{"error":"metrics are off (CAIRN_METRICS=false)"}');
+    return;
+  }
+  reply.code(m.status).header('content-type', m.contentType);
+  if (m.status === 401) reply.header('www-authenticate', 'Bearer realm="cairn metrics"');
+  await reply.send(m.body);
+}
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export { malformedForm };

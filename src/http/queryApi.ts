@@ -7,6 +7,7 @@
  * as S3: authenticate, the action's permissions judged by the one evaluator,
  * run, answer in the Query protocol's XML.
  */
+import { clientFacts, type ClientFacts } from './forwarded.js';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -58,24 +59,18 @@ export function queryService(headers: IncomingHttpHeaders, target: Target): 'iam
   return undefined;
 }
 
-/** The client's address, as aws:SourceIp wants it (IPv4-mapped IPv6 as IPv4). */
-function sourceIp(raw: IncomingMessage): string | undefined {
-  const a = raw.socket?.remoteAddress;
-  return a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
-}
-
-/** What every request tells condition keys: source address, TLS, User-Agent, Referer. */
-export function requestFacts(raw: IncomingMessage, secure: boolean): RequestFacts {
+/** What every request tells condition keys: source address (IPv4-mapped IPv6 as IPv4), TLS, User-Agent, Referer. */
+export function requestFacts(raw: IncomingMessage, client: ClientFacts): RequestFacts {
   return {
-    sourceIp: sourceIp(raw),
-    secure,
+    sourceIp: client.sourceIp,
+    secure: client.secure,
     userAgent: one(raw.headers, 'user-agent'),
     referer: one(raw.headers, 'referer'),
-    tlsVersion: secure ? tlsVersion(raw.socket as TLSSocket) : undefined,
+    tlsVersion: client.secure ? tlsVersion(raw.socket as TLSSocket) : undefined,
   };
 }
 
-/** s3:TlsVersion: "TLSv1.3" as the number 1.3. */
+/** s3:TlsVersion: "TLSv1.3" as the number 1.3 (undefined behind a TLS-terminating proxy). */
 function tlsVersion(socket: TLSSocket): string | undefined {
   const v = typeof socket.getProtocol === 'function' ? socket.getProtocol() : null;
   const m = v ? /^TLSv(\d(?:\.\d)?)$/.exec(v) : null;
@@ -172,9 +167,8 @@ export async function handleQuery(
     if (principal.temporary && principal.type !== 'AssumedRole' && (service === 'iam' || !SESSION_TOKEN_STS.has(name))) {
       throw queryError('AccessDenied', `Cannot call ${name} with session credentials from GetSessionToken (no MFA).`);
     }
-    const secure = (raw.socket as TLSSocket | undefined)?.encrypted === true;
     const facts: RequestFacts = {
-      ...requestFacts(raw, secure),
+      ...requestFacts(raw, clientFacts(raw, ctx.config.trustedProxies)),
       authType: auth.method === 'sigv4-query' ? 'REST-QUERY-STRING' : 'REST-HEADER',
       signatureVersion: 'AWS4-HMAC-SHA256',
     };

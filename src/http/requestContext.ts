@@ -11,6 +11,18 @@ import type { RequestIds } from './reply.js';
 
 /** Liveness endpoint: '-' cannot start a bucket name, so this path is never a bucket. */
 export const HEALTH_PATH = '/-/health';
+/** Readiness endpoint: 200 when the server can take writes, else 503 with a reason. */
+export const READY_PATH = '/-/ready';
+/** Prometheus metrics (a bearer token, or public when configured). */
+export const METRICS_PATH = '/-/metrics';
+
+/** What the server's own endpoints (`/-/ready`, `/-/metrics`) answer: the composition root provides them. */
+export interface Probes {
+  /** Why the server is not ready (undefined: ready). */
+  notReady(): string | undefined;
+  /** The metrics text for a request with this Authorization header; undefined: metrics are off (404). */
+  metrics?(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }>;
+}
 
 /** Writes one access-log line (pino's format: level 30, time, then the request's fields). */
 export type AccessLog = (line: { level: number; time: number } & Record<string, unknown>) => void;
@@ -27,6 +39,17 @@ export interface PipelineContext extends OpContext, Omit<AuthzContext, 'services
   readonly onEvents?: (events: readonly OpEvent[], req?: S3Request) => void;
   /** Receives the server access log records of buckets whose Logging is on (set by the worker that writes them). */
   serverAccessLog?: (entry: ServerAccessEntry) => void;
+  /** Readiness and metrics (absent: /-/ready always ready, /-/metrics not served). */
+  probes?: Probes;
+  /** Per-request figures (absent: CAIRN_METRICS=false, nothing is recorded). */
+  requestMetrics?: RequestMetrics;
+}
+
+/** What the pipeline reports about each request (kept cheap: plain arguments, no objects). */
+export interface RequestMetrics {
+  started(): void;
+  /** `op`: the AWS name ('Unknown' when the request failed before it was named); bytes: body bytes read and bytes written. */
+  finished(op: string, status: number, code: string | undefined, seconds: number, received: number, sent: number): void;
 }
 
 export interface RequestLog {

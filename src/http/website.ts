@@ -12,7 +12,6 @@
  * A missing key is 404 only to a caller that may list the bucket, else 403.
  */
 import { STATUS_CODES } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../auth/authenticate.js';
 import { authorize, type Judgement } from '../auth/authorize.js';
@@ -27,6 +26,7 @@ import { getOrHead, type ReadInput } from '../s3/ops/GetObject.js';
 import { encodeKeyPath, indexKey, redirectAll, ruleAfterError, ruleBeforeRead, ruleRedirect, WEBSITE_KIND, type WebsiteConfig } from '../s3/website.js';
 import { escapeXml } from '../xml/xml.js';
 import { toS3Error } from './errors.js';
+import { clientFacts } from './forwarded.js';
 import { requestFacts } from './queryApi.js';
 import { sendOutput } from './reply.js';
 import type { PipelineContext, RequestLog } from './requestContext.js';
@@ -175,7 +175,9 @@ export async function handleWebsite(
   const raw = request.raw;
   const method = raw.method ?? 'GET';
   const head = method === 'HEAD';
-  const secure = (raw.socket as TLSSocket | undefined)?.encrypted === true;
+  // Behind a trusted TLS-terminating proxy the site is https too.
+  const client = clientFacts(raw, ctx.config.trustedProxies);
+  const secure = client.secure;
   const protocol = secure ? 'https' : 'http';
   const host = typeof raw.headers.host === 'string' ? raw.headers.host : '';
   const origin = typeof raw.headers.origin === 'string' && raw.headers.origin !== '' ? raw.headers.origin : undefined;
@@ -217,7 +219,7 @@ export async function handleWebsite(
       const r = redirectAll(config.redirectAll, target.rawPath + (target.rawQuery ? `?${target.rawQuery}` : ''), protocol);
       answer = new Answer(r.status, r.location);
     } else {
-      const judge = authorize(ctx, principal, [], { ...requestFacts(raw, secure) });
+      const judge = authorize(ctx, principal, [], { ...requestFacts(raw, client) });
       answer = await serve({ ctx, bucket: b, judge, head, headers: raw.headers }, config, target.key ?? '', protocol, host, log);
     }
     if (answer instanceof Answer) {

@@ -30,7 +30,17 @@ interface Pending {
  * after each batch's COMMIT, and nobody is answered before that fsync has
  * returned. An acknowledged change is on disk, as with synchronous=FULL.
  */
+/** What group commit reports as it runs (metrics hook in here; absent: nothing is measured). */
+export interface CommitObserver {
+  /** A batch of `changes` was committed. */
+  batch(changes: number): void;
+  /** A WAL fsync took `seconds`. */
+  fsync(seconds: number): void;
+}
+
 export class GroupCommit {
+  /** Set by the composition root when metrics are on. */
+  observer: CommitObserver | undefined;
   private queue: Pending[] = [];
   private scheduled = false;
   /** Batches committed and waiting for their fsync. */
@@ -132,7 +142,10 @@ export class GroupCommit {
       }
     }
     const fd = this.walFd;
+    const obs = this.observer;
+    const t = obs ? process.hrtime.bigint() : 0n;
     await new Promise<void>((resolve, reject) => this.fsyncFd(fd, (e) => (e ? reject(e) : resolve())));
+    if (obs) obs.fsync(Number(process.hrtime.bigint() - t) / 1e9);
   }
 
   close(): void {
@@ -186,6 +199,7 @@ export class GroupCommit {
           }
         })
         .immediate();
+      this.observer?.batch(batch.length);
       // With one batch in flight, sync() coalesces with an fsync that started after this commit; with more,
       // each batch starts its own (it began after the commit, so it covers it).
       if (this.durable) await (this.maxInFlight > 1 ? this.fsyncWal() : this.sync());

@@ -48,3 +48,40 @@ export function migrate(db: Db): void {
     }).immediate();
   }
 }
+
+/** The migration versions this build ships that the database has not applied (empty: up to date). */
+export function pendingMigrations(db: Db): number[] {
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  return readdirSync(migrationsDir())
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .map((f) => Number.parseInt(f, 10))
+    .filter((v) => !applied.has(v));
+}
+
+/**
+ * Whether the database takes a write lock right now, without waiting: a
+ * BEGIN IMMEDIATE rolled back at once ('busy': another connection holds it,
+ * which is not a fault; 'readonly': the file or its directory is not writable).
+ */
+export function probeWritable(db: Db): 'ok' | 'busy' | 'readonly' | string {
+  if (db.inTransaction) return 'ok';
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return 'ok';
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY')) return 'busy';
+    if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') return 'readonly';
+    return (e as Error).message;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+/** Folds the WAL into the database and truncates it (at a clean stop). */
+export function checkpoint(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}

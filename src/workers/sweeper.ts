@@ -46,16 +46,25 @@ export async function sweep(ctx: AppContext, atStart: boolean, isReferenced: (bl
 }
 
 /** Runs sweep() every interval; returns a stop function. */
-export function startSweeper(ctx: AppContext, isReferenced: (blobId: string) => boolean): () => void {
+export function startSweeper(
+  ctx: AppContext,
+  isReferenced: (blobId: string) => boolean,
+  onReport?: (r: SweepReport) => void,
+  onError?: (e: unknown) => void,
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     sweep(ctx, false, isReferenced)
       .then((r) => {
+        onReport?.(r);
         if (r.staleUploads + r.temps + r.garbage + r.orphans > 0) ctx.log.info({ worker: 'sweeper', ...r }, 'swept');
       })
-      .catch((e: unknown) => ctx.log.error({ err: e, worker: 'sweeper' }, 'sweep failed'))
+      .catch((e: unknown) => {
+        onError?.(e);
+        ctx.log.error({ err: e, worker: 'sweeper' }, 'sweep failed');
+      })
       .finally(() => {
         running = false;
       });

@@ -85,12 +85,13 @@ export const CompleteMultipartUpload = operation({
       objectSize: mpSize === undefined ? undefined : Number(mpSize),
       objectChecksum: whole ? { algorithm: whole as ChecksumAlgorithm, value: header(req.headers, CHECKSUM_HEADER[whole])!.trim() } : undefined,
       host: header(req.headers, 'host'),
+      scheme: req.secure ? 'https' : 'http',
     };
   },
   permissions: (i) => [{ action: 's3:PutObject', bucket: i.bucket, key: i.key }],
   async run(ctx, i, req) {
     const bucket = requireBucket(ctx, i.bucket);
-    const base = ctx.config.publicUrl || `http://${i.host ?? '127.0.0.1'}`;
+    const base = ctx.config.publicUrl || `${i.scheme}://${i.host ?? '127.0.0.1'}`;
     const done = await ctx.services.uploads.complete({
       bucket,
       key: i.key,

@@ -33,50 +33,50 @@ CREATE TABLE notification_sequence (
 );
 INSERT INTO notification_sequence (id, value) VALUES (1, 0);
 
--- Quotas: exact usage per bucket (every version's bytes and the parts of open multipart uploads;
+-- Quotas: exact usage per bucket as quotas count it (migration 009's bucket_usage counts what listings and the disk show) (every version's bytes and the parts of open multipart uploads;
 -- objects = versions that are not delete markers), kept by triggers in the writing transaction.
-CREATE TABLE bucket_usage (
+CREATE TABLE bucket_quota_usage (
   bucket_id  INTEGER PRIMARY KEY,
   bytes      INTEGER NOT NULL DEFAULT 0,
   objects    INTEGER NOT NULL DEFAULT 0
 );
-INSERT INTO bucket_usage (bucket_id, bytes, objects)
+INSERT INTO bucket_quota_usage (bucket_id, bytes, objects)
   SELECT b.id,
          (SELECT coalesce(sum(o.size), 0) FROM objects o WHERE o.bucket_id = b.id)
            + (SELECT coalesce(sum(p.size), 0) FROM parts p JOIN uploads u ON u.id = p.upload_id WHERE u.bucket_id = b.id),
          (SELECT count(*) FROM objects o WHERE o.bucket_id = b.id AND o.delete_marker = 0)
   FROM buckets b;
 
-CREATE TRIGGER buckets_usage_insert AFTER INSERT ON buckets
+CREATE TRIGGER buckets_quota_usage_insert AFTER INSERT ON buckets
 BEGIN
-  INSERT OR IGNORE INTO bucket_usage (bucket_id) VALUES (new.id);
+  INSERT OR IGNORE INTO bucket_quota_usage (bucket_id) VALUES (new.id);
 END;
-CREATE TRIGGER buckets_usage_delete AFTER DELETE ON buckets
+CREATE TRIGGER buckets_quota_usage_delete AFTER DELETE ON buckets
 BEGIN
-  DELETE FROM bucket_usage WHERE bucket_id = old.id;
+  DELETE FROM bucket_quota_usage WHERE bucket_id = old.id;
 END;
-CREATE TRIGGER objects_usage_insert AFTER INSERT ON objects
+CREATE TRIGGER objects_quota_usage_insert AFTER INSERT ON objects
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes + new.size, objects = objects + (new.delete_marker = 0) WHERE bucket_id = new.bucket_id;
+  UPDATE bucket_quota_usage SET bytes = bytes + new.size, objects = objects + (new.delete_marker = 0) WHERE bucket_id = new.bucket_id;
 END;
-CREATE TRIGGER objects_usage_delete AFTER DELETE ON objects
+CREATE TRIGGER objects_quota_usage_delete AFTER DELETE ON objects
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes - old.size, objects = objects - (old.delete_marker = 0) WHERE bucket_id = old.bucket_id;
+  UPDATE bucket_quota_usage SET bytes = bytes - old.size, objects = objects - (old.delete_marker = 0) WHERE bucket_id = old.bucket_id;
 END;
-CREATE TRIGGER objects_usage_update AFTER UPDATE OF size, delete_marker ON objects
+CREATE TRIGGER objects_quota_usage_update AFTER UPDATE OF size, delete_marker ON objects
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes - old.size + new.size, objects = objects - (old.delete_marker = 0) + (new.delete_marker = 0)
+  UPDATE bucket_quota_usage SET bytes = bytes - old.size + new.size, objects = objects - (old.delete_marker = 0) + (new.delete_marker = 0)
     WHERE bucket_id = new.bucket_id;
 END;
-CREATE TRIGGER parts_usage_insert AFTER INSERT ON parts
+CREATE TRIGGER parts_quota_usage_insert AFTER INSERT ON parts
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes + new.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = new.upload_id);
+  UPDATE bucket_quota_usage SET bytes = bytes + new.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = new.upload_id);
 END;
-CREATE TRIGGER parts_usage_delete AFTER DELETE ON parts
+CREATE TRIGGER parts_quota_usage_delete AFTER DELETE ON parts
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes - old.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = old.upload_id);
+  UPDATE bucket_quota_usage SET bytes = bytes - old.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = old.upload_id);
 END;
-CREATE TRIGGER parts_usage_update AFTER UPDATE OF size ON parts
+CREATE TRIGGER parts_quota_usage_update AFTER UPDATE OF size ON parts
 BEGIN
-  UPDATE bucket_usage SET bytes = bytes - old.size + new.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = new.upload_id);
+  UPDATE bucket_quota_usage SET bytes = bytes - old.size + new.size WHERE bucket_id = (SELECT bucket_id FROM uploads WHERE id = new.upload_id);
 END;

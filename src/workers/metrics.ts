@@ -1,0 +1,436 @@
+/**
+ * Prometheus metrics (`/-/metrics`, prom-client, a registry per server).
+ * Requests are recorded on the request path with children looked up in
+ * nested maps (no label object or key string is built per request); what
+ * the database and the disk know (per-bucket usage from migration 009's
+ * counters, garbage, open uploads, database and WAL sizes, disk space) is
+ * read when Prometheus scrapes. CAIRN_METRICS_MINIO_COMPAT adds the same
+ * figures under MinIO's names, so its Grafana dashboards work unchanged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from '../context.js';
+import type { RequestMetrics } from '../http/requestContext.js';
+import { DB_FILE } from '../store/modes.js';
+import { UsageRepo } from '../store/usage.js';
+import { diskUsage } from './health.js';
+import type { SweepReport } from './sweeper.js';
+
+/** S3 error codes that are authentication (or authorization) failures, counted by reason. */
+const AUTH_CODES = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'RequestTimeTooSkewed',
+  'ExpiredToken',
+  'InvalidToken',
+  'AuthorizationHeaderMalformed',
+  'AuthorizationQueryParametersError',
+  'MissingSecurityHeader',
+  'CredentialsNotSupported',
+  'InvalidClientTokenId',
+]);
+
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+type Inc = { inc(v?: number): void };
+type Obs = { observe(v: number): void };
+
+/** A child per label value, found without building a key (a Map per level). */
+class Children<T> {
+  private readonly map = new Map<string | number, T>();
+  constructor(private readonly make: (v: string) => T) {}
+  get(v: string | number): T {
+    let c = this.map.get(v);
+    if (c === undefined) this.map.set(v, (c = this.make(String(v))));
+    return c;
+  }
+}
+
+export interface ScrubFigures {
+  finishedAt: number;
+  checked: number;
+  bytes: number;
+  missing: number;
+  truncated: number;
+  corrupt: number;
+}
+
+export class Metrics implements RequestMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Children<Children<Inc>>;
+  private readonly durations: Children<Obs>;
+  private readonly received: Children<Inc>;
+  private readonly sent: Children<Inc>;
+  private readonly errors: Children<Children<Inc>>;
+  private readonly authFailures: Children<Inc>;
+  private readonly inflight: Gauge;
+  private readonly swept: Counter;
+  private readonly requestsC: Counter;
+  private readonly durationH: Histogram;
+  private readonly receivedC: Counter;
+  private readonly sentC: Counter;
+  private readonly usage: UsageRepo;
+  private scrub: ScrubFigures | undefined;
+  private readonly token: Buffer | undefined;
+  /** The HTTPS certificate's expiry (ms since the epoch), when TLS is on. */
+  certificateExpiry: (() => number | undefined) | undefined;
+
+  constructor(private readonly ctx: AppContext) {
+    const r = [this.registry];
+    const { config } = ctx;
+    this.token = config.metricsToken === '' ? undefined : createHash('sha256').update(config.metricsToken).digest();
+    this.usage = new UsageRepo(ctx.db);
+    collectDefaultMetrics({ register: this.registry });
+
+    this.requestsC = new Counter({
+      name: 'cairn_s3_requests_total',
+      help: 'Requests answered, by AWS operation name and HTTP status.',
+      labelNames: ['operation', 'status'],
+      registers: r,
+    });
+    this.durationH = new Histogram({
+      name: 'cairn_s3_request_duration_seconds',
+      help: 'Time from the request to its response closing, by AWS operation name.',
+      labelNames: ['operation'],
+      buckets: DURATION_BUCKETS,
+      registers: r,
+    });
+    this.receivedC = new Counter({
+      name: 'cairn_s3_received_bytes_total',
+      help: 'Request body bytes received, by AWS operation name.',
+      labelNames: ['operation'],
+      registers: r,
+    });
+    this.sentC = new Counter({
+      name: 'cairn_s3_sent_bytes_total',
+      help: 'Response bytes sent (headers and body), by AWS operation name.',
+      labelNames: ['operation'],
+      registers: r,
+    });
+    const errorsC = new Counter({
+      name: 'cairn_s3_errors_total',
+      help: 'Error responses, by AWS operation name and S3 error code.',
+      labelNames: ['operation', 'code'],
+      registers: r,
+    });
+    const authC = new Counter({
+      name: 'cairn_auth_failures_total',
+      help: 'Requests refused by authentication or authorization, by S3 error code.',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.inflight = new Gauge({ name: 'cairn_s3_requests_inflight', help: 'Requests being served.', registers: r });
+    this.requests = new Children((op) => new Children((st) => this.requestsC.labels(op, st)));
+    this.durations = new Children((op) => this.durationH.labels(op));
+    this.received = new Children((op) => this.receivedC.labels(op));
+    this.sent = new Children((op) => this.sentC.labels(op));
+    this.errors = new Children((op) => new Children((code) => errorsC.labels(op, code)));
+    this.authFailures = new Children((reason) => authC.labels(reason));
+
+    const batch = new Histogram({
+      name: 'cairn_commit_batch_changes',
+      help: 'Changes per group-commit batch (one transaction and one WAL fsync each).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: r,
+    });
+    const fsync = new Histogram({
+      name: 'cairn_wal_fsync_seconds',
+      help: 'WAL fsync latency.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    });
+    ctx.commits.observer = { batch: (n) => batch.observe(n), fsync: (s) => fsync.observe(s) };
+    this.swept = new Counter({
+      name: 'cairn_sweeper_removed_total',
+      help: 'What the sweeper removed: stale_uploads, temps, garbage, orphans.',
+      labelNames: ['kind'],
+      registers: r,
+    });
+
+    const usage = this.usage;
+    const usageRows = () => usage.buckets();
+    const lastScrub = () => this.scrub;
+    const expiry = () => this.certificateExpiry?.();
+    new Gauge({
+      name: 'cairn_bucket_objects',
+      help: 'Objects in a bucket (current versions that are not delete markers), exact.',
+      labelNames: ['bucket'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const u of usageRows()) this.labels(u.bucket).set(u.objects);
+      },
+    });
+    new Gauge({
+      name: 'cairn_bucket_bytes',
+      help: 'Bytes of the objects in a bucket (current versions), exact.',
+      labelNames: ['bucket'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const u of usageRows()) this.labels(u.bucket).set(u.bytes);
+      },
+    });
+    new Gauge({
+      name: 'cairn_bucket_stored_bytes',
+      help: 'Bytes of every stored version in a bucket (what the disk holds), exact.',
+      labelNames: ['bucket'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const u of usageRows()) this.labels(u.bucket).set(u.versionBytes);
+      },
+    });
+    new Gauge({
+      name: 'cairn_buckets',
+      help: 'Buckets.',
+      registers: r,
+      collect() {
+        this.set(usageRows().length);
+      },
+    });
+    new Gauge({
+      name: 'cairn_disk_bytes',
+      help: 'The data directory file system: total and free (available to Cairn) bytes.',
+      labelNames: ['kind'],
+      registers: r,
+      collect() {
+        const d = diskUsage(config.dataDir);
+        this.labels('total').set(d.totalBytes);
+        this.labels('free').set(d.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'cairn_database_bytes',
+      help: 'Size of the metadata database file and of its WAL.',
+      labelNames: ['file'],
+      registers: r,
+      collect() {
+        const size = (f: string) => {
+          try {
+            return statSync(join(config.dataDir, f)).size;
+          } catch {
+            return 0;
+          }
+        };
+        this.labels('db').set(size(DB_FILE));
+        this.labels('wal').set(size(`${DB_FILE}-wal`));
+      },
+    });
+    new Gauge({
+      name: 'cairn_garbage_pending',
+      help: 'Blobs recorded for removal and not removed yet.',
+      registers: r,
+      collect() {
+        this.set(usage.garbagePending());
+      },
+    });
+    new Gauge({
+      name: 'cairn_multipart_uploads_open',
+      help: 'Multipart uploads in progress.',
+      registers: r,
+      collect() {
+        this.set(usage.openUploads());
+      },
+    });
+    new Gauge({
+      name: 'cairn_tls_certificate_expiry_timestamp_seconds',
+      help: 'When the HTTPS certificate expires (absent without TLS).',
+      registers: r,
+      collect() {
+        const t = expiry();
+        if (t !== undefined) this.set(t / 1000);
+      },
+    });
+    new Gauge({
+      name: 'cairn_scrub_last_finished_timestamp_seconds',
+      help: 'When the last scrub finished (absent before the first).',
+      registers: r,
+      collect() {
+        const s = lastScrub();
+        if (s) this.set(s.finishedAt / 1000);
+      },
+    });
+    new Gauge({
+      name: 'cairn_scrub_last_objects',
+      help: 'What the last scrub found: checked, missing, truncated, corrupt.',
+      labelNames: ['result'],
+      registers: r,
+      collect() {
+        const s = lastScrub();
+        if (!s) return;
+        this.labels('checked').set(s.checked);
+        this.labels('missing').set(s.missing);
+        this.labels('truncated').set(s.truncated);
+        this.labels('corrupt').set(s.corrupt);
+      },
+    });
+    if (config.metricsMinioCompat) this.minioCompat();
+  }
+
+  started(): void {
+    this.inflight.inc();
+  }
+
+  finished(op: string, status: number, code: string | undefined, seconds: number, received: number, sent: number): void {
+    this.inflight.dec();
+    this.requests.get(op).get(status).inc();
+    this.durations.get(op).observe(seconds);
+    if (received > 0) this.received.get(op).inc(received);
+    if (sent > 0) this.sent.get(op).inc(sent);
+    if (code !== undefined) {
+      this.errors.get(op).get(code).inc();
+      if (AUTH_CODES.has(code)) this.authFailures.get(code).inc();
+    }
+  }
+
+  sweep(r: SweepReport): void {
+    if (r.staleUploads) this.swept.labels('stale_uploads').inc(r.staleUploads);
+    if (r.temps) this.swept.labels('temps').inc(r.temps);
+    if (r.garbage) this.swept.labels('garbage').inc(r.garbage);
+    if (r.orphans) this.swept.labels('orphans').inc(r.orphans);
+  }
+
+  scrubbed(s: ScrubFigures): void {
+    this.scrub = s;
+  }
+
+  /** The /-/metrics answer for a request with this Authorization header. */
+  async answer(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }> {
+    const { config } = this.ctx;
+    if (!config.metricsPublic) {
+      if (this.token === undefined) {
+        return { status: 403, contentType: 'text/plain', body: 'metrics need CAIRN_METRICS_TOKEN (a bearer token), or CAIRN_METRICS_PUBLIC=true\n' };
+      }
+      const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+      const given = m ? createHash('sha256').update(m[1]!.trim()).digest() : undefined;
+      if (!given || !timingSafeEqual(given, this.token)) return { status: 401, contentType: 'text/plain', body: 'a valid bearer token is required\n' };
+    }
+    return { status: 200, contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** MinIO's v2 names (minio_s3_requests_total{api="getobject"}, ...), computed from Cairn's own figures at scrape time. */
+  private minioCompat(): void {
+    const r = [this.registry];
+    const { requestsC, receivedC, sentC, inflight, durationH, usage } = this;
+    const dataDir = this.ctx.config.dataDir;
+    const api = (op: string | number | undefined) => String(op ?? '').toLowerCase();
+    const byApi = async (pick: (status: number) => boolean) => {
+      const out = new Map<string, number>();
+      for (const v of (await requestsC.get()).values) {
+        if (!pick(Number(v.labels.status))) continue;
+        const a = api(v.labels.operation);
+        out.set(a, (out.get(a) ?? 0) + v.value);
+      }
+      return out;
+    };
+    const counter = (name: string, help: string, pick: (status: number) => boolean) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['api'],
+        registers: r,
+        async collect() {
+          this.reset();
+          for (const [a, n] of await byApi(pick)) this.labels(a).inc(n);
+        },
+      });
+    counter('minio_s3_requests_total', 'Total number of S3 requests (Cairn, MinIO-compatible name).', () => true);
+    counter('minio_s3_requests_errors_total', 'Total number of S3 requests with (4xx and 5xx) errors.', (s) => s >= 400);
+    counter('minio_s3_requests_4xx_errors_total', 'Total number of S3 requests with (4xx) errors.', (s) => s >= 400 && s < 500);
+    counter('minio_s3_requests_5xx_errors_total', 'Total number of S3 requests with (5xx) errors.', (s) => s >= 500);
+    const sum = async (c: Counter) => (await c.get()).values.reduce((n, v) => n + v.value, 0);
+    new Counter({
+      name: 'minio_s3_traffic_received_bytes',
+      help: 'Total number of s3 bytes received.',
+      registers: r,
+      async collect() {
+        this.reset();
+        this.inc(await sum(receivedC));
+      },
+    });
+    new Counter({
+      name: 'minio_s3_traffic_sent_bytes',
+      help: 'Total number of s3 bytes sent.',
+      registers: r,
+      async collect() {
+        this.reset();
+        this.inc(await sum(sentC));
+      },
+    });
+    new Gauge({
+      name: 'minio_s3_requests_inflight_total',
+      help: 'Total number of S3 requests currently in flight.',
+      registers: r,
+      async collect() {
+        this.set((await inflight.get()).values[0]?.value ?? 0);
+      },
+    });
+    new Counter({
+      name: 'minio_s3_requests_ttfb_seconds_distribution',
+      help: 'Distribution of the time to first byte across API calls.',
+      labelNames: ['api', 'le'],
+      registers: r,
+      async collect() {
+        this.reset();
+        for (const v of (await durationH.get()).values) {
+          if (!v.metricName?.endsWith('_bucket')) continue;
+          this.labels(api(v.labels.operation), String(v.labels.le)).inc(v.value);
+        }
+      },
+    });
+    const usageGauge = (name: string, help: string, pick: (u: ReturnType<UsageRepo['buckets']>[number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['bucket'],
+        registers: r,
+        collect() {
+          this.reset();
+          for (const u of usage.buckets()) this.labels(u.bucket).set(pick(u));
+        },
+      });
+    usageGauge('minio_bucket_usage_object_total', 'Total number of objects.', (u) => u.objects);
+    usageGauge('minio_bucket_usage_total_bytes', 'Total bucket size in bytes.', (u) => u.bytes);
+    const cluster = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: r,
+        collect() {
+          this.set(value());
+        },
+      });
+    const disk = () => diskUsage(dataDir);
+    cluster('minio_cluster_capacity_raw_total_bytes', 'Total capacity online in the cluster.', () => disk().totalBytes);
+    cluster('minio_cluster_capacity_raw_free_bytes', 'Total free capacity online in the cluster.', () => disk().freeBytes);
+    cluster('minio_cluster_capacity_usable_total_bytes', 'Total usable capacity online in the cluster.', () => disk().totalBytes);
+    cluster('minio_cluster_capacity_usable_free_bytes', 'Total free usable capacity online in the cluster.', () => disk().freeBytes);
+    cluster('minio_cluster_usage_object_total', 'Total number of objects in a cluster.', () => usage.buckets().reduce((n, u) => n + u.objects, 0));
+    cluster('minio_cluster_usage_total_bytes', 'Total cluster usage in bytes.', () => usage.buckets().reduce((n, u) => n + u.bytes, 0));
+    cluster('minio_cluster_bucket_total', 'Total number of buckets in the cluster.', () => usage.buckets().length);
+    cluster('minio_cluster_nodes_online_total', 'Total number of MinIO nodes online.', () => 1);
+    cluster('minio_cluster_nodes_offline_total', 'Total number of MinIO nodes offline.', () => 0);
+    new Gauge({
+      name: 'minio_node_disk_free_bytes',
+      help: 'Total storage available on a disk.',
+      labelNames: ['disk'],
+      registers: r,
+      collect() {
+        this.labels(dataDir).set(disk().freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'minio_node_disk_total_bytes',
+      help: 'Total storage on a disk.',
+      labelNames: ['disk'],
+      registers: r,
+      collect() {
+        this.labels(dataDir).set(disk().totalBytes);
+      },
+    });
+  }
+}
