@@ -390,6 +390,13 @@ describe('versioning Enabled', () => {
     const restore = await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'src', CopySource: `${b}/src?versionId=${s1}`, MetadataDirective: 'REPLACE' }));
     expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'src' })))).toBe('source one');
     expect((await listVersionsRaw(b, { prefix: 'src' })).items.map(short)).toEqual([`V src ${restore.VersionId} latest`, `V src ${s2}`, `V src ${s1}`]);
+    // Without REPLACE too, as AWS documents restoring a version (copy it onto its own key); the metadata is the version's.
+    const again = await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'src', CopySource: `${b}/src?versionId=${s2}` }));
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 'src' })))).toBe('source two');
+    expect(again.VersionId).not.toBe(s2);
+    const sameNoVersion = await s3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'src', CopySource: `${b}/src` })));
+    expect(sameNoVersion.name).toBe('InvalidRequest');
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'src', VersionId: again.VersionId }));
 
     const marker = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'src' }))).VersionId!;
     const byMarker = await s3Error(s3.send(new CopyObjectCommand({ Bucket: b, Key: 'x', CopySource: `${b}/src?versionId=${marker}` })));

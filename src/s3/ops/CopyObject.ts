@@ -53,7 +53,9 @@ export const CopyObject = operation({
     const objects = ctx.services.objects;
     const obj = resolveCopySource(ctx, i.source, req.headers);
     objects.precheck(bucket, i.key, i.conditions);
-    if (i.source.bucket === bucket.name && i.source.key === i.key && i.directive !== 'REPLACE' && !i.storageClassSent) {
+    // Copying a named version onto its own key is how S3 restores an old version; only a copy of the current object
+    // onto itself that changes nothing is refused.
+    if (i.source.bucket === bucket.name && i.source.key === i.key && i.source.versionId === undefined && i.directive !== 'REPLACE' && !i.storageClassSent) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
