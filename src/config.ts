@@ -28,6 +28,8 @@ export interface Config {
   readonly keepAliveTimeoutSeconds: number;
   /** Largest request header section, in bytes (larger: 400 RequestHeaderSectionTooLarge). */
   readonly maxHeaderBytes: number;
+  /** Serve the web console at /-/console/ (CAIRN_CONSOLE=false turns it off). */
+  readonly console: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +53,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_BODY_TIMEOUT_SECONDS: 'bodyTimeoutSeconds',
   CAIRN_HEADER_TIMEOUT_SECONDS: 'headerTimeoutSeconds',
   CAIRN_KEEPALIVE_TIMEOUT_SECONDS: 'keepAliveTimeoutSeconds',
+  CAIRN_CONSOLE: 'console',
 };
 
 function packageRoot(): string {
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     headerTimeoutSeconds: int(w('headerTimeoutSeconds'), raw.headerTimeoutSeconds ?? 20, 1, 3600),
     keepAliveTimeoutSeconds: int(w('keepAliveTimeoutSeconds'), raw.keepAliveTimeoutSeconds ?? 15, 1, 3600),
     maxHeaderBytes: int(w('maxHeaderBytes'), raw.maxHeaderBytes ?? 16384, 4096, 1024 * 1024),
+    console: bool(w('console'), raw.console ?? true),
   };
   return Object.freeze({ ...cfg, domains: Object.freeze([...domains]) });
 }
