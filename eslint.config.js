@@ -37,7 +37,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['bench/**/*.mjs'],
+    files: ['bench/**/*.mjs', 'src/**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { S3Error } from './errors/s3error.js';
 import { handle, type PipelineContext } from './http/pipeline.js';
 import { errorBody, sendError, type RequestIds } from './http/reply.js';
+import { parseTarget } from './http/target.js';
+import { CONSOLE_HEADERS, CONSOLE_PATH, loadConsoleAssets, type Asset } from './console/assets.js';
 
 export { HEALTH_PATH } from './http/pipeline.js';
 
@@ -140,7 +142,57 @@ export function buildApp(ctx: PipelineContext, tls?: TlsOptions): FastifyInstanc
   });
 
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(ctx, request, reply);
+  const assets = config.console ? loadConsoleAssets(config.region) : undefined;
+  if (assets) {
+    const consoleHandler = (request: FastifyRequest, reply: FastifyReply) => serveConsole(ctx, assets, request, reply, handler);
+    app.route({ method: ['GET', 'HEAD'], url: CONSOLE_PATH, handler: consoleHandler });
+    app.route({ method: ['GET', 'HEAD'], url: `${CONSOLE_PATH}/*`, handler: consoleHandler });
+  }
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'], url: '/', handler });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'], url: '/*', handler });
   return app;
+}
+
+/**
+ * A console file (GET/HEAD on the path-style host); on a virtual-hosted
+ * bucket name the same path is an object key and goes to the S3 pipeline.
+ */
+async function serveConsole(
+  ctx: PipelineContext,
+  assets: Map<string, Asset>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s3: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): Promise<void> {
+  const url = request.raw.url ?? '/';
+  let virtual = false;
+  try {
+    virtual = parseTarget(url, request.raw.headers.host, ctx.config.domains).style === 'virtual';
+  } catch {
+    virtual = false;
+  }
+  if (virtual) return s3(request, reply);
+  const path = url.split('?')[0] ?? '';
+  if (path === CONSOLE_PATH) {
+    await reply.code(301).header('location', `${CONSOLE_PATH}/`).send();
+    return;
+  }
+  const name = path.slice(CONSOLE_PATH.length + 1) || 'index.html';
+  const asset = assets.get(name);
+  reply.headers(CONSOLE_HEADERS);
+  if (!asset) {
+    await reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    return;
+  }
+  reply
+    .header('content-type', asset.type)
+    .header('etag', asset.etag)
+    .header('cache-control', name === 'index.html' || name === 'config.json' ? 'no-cache' : 'max-age=300');
+  if (request.headers['if-none-match'] === asset.etag) {
+    await reply.code(304).send();
+    return;
+  }
+  const gzip = asset.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+  if (gzip) reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+  await reply.send(gzip ? asset.gzip : asset.body);
 }

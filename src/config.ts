@@ -75,6 +75,8 @@ export interface Config {
   readonly scrubIntervalDays: number;
   /** The background scrub reads at most this many MiB per second. */
   readonly scrubMbPerSecond: number;
+  /** Serve the web console at /-/console/ (CAIRN_CONSOLE=false turns it off). */
+  readonly console: boolean;
 }
 
 /** A webhook target: messages are POSTed as JSON to `url`, with `Authorization: <authHeader>` when set. */
@@ -133,6 +135,7 @@ const ENV: Record<string, keyof Config> = {
   CAIRN_MAX_CONNECTIONS_PER_CLIENT: 'maxConnectionsPerClient',
   CAIRN_SCRUB_INTERVAL_DAYS: 'scrubIntervalDays',
   CAIRN_SCRUB_MB_PER_SECOND: 'scrubMbPerSecond',
+  CAIRN_CONSOLE: 'console',
 };
 
 function packageRoot(): string {
@@ -345,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     serverAccessLogFlushSeconds: int(w('serverAccessLogFlushSeconds'), raw.serverAccessLogFlushSeconds ?? 300, 1, 86400),
     ssecRequireTls: bool(w('ssecRequireTls'), raw.ssecRequireTls ?? true),
     ...operationsSettings(raw, w),
+    console: bool(w('console'), raw.console ?? true),
   };
   if ((cfg.tlsCert === '') !== (cfg.tlsKey === ''))
     throw new ConfigError(`${cfg.tlsCert === '' ? 'CAIRN_TLS_CERT' : 'CAIRN_TLS_KEY'}: set both CAIRN_TLS_CERT and CAIRN_TLS_KEY, or neither`);

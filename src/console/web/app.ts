@@ -1,0 +1,1357 @@
+/**
+ * Cairn's console: a single page that signs every request in the browser
+ * and talks to Cairn's own S3, IAM and STS APIs (no back door: a read-only
+ * user sees a read-only console). Routes are hashes: #/buckets,
+ * #/b/<bucket>/<prefix>, #/o/<bucket>/<key>, #/s/<bucket>, #/iam, #/dashboard.
+ */
+import qrcode from 'qrcode-generator';
+import { ApiError, Cairn, kid, kids, text, type Session } from './api.js';
+import { clear, field, h } from './dom.js';
+import { breadcrumbs, bucketPolicyForm, formatBytes, isPublicRead, planParts, previewKind, usesMultipart, withPublicRead } from './logic.js';
+import type { Credentials } from './sigv4.js';
+
+interface Config {
+  readonly region: string;
+  readonly version: string;
+}
+
+interface Me {
+  arn: string;
+  account: string;
+  isRoot: boolean;
+}
+
+const STORE_KEY = 'cairn.console.session';
+const root = document.getElementById('app') as HTMLElement;
+let config: Config = { region: 'us-east-1', version: '' };
+let api: Cairn | undefined;
+/** The long-term credentials, kept in memory only (IAM calls need them: AWS refuses GetSessionToken credentials there). */
+let longTerm: Credentials | undefined;
+let iamApi: Cairn | undefined;
+let me: Me | undefined;
+
+// ---------- feedback
+
+const status = h('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+const alertBox = h('div', { class: 'alert', role: 'alert', hidden: true });
+
+function showError(e: unknown): void {
+  const err = e instanceof ApiError ? e : new ApiError(0, 'Error', e instanceof Error ? e.message : String(e));
+  clear(
+    alertBox,
+    h('strong', { class: 'code' }, err.code),
+    ' ',
+    h('span', { class: 'message' }, err.message),
+    ' ',
+    h('button', { class: 'link', onclick: () => (alertBox.hidden = true) }, 'Dismiss'),
+  );
+  alertBox.hidden = false;
+}
+
+function say(msg: string): void {
+  status.textContent = msg;
+  alertBox.hidden = true;
+}
+
+/** Runs an action, showing its failure; undefined means it failed (an action that returns nothing answers true). */
+async function guard<T>(f: () => Promise<T>): Promise<([T] extends [void] ? true : T) | undefined> {
+  try {
+    const v = await f();
+    return (v === undefined ? true : v) as [T] extends [void] ? true : T;
+  } catch (e) {
+    showError(e);
+    return undefined;
+  }
+}
+
+// ---------- sign-in
+
+function sessionFor(creds: Credentials): Session {
+  return { creds, region: config.region, host: location.host, skew: 0 };
+}
+
+async function signIn(accessKeyId: string, secretAccessKey: string, remember: boolean): Promise<void> {
+  const first = new Cairn(sessionFor({ accessKeyId, secretAccessKey }));
+  const who = await first.query('sts', 'GetCallerIdentity');
+  const r = kid(who, 'GetCallerIdentityResult');
+  longTerm = { accessKeyId, secretAccessKey };
+  iamApi = first;
+  me = describe(text(r, 'Arn'), text(r, 'Account'));
+  // Sign S3 requests with temporary credentials, so the long-term secret is used only for IAM.
+  let creds: Credentials = longTerm;
+  try {
+    const doc = await first.query('sts', 'GetSessionToken', { DurationSeconds: '3600' });
+    const c = kid(kid(doc, 'GetSessionTokenResult') ?? doc.documentElement, 'Credentials');
+    if (c) creds = { accessKeyId: text(c, 'AccessKeyId'), secretAccessKey: text(c, 'SecretAccessKey'), sessionToken: text(c, 'SessionToken') };
+  } catch {
+    // No temporary credentials: sign with the long-term key.
+  }
+  api = new Cairn(sessionFor(creds));
+  if (remember && creds.sessionToken) sessionStorage.setItem(STORE_KEY, JSON.stringify({ creds, me }));
+}
+
+function describe(arn: string, account: string): Me {
+  return { arn, account, isRoot: arn.endsWith(':root') };
+}
+
+function signOut(): void {
+  api = undefined;
+  iamApi = undefined;
+  longTerm = undefined;
+  me = undefined;
+  sessionStorage.removeItem(STORE_KEY);
+  if (location.hash === '' || location.hash === '#') void route();
+  else location.hash = '';
+}
+
+function signInView(): HTMLElement {
+  const key = h('input', { name: 'accessKeyId', autocomplete: 'username', required: true, spellcheck: 'false' });
+  const secret = h('input', { name: 'secretAccessKey', type: 'password', autocomplete: 'current-password', required: true });
+  const remember = h('input', { type: 'checkbox', name: 'remember' });
+  const form = h(
+    'form',
+    {
+      class: 'card signin',
+      'aria-label': 'Sign in',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        say('Signing in…');
+        const ok = await guard(() => signIn(key.value.trim(), secret.value, remember.checked));
+        if (ok === undefined && !api) return;
+        say('');
+        if (location.hash === '#/buckets') void route();
+        else location.hash = '#/buckets';
+      },
+    },
+    h('h1', {}, 'Cairn'),
+    h('p', {}, 'Sign in with an access key and secret: an account root, an IAM user, or the administrator.'),
+    field('Access key ID', key),
+    field('Secret access key', secret),
+    h('label', { class: 'check' }, remember, ' Keep me signed in in this tab (temporary credentials only)'),
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
+  );
+  return form;
+}
+
+// ---------- shell
+
+function shell(title: string, ...body: (Node | string | null | Node[])[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'shell' },
+    h(
+      'header',
+      {},
+      h('a', { href: '#/buckets', class: 'brand' }, 'Cairn'),
+      h(
+        'nav',
+        { 'aria-label': 'Main' },
+        h('a', { href: '#/buckets' }, 'Buckets'),
+        iamApi ? h('a', { href: '#/iam' }, 'Identity') : null,
+        h('a', { href: '#/dashboard' }, 'Dashboard'),
+      ),
+      h('span', { class: 'who', title: me?.arn ?? '' }, me?.arn ?? ''),
+      h('button', { class: 'link', onclick: signOut }, 'Sign out'),
+    ),
+    h('main', {}, h('h1', {}, title), alertBox, status, ...body),
+  );
+}
+
+// ---------- buckets
+
+async function bucketsView(): Promise<HTMLElement> {
+  const a = api!;
+  const list = h('tbody');
+  const table = h(
+    'table',
+    { class: 'list', 'aria-label': 'Buckets' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Created'), h('th', {}, ''))),
+    list,
+  );
+  const name = h('input', { name: 'bucket', placeholder: 'my-bucket', required: true });
+  const versioning = h('input', { type: 'checkbox', name: 'versioning' });
+  const lock = h('input', { type: 'checkbox', name: 'objectLock' });
+  const load = async () => {
+    const doc = await a.xml({ method: 'GET', query: { 'max-buckets': '1000' } });
+    const buckets = kids(kid(doc, 'Buckets') ?? doc.documentElement, 'Bucket');
+    clear(
+      list,
+      buckets.length === 0 ? h('tr', {}, h('td', { colspan: 3 }, 'No buckets yet.')) : null,
+      buckets.map((b) => {
+        const n = text(b, 'Name');
+        return h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/b/${encodeURIComponent(n)}/` }, n)),
+          h('td', {}, new Date(text(b, 'CreationDate')).toLocaleString()),
+          h(
+            'td',
+            { class: 'actions' },
+            h('a', { href: `#/s/${encodeURIComponent(n)}` }, 'Settings'),
+            ' ',
+            h(
+              'button',
+              {
+                class: 'danger',
+                onclick: async () => {
+                  if (!confirm(`Delete bucket ${n}? It must be empty.`)) return;
+                  if ((await guard(() => a.call({ method: 'DELETE', bucket: n }))) !== undefined) await load();
+                },
+              },
+              'Delete',
+            ),
+          ),
+        );
+      }),
+    );
+  };
+  const create = h(
+    'form',
+    {
+      class: 'card inline',
+      'aria-label': 'Create bucket',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        const n = name.value.trim();
+        const headers: Record<string, string> = {};
+        if (lock.checked) headers['x-amz-bucket-object-lock-enabled'] = 'true';
+        const body =
+          config.region === 'us-east-1'
+            ? undefined
+            : `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>${config.region}</LocationConstraint></CreateBucketConfiguration>`;
+        const ok = await guard(async () => {
+          await a.call({ method: 'PUT', bucket: n, headers, body });
+          if (versioning.checked && !lock.checked) await putVersioning(n, 'Enabled');
+        });
+        if (ok !== undefined) {
+          say(`Created bucket ${n}.`);
+          name.value = '';
+          await load();
+        }
+      },
+    },
+    field('New bucket', name),
+    h('label', { class: 'check' }, versioning, ' Versioning'),
+    h('label', { class: 'check' }, lock, ' Object Lock (turns versioning on)'),
+    h('button', { type: 'submit', class: 'primary' }, 'Create bucket'),
+  );
+  await guard(load);
+  return shell('Buckets', create, table);
+}
+
+async function putVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void> {
+  await api!.call({
+    method: 'PUT',
+    bucket,
+    query: { versioning: '' },
+    body: `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>${state}</Status></VersioningConfiguration>`,
+  });
+}
+
+// ---------- object browser
+
+interface Transfer {
+  readonly name: string;
+  readonly size: number;
+  sent: number;
+  bar: HTMLProgressElement;
+  label: HTMLElement;
+  controller: AbortController;
+}
+
+const PAGE = 200;
+
+async function browserView(bucket: string, prefix: string): Promise<HTMLElement> {
+  const a = api!;
+  const rows = h('tbody');
+  const pager = h('div', { class: 'pager' });
+  const transfers = h('section', { class: 'transfers', 'aria-label': 'Uploads' });
+  const overall = h('progress', { max: 100, value: 0, 'aria-label': 'All uploads' });
+  const overallLabel = h('span', {}, '');
+  const search = h('input', { type: 'search', name: 'search', placeholder: 'Filter by prefix', 'aria-label': 'Filter by prefix' });
+  const selected = new Set<string>();
+  const tokens: (string | undefined)[] = [undefined];
+  let page = 0;
+  const all: Transfer[] = [];
+
+  const updateOverall = () => {
+    const total = all.reduce((s, t) => s + t.size, 0);
+    const sent = all.reduce((s, t) => s + t.sent, 0);
+    overall.value = total === 0 ? 100 : Math.round((sent / total) * 100);
+    overallLabel.textContent = `${overall.value}%`;
+  };
+
+  const load = async () => {
+    const q: Record<string, string> = { 'list-type': '2', delimiter: '/', 'max-keys': String(PAGE), prefix: prefix + search.value };
+    const token = tokens[page];
+    if (token) q['continuation-token'] = token;
+    const doc = await a.xml({ method: 'GET', bucket, query: q });
+    const next = text(doc.documentElement, 'NextContinuationToken');
+    tokens[page + 1] = next || undefined;
+    const folders = kids(doc, 'CommonPrefixes').map((p) => text(p, 'Prefix'));
+    const objects = kids(doc, 'Contents');
+    selected.clear();
+    clear(
+      rows,
+      folders.map((p) =>
+        h(
+          'tr',
+          { class: 'folder' },
+          h('td', {}),
+          h('td', {}, h('a', { href: `#/b/${encodeURIComponent(bucket)}/${p.split('/').map(encodeURIComponent).join('/')}` }, `${p.slice(prefix.length)}`)),
+          h('td', {}, '—'),
+          h('td', {}, ''),
+          h('td', {}),
+        ),
+      ),
+      objects
+        .filter((o) => text(o, 'Key') !== prefix)
+        .map((o) => {
+          const key = text(o, 'Key');
+          const box = h('input', { type: 'checkbox', 'aria-label': `Select ${key}`, onchange: () => (box.checked ? selected.add(key) : selected.delete(key)) });
+          return h(
+            'tr',
+            {},
+            h('td', {}, box),
+            h('td', {}, h('a', { href: objectHash(bucket, key) }, key.slice(prefix.length))),
+            h('td', {}, formatBytes(Number(text(o, 'Size')))),
+            h('td', {}, new Date(text(o, 'LastModified')).toLocaleString()),
+            h('td', { class: 'actions' }, h('button', { class: 'link', onclick: () => download(bucket, key) }, 'Download')),
+          );
+        }),
+      folders.length + objects.length === 0 ? h('tr', {}, h('td', { colspan: 5 }, 'This folder is empty.')) : null,
+    );
+    clear(
+      pager,
+      h('button', { disabled: page === 0, onclick: () => ((page -= 1), void guard(load)) }, 'Previous page'),
+      h('span', {}, ` Page ${page + 1} `),
+      h('button', { disabled: !next, onclick: () => ((page += 1), void guard(load)) }, 'Next page'),
+    );
+  };
+
+  const uploadFile = async (file: File, key: string) => {
+    const t: Transfer = {
+      name: key,
+      size: file.size,
+      sent: 0,
+      bar: h('progress', { max: 100, value: 0, 'aria-label': `Upload of ${key}` }),
+      label: h('span', {}, '0%'),
+      controller: new AbortController(),
+    };
+    all.push(t);
+    const cancel = h('button', { class: 'link', onclick: () => t.controller.abort() }, 'Cancel');
+    transfers.append(h('div', { class: 'transfer' }, h('span', { class: 'name' }, key), t.bar, t.label, cancel));
+    const progress = (sent: number) => {
+      t.sent = Math.min(t.size, sent);
+      t.bar.value = t.size === 0 ? 100 : Math.round((t.sent / t.size) * 100);
+      t.label.textContent = `${t.bar.value}%`;
+      updateOverall();
+    };
+    try {
+      const headers = { 'content-type': file.type || 'application/octet-stream' };
+      if (!usesMultipart(file.size)) {
+        await a.upload({ method: 'PUT', bucket, key, headers, body: file }, progress, t.controller.signal);
+      } else {
+        await multipartUpload(a, bucket, key, file, headers, progress, t.controller.signal);
+      }
+      progress(t.size);
+      t.label.textContent = '100% done';
+      cancel.remove();
+    } catch (e) {
+      t.label.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : 'failed';
+      t.label.classList.add('failed');
+      showError(e);
+    }
+  };
+
+  const uploadAll = async (files: { file: File; path: string }[]) => {
+    await Promise.all(files.map((f) => uploadFile(f.file, prefix + f.path)));
+    await guard(load);
+  };
+
+  const picker = h('input', {
+    type: 'file',
+    multiple: true,
+    'aria-label': 'Choose files to upload',
+    onchange: () => void uploadAll([...(picker.files ?? [])].map((f) => ({ file: f, path: f.name }))),
+  });
+  const folderPicker = h('input', {
+    type: 'file',
+    multiple: true,
+    webkitdirectory: true,
+    'aria-label': 'Choose a folder to upload',
+    onchange: () => void uploadAll([...(folderPicker.files ?? [])].map((f) => ({ file: f, path: f.webkitRelativePath || f.name }))),
+  });
+  const drop = h(
+    'div',
+    {
+      class: 'dropzone',
+      tabindex: 0,
+      ondragover: (e: DragEvent) => {
+        e.preventDefault();
+        drop.classList.add('over');
+      },
+      ondragleave: () => drop.classList.remove('over'),
+      ondrop: async (e: DragEvent) => {
+        e.preventDefault();
+        drop.classList.remove('over');
+        const files = await droppedFiles(e.dataTransfer);
+        await uploadAll(files);
+      },
+    },
+    'Drop files or folders here, or ',
+    h('label', { class: 'button' }, 'choose files', picker),
+    ' ',
+    h('label', { class: 'button' }, 'choose a folder', folderPicker),
+  );
+  const folderName = h('input', { name: 'folder', placeholder: 'new-folder', 'aria-label': 'New folder name' });
+  const actions = h(
+    'div',
+    { class: 'toolbar' },
+    search,
+    h('button', { onclick: () => ((page = 0), (tokens.length = 1), void guard(load)) }, 'Search'),
+    folderName,
+    h(
+      'button',
+      {
+        onclick: async () => {
+          const n = folderName.value.trim().replace(/\/+$/, '');
+          if (!n) return;
+          if ((await guard(() => a.call({ method: 'PUT', bucket, key: `${prefix}${n}/`, body: '' }))) !== undefined) {
+            folderName.value = '';
+            await guard(load);
+          }
+        },
+      },
+      'Create folder',
+    ),
+    h(
+      'button',
+      {
+        class: 'danger',
+        onclick: async () => {
+          if (selected.size === 0 || !confirm(`Delete ${selected.size} object(s)?`)) return;
+          const body = `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>${[...selected].map((k) => `<Object><Key>${escapeXml(k)}</Key></Object>`).join('')}</Delete>`;
+          const doc = await guard(async () => a.xml({ method: 'POST', bucket, query: { delete: '' }, body, headers: await integrity(body) }));
+          if (doc) {
+            const errors = kids(doc, 'Error');
+            if (errors.length > 0) showError(new ApiError(0, text(errors[0], 'Code'), `${text(errors[0], 'Key')}: ${text(errors[0], 'Message')}`));
+            await guard(load);
+          }
+        },
+      },
+      'Delete selected',
+    ),
+  );
+  const crumbs = h(
+    'nav',
+    { class: 'crumbs', 'aria-label': 'Breadcrumbs' },
+    h('a', { href: '#/buckets' }, 'Buckets'),
+    ' / ',
+    h('a', { href: `#/b/${encodeURIComponent(bucket)}/` }, bucket),
+    breadcrumbs(prefix).map((c) => [
+      ' / ',
+      h('a', { href: `#/b/${encodeURIComponent(bucket)}/${c.prefix.split('/').map(encodeURIComponent).join('/')}` }, c.label),
+    ]),
+    ' · ',
+    h('a', { href: `#/s/${encodeURIComponent(bucket)}` }, 'Bucket settings'),
+  );
+  await guard(load);
+  return shell(
+    bucket,
+    crumbs,
+    actions,
+    drop,
+    h('div', { class: 'overall' }, 'All uploads: ', overall, overallLabel),
+    transfers,
+    h(
+      'table',
+      { class: 'list', 'aria-label': 'Objects' },
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Name'), h('th', {}, 'Size'), h('th', {}, 'Last modified'), h('th', {}, ''))),
+      rows,
+    ),
+    pager,
+  );
+}
+
+/** Files of a drop, walking dropped folders. */
+async function droppedFiles(dt: DataTransfer | null): Promise<{ file: File; path: string }[]> {
+  if (!dt) return [];
+  const out: { file: File; path: string }[] = [];
+  const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
+  if (entries.length === 0) return [...dt.files].map((f) => ({ file: f, path: f.name }));
+  const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
+      out.push({ file, path: path + entry.name });
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+        if (batch.length === 0) break;
+        for (const e of batch) await walk(e, `${path}${entry.name}/`);
+      }
+    }
+  };
+  for (const e of entries) await walk(e, '');
+  return out;
+}
+
+async function multipartUpload(
+  a: Cairn,
+  bucket: string,
+  key: string,
+  file: File,
+  headers: Record<string, string>,
+  progress: (n: number) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const created = await a.xml({ method: 'POST', bucket, key, query: { uploads: '' }, headers });
+  const uploadId = text(created.documentElement, 'UploadId');
+  const parts = planParts(file.size);
+  const sent = new Map<number, number>();
+  const etags = new Map<number, string>();
+  const report = () => progress([...sent.values()].reduce((s, n) => s + n, 0));
+  let nextPart = 0;
+  const worker = async () => {
+    while (nextPart < parts.length) {
+      const part = parts[nextPart++]!;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const etag = await a.upload(
+            { method: 'PUT', bucket, key, query: { partNumber: String(part.partNumber), uploadId }, body: file.slice(part.start, part.end) },
+            (n) => {
+              sent.set(part.partNumber, n);
+              report();
+            },
+            signal,
+          );
+          etags.set(part.partNumber, etag);
+          break;
+        } catch (e) {
+          // A failed part is retried (three times), unless the upload was cancelled.
+          if (signal.aborted || attempt >= 3) throw e;
+          sent.set(part.partNumber, 0);
+        }
+      }
+    }
+  };
+  try {
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const body = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(etags.get(p.partNumber) ?? '')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    await a.xml({ method: 'POST', bucket, key, query: { uploadId }, body });
+  } catch (e) {
+    await a.call({ method: 'DELETE', bucket, key, query: { uploadId } }).catch(() => undefined);
+    throw e;
+  }
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+function objectHash(bucket: string, key: string): string {
+  return `#/o/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+async function download(bucket: string, key: string, versionId?: string): Promise<void> {
+  const url = await api!.presign(bucket, key, 300, {
+    'response-content-disposition': `attachment; filename="${key.split('/').pop() ?? 'download'}"`,
+    ...(versionId ? { versionId } : {}),
+  });
+  const link = h('a', { href: url, download: '' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// ---------- object details
+
+async function objectView(bucket: string, key: string): Promise<HTMLElement> {
+  const a = api!;
+  const info = h('dl', { class: 'details' });
+  const preview = h('section', { class: 'preview', 'aria-label': 'Preview' });
+  const versions = h('tbody');
+  const share = h('section', { class: 'share card', 'aria-label': 'Share' });
+  const meta = h('section', { class: 'card', 'aria-label': 'Metadata and tags' });
+  const lockBox = h('section', { class: 'card', 'aria-label': 'Object Lock' });
+
+  const load = async () => {
+    const res = await a.call({ method: 'HEAD', bucket, key, headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+    const hd = res.headers;
+    const contentType = hd.get('content-type') ?? '';
+    const rows: [string, string][] = [
+      ['Size', formatBytes(Number(hd.get('content-length') ?? 0))],
+      ['Content type', contentType],
+      ['Last modified', hd.get('last-modified') ?? ''],
+      ['ETag', hd.get('etag') ?? ''],
+      ['Version', hd.get('x-amz-version-id') ?? '—'],
+      ['Storage class', hd.get('x-amz-storage-class') ?? 'STANDARD'],
+      ['Encryption', hd.get('x-amz-server-side-encryption') ?? 'none'],
+    ];
+    for (const alg of ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']) {
+      const v = hd.get(`x-amz-checksum-${alg}`);
+      if (v) rows.push([`Checksum ${alg.toUpperCase()}`, v]);
+    }
+    const mode = hd.get('x-amz-object-lock-mode');
+    if (mode) rows.push(['Retention', `${mode} until ${hd.get('x-amz-object-lock-retain-until-date') ?? ''}`]);
+    const hold = hd.get('x-amz-object-lock-legal-hold');
+    if (hold) rows.push(['Legal hold', hold]);
+    clear(
+      info,
+      rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    );
+    const metaEntries: [string, string][] = [];
+    hd.forEach((v, k) => {
+      if (k.startsWith('x-amz-meta-')) metaEntries.push([k.slice(11), v]);
+    });
+    await renderPreview(bucket, key, contentType);
+    await renderMeta(metaEntries, contentType);
+    await renderVersions();
+    renderLock(mode, hold);
+  };
+
+  const renderPreview = async (b: string, k: string, contentType: string) => {
+    const kind = previewKind(k, contentType);
+    const url = await a.presign(b, k, 900);
+    clear(
+      preview,
+      kind === 'image'
+        ? h('img', { src: url, alt: `Preview of ${k}` })
+        : kind === 'video'
+          ? h('video', { src: url, controls: true })
+          : kind === 'audio'
+            ? h('audio', { src: url, controls: true })
+            : kind === 'pdf'
+              ? h('iframe', { src: url, title: `Preview of ${k}` })
+              : kind === 'text'
+                ? h('pre', { class: 'text-preview' }, await (await a.call({ method: 'GET', bucket: b, key: k, headers: { range: 'bytes=0-65535' } })).text())
+                : h('p', {}, 'No preview for this kind of file.'),
+    );
+  };
+
+  const renderMeta = async (entries: [string, string][], contentType: string) => {
+    const tagsBox = h('textarea', { rows: 4, 'aria-label': 'Tags (key=value per line)' });
+    const metaBox = h('textarea', { rows: 4, 'aria-label': 'Metadata (name=value per line)' }, entries.map(([k, v]) => `${k}=${v}`).join('\n'));
+    const tagDoc = await a.xml({ method: 'GET', bucket, key, query: { tagging: '' } }).catch(() => undefined);
+    if (tagDoc) tagsBox.value = [...tagDoc.getElementsByTagName('Tag')].map((t) => `${text(t, 'Key')}=${text(t, 'Value')}`).join('\n');
+    const lines = (s: string) =>
+      s
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=') < 0 ? l.length : l.indexOf('=')), l.indexOf('=') < 0 ? '' : l.slice(l.indexOf('=') + 1)] as const);
+    clear(
+      meta,
+      h('h2', {}, 'Metadata and tags'),
+      field('User metadata', metaBox),
+      h(
+        'button',
+        {
+          onclick: async () => {
+            const headers: Record<string, string> = {
+              'x-amz-metadata-directive': 'REPLACE',
+              'x-amz-copy-source': `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+              'content-type': contentType,
+            };
+            for (const [k, v] of lines(metaBox.value)) headers[`x-amz-meta-${k.toLowerCase()}`] = v;
+            if ((await guard(() => a.call({ method: 'PUT', bucket, key, headers }))) !== undefined) say('Metadata saved.');
+          },
+        },
+        'Save metadata',
+      ),
+      field('Tags', tagsBox),
+      h(
+        'button',
+        {
+          onclick: async () => {
+            const body = `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${lines(tagsBox.value)
+              .map(([k, v]) => `<Tag><Key>${escapeXml(k)}</Key><Value>${escapeXml(v)}</Value></Tag>`)
+              .join('')}</TagSet></Tagging>`;
+            if ((await guard(async () => a.call({ method: 'PUT', bucket, key, query: { tagging: '' }, body, headers: await integrity(body) }))) !== undefined)
+              say('Tags saved.');
+          },
+        },
+        'Save tags',
+      ),
+    );
+  };
+
+  const renderVersions = async () => {
+    const doc = await a.xml({ method: 'GET', bucket, query: { versions: '', prefix: key, 'max-keys': '100' } }).catch(() => undefined);
+    if (!doc) return;
+    const items = [...doc.documentElement.children].filter((c) => (c.localName === 'Version' || c.localName === 'DeleteMarker') && text(c, 'Key') === key);
+    clear(
+      versions,
+      items.map((v) => {
+        const id = text(v, 'VersionId');
+        const marker = v.localName === 'DeleteMarker';
+        return h(
+          'tr',
+          {},
+          h('td', {}, id, text(v, 'IsLatest') === 'true' ? h('span', { class: 'badge' }, ' latest') : null),
+          h('td', {}, marker ? 'delete marker' : formatBytes(Number(text(v, 'Size')))),
+          h('td', {}, new Date(text(v, 'LastModified')).toLocaleString()),
+          h(
+            'td',
+            { class: 'actions' },
+            marker ? null : h('button', { class: 'link', onclick: () => download(bucket, key, id) }, 'Download'),
+            marker || text(v, 'IsLatest') === 'true'
+              ? null
+              : h(
+                  'button',
+                  {
+                    class: 'link',
+                    onclick: async () => {
+                      const src = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}?versionId=${encodeURIComponent(id)}`;
+                      if ((await guard(() => a.call({ method: 'PUT', bucket, key, headers: { 'x-amz-copy-source': src } }))) !== undefined) {
+                        say(`Restored version ${id}.`);
+                        await guard(load);
+                      }
+                    },
+                  },
+                  'Restore',
+                ),
+            h(
+              'button',
+              {
+                class: 'link danger',
+                onclick: async () => {
+                  if (!confirm(`Delete version ${id} for good?`)) return;
+                  if ((await guard(() => a.call({ method: 'DELETE', bucket, key, query: { versionId: id } }))) !== undefined) await guard(load);
+                },
+              },
+              'Delete version',
+            ),
+          ),
+        );
+      }),
+    );
+  };
+
+  const renderLock = (mode: string | null, hold: string | null) => {
+    const modeSel = h(
+      'select',
+      { 'aria-label': 'Retention mode' },
+      h('option', { value: 'GOVERNANCE' }, 'GOVERNANCE'),
+      h('option', { value: 'COMPLIANCE' }, 'COMPLIANCE'),
+    );
+    if (mode) modeSel.value = mode;
+    const until = h('input', { type: 'date', 'aria-label': 'Retain until' });
+    clear(
+      lockBox,
+      h('h2', {}, 'Object Lock'),
+      h('p', {}, mode ? `Retention ${mode}.` : 'No retention.', ' ', hold === 'ON' ? 'Legal hold on.' : 'No legal hold.'),
+      h(
+        'div',
+        { class: 'toolbar' },
+        modeSel,
+        until,
+        h(
+          'button',
+          {
+            onclick: async () => {
+              if (!until.value) return;
+              const body = `<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>${modeSel.value}</Mode><RetainUntilDate>${new Date(`${until.value}T00:00:00Z`).toISOString()}</RetainUntilDate></Retention>`;
+              if (
+                (await guard(async () => a.call({ method: 'PUT', bucket, key, query: { retention: '' }, body, headers: await integrity(body) }))) !== undefined
+              )
+                await guard(load);
+            },
+          },
+          'Set retention',
+        ),
+        h(
+          'button',
+          {
+            onclick: async () => {
+              const body = `<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>${hold === 'ON' ? 'OFF' : 'ON'}</Status></LegalHold>`;
+              if (
+                (await guard(async () => a.call({ method: 'PUT', bucket, key, query: { 'legal-hold': '' }, body, headers: await integrity(body) }))) !==
+                undefined
+              )
+                await guard(load);
+            },
+          },
+          hold === 'ON' ? 'Release legal hold' : 'Place legal hold',
+        ),
+      ),
+    );
+  };
+
+  const expiry = h(
+    'select',
+    { 'aria-label': 'Link expiry' },
+    [
+      ['3600', '1 hour'],
+      ['86400', '1 day'],
+      ['604800', '7 days'],
+    ].map(([v, l]) => h('option', { value: v }, l)),
+  );
+  const linkOut = h('input', { readonly: true, 'aria-label': 'Share link', class: 'share-link' });
+  const qr = h('div', { class: 'qr', 'aria-label': 'QR code of the link' });
+  clear(
+    share,
+    h('h2', {}, 'Share'),
+    h(
+      'div',
+      { class: 'toolbar' },
+      expiry,
+      h(
+        'button',
+        {
+          class: 'primary',
+          onclick: async () => {
+            const url = await a.presign(bucket, key, Number(expiry.value));
+            linkOut.value = url;
+            const code = qrcode(0, 'M');
+            code.addData(url);
+            code.make();
+            qr.innerHTML = code.createSvgTag({ cellSize: 3, margin: 2, scalable: true });
+            await navigator.clipboard?.writeText(url).then(
+              () => say('Link copied to the clipboard.'),
+              () => say('Link ready.'),
+            );
+          },
+        },
+        'Create link',
+      ),
+    ),
+    linkOut,
+    qr,
+  );
+  await guard(load);
+  const name = key.split('/').filter(Boolean).pop() ?? key;
+  const parent = key.slice(0, key.length - name.length - (key.endsWith('/') ? 1 : 0));
+  return shell(
+    name,
+    h(
+      'nav',
+      { class: 'crumbs', 'aria-label': 'Breadcrumbs' },
+      h('a', { href: `#/b/${encodeURIComponent(bucket)}/${parent.split('/').map(encodeURIComponent).join('/')}` }, `← ${bucket}/${parent}`),
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('button', { onclick: () => download(bucket, key) }, 'Download'),
+      h(
+        'button',
+        {
+          onclick: async () => {
+            const to = prompt('Move to key', key);
+            if (!to || to === key) return;
+            const ok = await guard(async () => {
+              await a.call({
+                method: 'PUT',
+                bucket,
+                key: to,
+                headers: { 'x-amz-copy-source': `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}` },
+              });
+              await a.call({ method: 'DELETE', bucket, key });
+            });
+            if (ok !== undefined) location.hash = objectHash(bucket, to);
+          },
+        },
+        'Rename or move',
+      ),
+      h(
+        'button',
+        {
+          class: 'danger',
+          onclick: async () => {
+            if (!confirm(`Delete ${key}?`)) return;
+            if ((await guard(() => a.call({ method: 'DELETE', bucket, key }))) !== undefined)
+              location.hash = `#/b/${encodeURIComponent(bucket)}/${parent.split('/').map(encodeURIComponent).join('/')}`;
+          },
+        },
+        'Delete',
+      ),
+    ),
+    h('div', { class: 'columns' }, h('section', { class: 'card' }, h('h2', {}, 'Details'), info), preview),
+    share,
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Versions'),
+      h(
+        'table',
+        { class: 'list', 'aria-label': 'Versions' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Size'), h('th', {}, 'Modified'), h('th', {}, ''))),
+        versions,
+      ),
+    ),
+    meta,
+    lockBox,
+  );
+}
+
+/** The integrity header configuration PUTs require (S3 takes any x-amz-checksum-* in place of Content-MD5). */
+async function integrity(body: string): Promise<Record<string, string>> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body));
+  return { 'x-amz-checksum-sha256': btoa(String.fromCharCode(...new Uint8Array(digest))) };
+}
+
+// ---------- bucket settings
+
+const SUBRESOURCES: { query: string; title: string; md5?: boolean }[] = [
+  { query: 'cors', title: 'CORS', md5: true },
+  { query: 'lifecycle', title: 'Lifecycle rules', md5: true },
+  { query: 'encryption', title: 'Default encryption', md5: true },
+  { query: 'notification', title: 'Notifications' },
+  { query: 'tagging', title: 'Bucket tags', md5: true },
+  { query: 'object-lock', title: 'Object Lock default retention', md5: true },
+];
+
+async function settingsView(bucket: string): Promise<HTMLElement> {
+  const a = api!;
+  const versioningState = h('span', {}, '…');
+  const publicSwitch = h('input', { type: 'checkbox', role: 'switch', 'aria-label': 'Public read access' });
+  const policyBox = h('textarea', { rows: 12, class: 'code', 'aria-label': 'Bucket policy JSON', spellcheck: 'false' });
+  const policyError = h('div', { class: 'inline-error', role: 'alert' });
+  const pab = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].map((n) => ({
+    name: n,
+    box: h('input', { type: 'checkbox', name: n }),
+  }));
+  let policy: string | undefined;
+
+  const loadPolicy = async () => {
+    policy = await a
+      .call({ method: 'GET', bucket, query: { policy: '' } })
+      .then((r) => r.text())
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.code === 'NoSuchBucketPolicy') return undefined;
+        throw e;
+      });
+    policyBox.value = policy ? JSON.stringify(JSON.parse(policy), null, 2) : '';
+    publicSwitch.checked = isPublicRead(policy);
+  };
+  const loadPab = async () => {
+    const doc = await a.xml({ method: 'GET', bucket, query: { publicAccessBlock: '' } }).catch(() => undefined);
+    for (const p of pab) p.box.checked = doc ? text(doc.documentElement, p.name) === 'true' : false;
+  };
+  const loadVersioning = async () => {
+    const doc = await a.xml({ method: 'GET', bucket, query: { versioning: '' } });
+    versioningState.textContent = text(doc.documentElement, 'Status') || 'Never enabled';
+  };
+  const savePolicy = async (doc: string | undefined) => {
+    policyError.textContent = '';
+    try {
+      if (doc === undefined || doc.trim() === '') await a.call({ method: 'DELETE', bucket, query: { policy: '' } });
+      else await a.call({ method: 'PUT', bucket, query: { policy: '' }, body: doc, headers: await integrity(doc) });
+      say('Bucket policy saved.');
+      await loadPolicy();
+    } catch (e) {
+      policyError.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+      await loadPolicy().catch(() => undefined);
+    }
+  };
+  publicSwitch.addEventListener('change', async () => {
+    if (publicSwitch.checked && !confirm(`Anyone on the network will be able to read every object in ${bucket}. Make it public?`)) {
+      publicSwitch.checked = false;
+      return;
+    }
+    await savePolicy(withPublicRead(policy, bucket, publicSwitch.checked));
+  });
+
+  const editors = SUBRESOURCES.map((s) => {
+    const box = h('textarea', { rows: 6, class: 'code', 'aria-label': `${s.title} XML`, spellcheck: 'false' });
+    const err = h('div', { class: 'inline-error', role: 'alert' });
+    const load = async () => {
+      box.value = await a
+        .call({ method: 'GET', bucket, query: { [s.query]: '' } })
+        .then((r) => r.text())
+        .catch((e: unknown) => (e instanceof ApiError ? `<!-- ${e.code}: ${e.message} -->` : ''));
+    };
+    const section = h(
+      'details',
+      { class: 'card', ontoggle: () => void load() },
+      h('summary', {}, s.title),
+      box,
+      err,
+      h(
+        'div',
+        { class: 'toolbar' },
+        h(
+          'button',
+          {
+            onclick: async () => {
+              err.textContent = '';
+              try {
+                await a.call({ method: 'PUT', bucket, query: { [s.query]: '' }, body: box.value, headers: s.md5 ? await integrity(box.value) : {} });
+                say(`${s.title} saved.`);
+                await load();
+              } catch (e) {
+                err.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+              }
+            },
+          },
+          'Save',
+        ),
+        s.query === 'notification' || s.query === 'object-lock'
+          ? null
+          : h(
+              'button',
+              {
+                class: 'danger',
+                onclick: async () => {
+                  if ((await guard(() => a.call({ method: 'DELETE', bucket, query: { [s.query]: '' } }))) !== undefined) await load();
+                },
+              },
+              'Delete',
+            ),
+      ),
+    );
+    return section;
+  });
+
+  await Promise.all([guard(loadPolicy), guard(loadPab), guard(loadVersioning)]);
+  return shell(
+    `${bucket} settings`,
+    h('nav', { class: 'crumbs' }, h('a', { href: `#/b/${encodeURIComponent(bucket)}/` }, `← ${bucket}`)),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Access'),
+      h('label', { class: 'check switch' }, publicSwitch, ' Public: anyone may read objects (writes a bucket policy statement)'),
+      h('p', { class: 'warning' }, 'A public bucket can be read by anyone who can reach this server, without credentials.'),
+      h('h3', {}, 'Block Public Access'),
+      pab.map((p) => h('label', { class: 'check' }, p.box, ` ${p.name}`)),
+      h(
+        'button',
+        {
+          onclick: async () => {
+            const body = `<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${pab.map((p) => `<${p.name}>${p.box.checked}</${p.name}>`).join('')}</PublicAccessBlockConfiguration>`;
+            if (
+              (await guard(async () => a.call({ method: 'PUT', bucket, query: { publicAccessBlock: '' }, body, headers: await integrity(body) }))) !== undefined
+            )
+              say('Block Public Access saved.');
+          },
+        },
+        'Save Block Public Access',
+      ),
+      h('h3', {}, 'Bucket policy'),
+      policyBox,
+      policyError,
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('button', { class: 'primary', onclick: () => savePolicy(policyBox.value) }, 'Save policy'),
+        h('button', { class: 'danger', onclick: () => savePolicy(undefined) }, 'Delete policy'),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Versioning'),
+      h('p', {}, 'Status: ', versioningState),
+      h('button', { onclick: async () => ((await guard(() => putVersioning(bucket, 'Enabled'))) !== undefined ? loadVersioning() : undefined) }, 'Enable'),
+      ' ',
+      h('button', { onclick: async () => ((await guard(() => putVersioning(bucket, 'Suspended'))) !== undefined ? loadVersioning() : undefined) }, 'Suspend'),
+    ),
+    editors,
+  );
+}
+
+// ---------- identity
+
+async function iamView(): Promise<HTMLElement> {
+  const a = iamApi!;
+  const users = h('tbody');
+  const detail = h('section', { class: 'card', 'aria-label': 'User' });
+  const newUser = h('input', { name: 'userName', placeholder: 'photo-app', required: true });
+
+  const loadUsers = async () => {
+    const doc = await a.query('iam', 'ListUsers', { MaxItems: '1000' });
+    const list = [...doc.getElementsByTagName('member')].filter((m) => kid(m, 'UserName'));
+    clear(
+      users,
+      list.length === 0 ? h('tr', {}, h('td', { colspan: 3 }, 'No IAM users.')) : null,
+      list.map((u) => {
+        const name = text(u, 'UserName');
+        return h(
+          'tr',
+          {},
+          h('td', {}, h('button', { class: 'link', onclick: () => void guard(() => showUser(name)) }, name)),
+          h('td', {}, text(u, 'Arn')),
+          h(
+            'td',
+            { class: 'actions' },
+            h(
+              'button',
+              {
+                class: 'danger',
+                onclick: async () => {
+                  if (!confirm(`Delete user ${name}, its keys and its policies?`)) return;
+                  const ok = await guard(async () => {
+                    const keys = await a.query('iam', 'ListAccessKeys', { UserName: name });
+                    for (const k of [...keys.getElementsByTagName('AccessKeyId')])
+                      await a.query('iam', 'DeleteAccessKey', { UserName: name, AccessKeyId: k.textContent ?? '' });
+                    const attached = await a.query('iam', 'ListAttachedUserPolicies', { UserName: name });
+                    for (const p of [...attached.getElementsByTagName('PolicyArn')])
+                      await a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: p.textContent ?? '' });
+                    const inline = await a.query('iam', 'ListUserPolicies', { UserName: name });
+                    for (const p of [...inline.getElementsByTagName('member')])
+                      await a.query('iam', 'DeleteUserPolicy', { UserName: name, PolicyName: p.textContent ?? '' });
+                    const groups = await a.query('iam', 'ListGroupsForUser', { UserName: name });
+                    for (const g of [...groups.getElementsByTagName('GroupName')])
+                      await a.query('iam', 'RemoveUserFromGroup', { UserName: name, GroupName: g.textContent ?? '' });
+                    await a.query('iam', 'DeleteUser', { UserName: name });
+                  });
+                  if (ok !== undefined) await guard(loadUsers);
+                },
+              },
+              'Delete',
+            ),
+          ),
+        );
+      }),
+    );
+  };
+
+  const showUser = async (name: string) => {
+    const keys = await a.query('iam', 'ListAccessKeys', { UserName: name });
+    const attached = await a.query('iam', 'ListAttachedUserPolicies', { UserName: name });
+    const inline = await a.query('iam', 'ListUserPolicies', { UserName: name });
+    const secretOut = h('div', { class: 'secret', 'aria-live': 'polite' });
+    const policyName = h('input', { name: 'policyName', value: 'bucket-access', 'aria-label': 'Inline policy name' });
+    const bucketName = h('input', { name: 'policyBucket', placeholder: 'bucket', 'aria-label': 'Bucket for the policy form' });
+    const accessSel = h(
+      'select',
+      { 'aria-label': 'Access' },
+      h('option', { value: 'read' }, 'read only'),
+      h('option', { value: 'readwrite' }, 'read and write'),
+    );
+    const policyDoc = h('textarea', { rows: 10, class: 'code', 'aria-label': 'Inline policy JSON', spellcheck: 'false' });
+    const policyErr = h('div', { class: 'inline-error', role: 'alert' });
+    const managed = h('input', { name: 'managedArn', placeholder: 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'aria-label': 'Managed policy ARN' });
+    clear(
+      detail,
+      h('h2', {}, `User ${name}`),
+      h('h3', {}, 'Access keys'),
+      h(
+        'ul',
+        {},
+        [...keys.getElementsByTagName('member')].map((k) => {
+          const id = text(k, 'AccessKeyId');
+          const st = text(k, 'Status');
+          return h(
+            'li',
+            {},
+            `${id} (${st}) `,
+            h(
+              'button',
+              {
+                class: 'link',
+                onclick: async () =>
+                  (await guard(() => a.query('iam', 'UpdateAccessKey', { UserName: name, AccessKeyId: id, Status: st === 'Active' ? 'Inactive' : 'Active' })))
+                    ? guard(() => showUser(name))
+                    : undefined,
+              },
+              st === 'Active' ? 'Disable' : 'Enable',
+            ),
+            ' ',
+            h(
+              'button',
+              {
+                class: 'link danger',
+                onclick: async () =>
+                  (await guard(() => a.query('iam', 'DeleteAccessKey', { UserName: name, AccessKeyId: id }))) ? guard(() => showUser(name)) : undefined,
+              },
+              'Delete',
+            ),
+          );
+        }),
+      ),
+      h(
+        'button',
+        {
+          onclick: async () => {
+            const doc = await guard(() => a.query('iam', 'CreateAccessKey', { UserName: name }));
+            if (!doc) return;
+            const id = doc.getElementsByTagName('AccessKeyId')[0]?.textContent ?? '';
+            const secret = doc.getElementsByTagName('SecretAccessKey')[0]?.textContent ?? '';
+            const file = new Blob([`[${name}]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\n`], { type: 'text/plain' });
+            clear(
+              secretOut,
+              h('p', {}, 'The secret is shown once. Copy it now.'),
+              h('code', { class: 'key-id' }, id),
+              ' ',
+              h('code', { class: 'key-secret' }, secret),
+              ' ',
+              h('button', { onclick: () => navigator.clipboard?.writeText(`${id} ${secret}`) }, 'Copy'),
+              ' ',
+              h('a', { class: 'button', href: URL.createObjectURL(file), download: `${name}-credentials.txt` }, 'Download as file'),
+            );
+          },
+        },
+        'Create access key',
+      ),
+      secretOut,
+      h('h3', {}, 'Policies'),
+      h(
+        'ul',
+        {},
+        [...attached.getElementsByTagName('member')].map((p) => {
+          const arn = text(p, 'PolicyArn');
+          return h(
+            'li',
+            {},
+            arn,
+            ' ',
+            h(
+              'button',
+              {
+                class: 'link danger',
+                onclick: async () =>
+                  (await guard(() => a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: arn }))) ? guard(() => showUser(name)) : undefined,
+              },
+              'Detach',
+            ),
+          );
+        }),
+        [...inline.getElementsByTagName('member')].map((p) => h('li', {}, `inline: ${p.textContent ?? ''}`)),
+      ),
+      h(
+        'div',
+        { class: 'toolbar' },
+        managed,
+        h(
+          'button',
+          {
+            onclick: async () =>
+              (await guard(() => a.query('iam', 'AttachUserPolicy', { UserName: name, PolicyArn: managed.value.trim() })))
+                ? guard(() => showUser(name))
+                : undefined,
+          },
+          'Attach managed policy',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'toolbar' },
+        bucketName,
+        accessSel,
+        h(
+          'button',
+          { onclick: () => (policyDoc.value = bucketPolicyForm(bucketName.value.trim() || 'bucket', accessSel.value as 'read' | 'readwrite')) },
+          'Fill from form',
+        ),
+      ),
+      field('Policy name', policyName),
+      policyDoc,
+      policyErr,
+      h(
+        'button',
+        {
+          class: 'primary',
+          onclick: async () => {
+            policyErr.textContent = '';
+            try {
+              await a.query('iam', 'PutUserPolicy', { UserName: name, PolicyName: policyName.value.trim(), PolicyDocument: policyDoc.value });
+              say('Policy saved.');
+              await showUser(name);
+            } catch (e) {
+              policyErr.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+            }
+          },
+        },
+        'Save inline policy',
+      ),
+    );
+  };
+
+  await guard(loadUsers);
+  return shell(
+    'Identity',
+    h(
+      'form',
+      {
+        class: 'card inline',
+        'aria-label': 'Create user',
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const n = newUser.value.trim();
+          if ((await guard(() => a.query('iam', 'CreateUser', { UserName: n }))) !== undefined) {
+            newUser.value = '';
+            await guard(loadUsers);
+            await guard(() => showUser(n));
+          }
+        },
+      },
+      field('New IAM user', newUser),
+      h('button', { type: 'submit', class: 'primary' }, 'Create user'),
+    ),
+    h('table', { class: 'list', 'aria-label': 'IAM users' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'ARN'), h('th', {}, ''))), users),
+    detail,
+  );
+}
+
+// ---------- dashboard
+
+async function dashboardView(): Promise<HTMLElement> {
+  const a = api!;
+  const box = h('dl', { class: 'details' });
+  const res = await fetch('/-/console/status.json')
+    .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))
+    .catch(() => undefined);
+  const doc = await a.xml({ method: 'GET', query: { 'max-buckets': '1000' } }).catch(() => undefined);
+  const n = doc ? doc.getElementsByTagName('Bucket').length : 0;
+  const rows: [string, string][] = [
+    ['Signed in as', me?.arn ?? ''],
+    ['Buckets you can see', String(n)],
+    ['Server version', String(res?.version ?? config.version)],
+    ['Uptime', res?.uptimeSeconds ? `${Math.round(Number(res.uptimeSeconds) / 60)} min` : '—'],
+    ['Disk free', res?.diskFree !== undefined ? formatBytes(Number(res.diskFree)) : '—'],
+    ['Disk total', res?.diskTotal !== undefined ? formatBytes(Number(res.diskTotal)) : '—'],
+  ];
+  clear(
+    box,
+    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
+  return shell('Dashboard', h('section', { class: 'card' }, box));
+}
+
+// ---------- routing
+
+async function route(): Promise<void> {
+  if (!api) {
+    const saved = sessionStorage.getItem(STORE_KEY);
+    if (saved) {
+      const s = JSON.parse(saved) as { creds: Credentials; me: Me };
+      api = new Cairn(sessionFor(s.creds));
+      me = s.me;
+    }
+  }
+  if (!api) {
+    clear(root, h('main', { class: 'center' }, alertBox, status, signInView()));
+    return;
+  }
+  const parts = location.hash.replace(/^#\/?/, '').split('/');
+  const [view, ...rest] = parts;
+  const dec = (s: string) => decodeURIComponent(s);
+  let el: HTMLElement;
+  try {
+    if (view === 'b' && rest[0]) el = await browserView(dec(rest[0]), rest.slice(1).map(dec).join('/'));
+    else if (view === 'o' && rest[0]) el = await objectView(dec(rest[0]), rest.slice(1).map(dec).join('/'));
+    else if (view === 's' && rest[0]) el = await settingsView(dec(rest[0]));
+    else if (view === 'iam' && iamApi) el = await iamView();
+    else if (view === 'dashboard') el = await dashboardView();
+    else el = await bucketsView();
+  } catch (e) {
+    el = shell('Error');
+    showError(e);
+  }
+  clear(root, el);
+  (root.querySelector('main h1') as HTMLElement | null)?.focus?.();
+}
+
+async function start(): Promise<void> {
+  const c = await fetch('/-/console/config.json')
+    .then((r) => r.json() as Promise<Config>)
+    .catch(() => undefined);
+  if (c) config = c;
+  window.addEventListener('hashchange', () => void route());
+  await route();
+}
+
+void start();
