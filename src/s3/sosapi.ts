@@ -5,8 +5,10 @@
  * the capabilities (capacity reporting); `capacity.xml` reports Capacity,
  * Available and Used in bytes, from the disk the data directory is on
  * (Capacity: the filesystem's size; Available: what is free to Cairn; Used:
- * the difference). A bucket quota, once buckets have them, is the bucket's
- * capacity instead: `capacityOf` is where it is read.
+ * the difference). A bucket with a byte quota (`cairn bucket quota
+ * --max-size`) reports the quota instead: Capacity is the quota, Used the
+ * bytes the quota counts (every version and open multipart parts), Available
+ * what is left of it (never negative, when the quota was lowered below usage).
  */
 import { createHash } from 'node:crypto';
 import type { Bucket } from '../core/buckets.js';
@@ -32,8 +34,11 @@ const SYSTEM_INFO =
   '<ProtocolCapabilities><CapacityInfo>true</CapacityInfo><UploadSessions>false</UploadSessions><IAMSTS>false</IAMSTS></ProtocolCapabilities>' +
   '<SystemRecommendations><S3MultiObjectDeleteLimit>1000</S3MultiObjectDeleteLimit><KbBlockSize>1024</KbBlockSize></SystemRecommendations></SystemInfo>';
 
-async function capacityOf(ctx: OpContext, _bucket: Bucket): Promise<{ capacity: number; available: number; used: number }> {
-  return ctx.services.objects.capacity();
+async function capacityOf(ctx: OpContext, bucket: Bucket): Promise<{ capacity: number; available: number; used: number }> {
+  const maxBytes = ctx.services.quotas.quota(bucket)?.maxBytes;
+  if (maxBytes === undefined) return ctx.services.objects.capacity();
+  const used = ctx.services.quotas.usage(bucket).bytes;
+  return { capacity: maxBytes, available: Math.max(0, maxBytes - used), used };
 }
 
 async function capacityInfo(ctx: OpContext, bucket: Bucket): Promise<string> {

@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cairn } from '../helpers/cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectS3Error, md5, newBucket, text } from '../helpers/s3.js';
 import { rawRequest } from '../helpers/signing.js';
@@ -46,6 +47,34 @@ describe('SOSAPI', () => {
     expect(capacity).toBe(fs.blocks * fs.bsize);
     expect(capacity).toBe(available + used);
     expect(Math.abs(available - fs.bavail * fs.bsize)).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('capacity.xml reports the bucket quota when the bucket has a byte quota', async () => {
+    const b = await newBucket(s3, { prefix: 'veeam' });
+    const capacity = async () => {
+      const xml = await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: `${PREFIX}/capacity.xml` })));
+      const m = /<Capacity>(\d+)<\/Capacity><Available>(\d+)<\/Available><Used>(\d+)<\/Used>/.exec(xml);
+      expect(m, xml).not.toBeNull();
+      return { capacity: Number(m![1]), available: Number(m![2]), used: Number(m![3]) };
+    };
+    const quota = async (...args: string[]) => {
+      const r = await cairn(ts.dataDir, ['bucket', 'quota', b, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 150)); // a CLI change reaches the server within 0.1 s
+    };
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'one', Body: Buffer.alloc(3000, 1) }));
+    // A quota on objects only says nothing of bytes: still the disk.
+    await quota('--max-objects', '100');
+    expect((await capacity()).capacity).toBe(statfsSync(ts.dataDir).blocks * statfsSync(ts.dataDir).bsize);
+    await quota('--max-size', '10000');
+    expect(await capacity()).toEqual({ capacity: 10000, available: 7000, used: 3000 });
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'two', Body: Buffer.alloc(2000, 1) }));
+    expect(await capacity()).toEqual({ capacity: 10000, available: 5000, used: 5000 });
+    // Lowered below what the bucket holds: nothing available, never negative.
+    await quota('--max-size', '4000');
+    expect(await capacity()).toEqual({ capacity: 4000, available: 0, used: 5000 });
+    await quota('--max-size', 'none', '--max-objects', 'none');
+    expect((await capacity()).capacity).toBe(statfsSync(ts.dataDir).blocks * statfsSync(ts.dataDir).bsize);
   });
 
   it('is an object read like any other: the bucket must exist, and access is the bucket owner’s to give', async () => {
