@@ -243,8 +243,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       throw new Error(`CAIRN_TLS_CERT / CAIRN_TLS_KEY: ${(e as Error).message}`);
     }
   }
-  const stopLifecycle = startLifecycle(ctx);
+  const stopLifecycle = startLifecycle(ctx, metrics && { ran: (r) => metrics.lifecycleRan(r), failed: () => metrics.lifecycleFailed() });
   const notifier = startNotifier(ctx);
+  if (metrics) metrics.notifier = notifier.stats;
   const accessLogs = new ServerAccessLogs(ctx);
   ctx.serverAccessLog = accessLogs.add;
   accessLogs.start();

@@ -64,6 +64,7 @@ export class LifecycleRepo {
   private readonly uploadsStmt;
   private readonly holdStmt;
   private readonly heldStmt;
+  private readonly heldCountStmt;
   private readonly unholdStmt;
 
   constructor(db: Db) {
@@ -106,6 +107,12 @@ export class LifecycleRepo {
       'SELECT key, version_id FROM lifecycle_held WHERE bucket_id = ? AND retry_at <= ? ORDER BY retry_at LIMIT ?',
     );
     this.unholdStmt = db.prepare('DELETE FROM lifecycle_held WHERE bucket_id = ? AND key = ? AND version_id = ?');
+    this.heldCountStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM lifecycle_held');
+  }
+
+  /** Versions Object Lock keeps from an expiration, waiting to be judged again (for metrics). */
+  heldCount(): number {
+    return this.heldCountStmt.get()!.n;
   }
 
   /** Names of the buckets that have a lifecycle configuration. */

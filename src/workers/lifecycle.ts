@@ -264,17 +264,21 @@ export function applyLifecycle(ctx: AppContext): Promise<LifecycleReport> {
   return new Pass(ctx).run();
 }
 
-/** Runs applyLifecycle() every lifecycleIntervalSeconds (and once soon after start); returns a stop function. */
-export function startLifecycle(ctx: AppContext): () => void {
+/** Runs applyLifecycle() every lifecycleIntervalSeconds (and once soon after start); returns a stop function. `observer` hears each pass's outcome (metrics). */
+export function startLifecycle(ctx: AppContext, observer?: { ran(r: LifecycleReport): void; failed(): void }): () => void {
   let running = false;
   const tick = () => {
     if (running) return;
     running = true;
     applyLifecycle(ctx)
       .then((r) => {
+        observer?.ran(r);
         if (r.expired + r.deleteMarkers + r.noncurrent + r.uploads + r.held > 0) ctx.log.info({ worker: 'lifecycle', ...r }, 'lifecycle applied');
       })
-      .catch((e: unknown) => ctx.log.error({ err: e, worker: 'lifecycle' }, 'lifecycle pass failed'))
+      .catch((e: unknown) => {
+        observer?.failed();
+        ctx.log.error({ err: e, worker: 'lifecycle' }, 'lifecycle pass failed');
+      })
       .finally(() => {
         running = false;
       });

@@ -4,7 +4,10 @@
  * nested maps (no label object or key string is built per request); what
  * the database and the disk know (per-bucket usage from migration 009's
  * counters, garbage, open uploads, database and WAL sizes, disk space) is
- * read when Prometheus scrapes. CAIRN_METRICS_MINIO_COMPAT adds the same
+ * read when Prometheus scrapes, as are the notification outbox (messages
+ * waiting and overflowed per target, migration 011's counters) and the
+ * notification worker's delivery figures; the lifecycle worker reports each
+ * pass. CAIRN_METRICS_MINIO_COMPAT adds the same
  * figures under MinIO's names, so its Grafana dashboards work unchanged.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -16,6 +19,8 @@ import type { RequestMetrics } from '../http/requestContext.js';
 import { DB_FILE } from '../store/modes.js';
 import { UsageRepo } from '../store/usage.js';
 import { diskUsage } from './health.js';
+import type { LifecycleReport } from './lifecycle.js';
+import type { NotifierStats } from './notifier.js';
 import type { SweepReport } from './sweeper.js';
 
 /** S3 error codes that are authentication (or authorization) failures, counted by reason. */
@@ -77,6 +82,11 @@ export class Metrics implements RequestMetrics {
   private readonly token: Buffer | undefined;
   /** The HTTPS certificate's expiry (ms since the epoch), when TLS is on. */
   certificateExpiry: (() => number | undefined) | undefined;
+  /** The notification worker's figures (set once it runs). */
+  notifier: NotifierStats | undefined;
+  private readonly lifecycleRuns: Counter;
+  private readonly lifecycleActions: Counter;
+  private lifecycleLast: number | undefined;
 
   constructor(private readonly ctx: AppContext) {
     const r = [this.registry];
@@ -268,6 +278,85 @@ export class Metrics implements RequestMetrics {
         this.labels('corrupt').set(s.corrupt);
       },
     });
+    // Notifications and lifecycle (the outbox is read at scrape time: two small queries, nothing per request).
+    const outbox = ctx.outbox;
+    const notifierStats = () => this.notifier;
+    const targets = () => {
+      const rows = new Map(ctx.config.notificationTargets.map((t) => [t.id, { pending: 0, overflow: 0 }]));
+      for (const s of outbox.stats()) rows.set(s.target, { pending: s.pending, overflow: s.overflow });
+      return rows;
+    };
+    new Gauge({
+      name: 'cairn_notification_queue_messages',
+      help: 'Notification messages waiting in the outbox for delivery, by target.',
+      labelNames: ['target'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [t, s] of targets()) this.labels(t).set(s.pending);
+      },
+    });
+    new Counter({
+      name: 'cairn_notification_overflow_total',
+      help: 'Notification messages not queued because the target queue was full (CAIRN_NOTIFICATION_QUEUE_SIZE), by target; kept across restarts.',
+      labelNames: ['target'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [t, s] of targets()) this.labels(t).inc(s.overflow);
+      },
+    });
+    const perTarget = (name: string, help: string, pick: (s: { delivered: number; failed: number }) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['target'],
+        registers: r,
+        collect() {
+          this.reset();
+          for (const [t, s] of notifierStats()?.targets ?? []) this.labels(t).inc(pick(s));
+        },
+      });
+    perTarget('cairn_notification_delivered_total', 'Notification messages delivered (a 2xx answer), by target, since start.', (s) => s.delivered);
+    perTarget(
+      'cairn_notification_delivery_failures_total',
+      'Notification delivery attempts that failed (no answer, or not 2xx; the message stays queued and is retried), by target, since start.',
+      (s) => s.failed,
+    );
+    this.lifecycleRuns = new Counter({
+      name: 'cairn_lifecycle_runs_total',
+      help: 'Lifecycle worker passes, by result (ok, error).',
+      labelNames: ['result'],
+      registers: r,
+    });
+    this.lifecycleRuns.labels('ok').inc(0);
+    this.lifecycleRuns.labels('error').inc(0);
+    this.lifecycleActions = new Counter({
+      name: 'cairn_lifecycle_actions_total',
+      help: 'What lifecycle passes did: expired (current versions), delete_markers, noncurrent (versions removed), uploads (aborted), held (kept by Object Lock).',
+      labelNames: ['action'],
+      registers: r,
+    });
+    for (const a of ['expired', 'delete_markers', 'noncurrent', 'uploads', 'held']) this.lifecycleActions.labels(a).inc(0);
+    const lifecycle = ctx.lifecycle;
+    new Gauge({
+      name: 'cairn_lifecycle_held_versions',
+      help: 'Versions an expiration is due for that Object Lock keeps, waiting to be judged again.',
+      registers: r,
+      collect() {
+        this.set(lifecycle.heldCount());
+      },
+    });
+    const lastLifecycle = () => this.lifecycleLast;
+    new Gauge({
+      name: 'cairn_lifecycle_last_run_timestamp_seconds',
+      help: 'When the last successful lifecycle pass finished (absent before the first).',
+      registers: r,
+      collect() {
+        const t = lastLifecycle();
+        if (t !== undefined) this.set(t / 1000);
+      },
+    });
     if (config.metricsMinioCompat) this.minioCompat();
   }
 
@@ -296,6 +385,21 @@ export class Metrics implements RequestMetrics {
 
   scrubbed(s: ScrubFigures): void {
     this.scrub = s;
+  }
+
+  lifecycleRan(rep: LifecycleReport): void {
+    this.lifecycleLast = Date.now();
+    this.lifecycleRuns.labels('ok').inc();
+    const a = this.lifecycleActions;
+    if (rep.expired) a.labels('expired').inc(rep.expired);
+    if (rep.deleteMarkers) a.labels('delete_markers').inc(rep.deleteMarkers);
+    if (rep.noncurrent) a.labels('noncurrent').inc(rep.noncurrent);
+    if (rep.uploads) a.labels('uploads').inc(rep.uploads);
+    if (rep.held) a.labels('held').inc(rep.held);
+  }
+
+  lifecycleFailed(): void {
+    this.lifecycleRuns.labels('error').inc();
   }
 
   /** The /-/metrics answer for a request with this Authorization header. */

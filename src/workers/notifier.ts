@@ -26,6 +26,8 @@ const IDLE_MS = 1000;
 export interface NotifierStats {
   delivered: number;
   failures: number;
+  /** Per configured target, since start: messages delivered, and delivery attempts that failed (no 2xx answer). */
+  targets: Map<string, { delivered: number; failed: number }>;
 }
 
 class TargetLoop {
@@ -92,6 +94,11 @@ class TargetLoop {
         await this.ctx.commits.sync();
         const ok = await Promise.all(batch.map((m) => this.send(m)));
         const done = batch.filter((_, i) => ok[i]);
+        const mine = this.stats.targets.get(this.target.id);
+        if (mine) {
+          mine.delivered += done.length;
+          mine.failed += batch.length - done.length;
+        }
         if (done.length > 0) {
           for (const m of done) this.forgetting.add(m.seq);
           this.ctx.commits.defer(() => {
@@ -160,7 +167,7 @@ export interface Notifier {
 
 /** Starts one delivery loop per configured target; messages queued for a target no longer configured stay in the outbox. */
 export function startNotifier(ctx: AppContext): Notifier {
-  const stats: NotifierStats = { delivered: 0, failures: 0 };
+  const stats: NotifierStats = { delivered: 0, failures: 0, targets: new Map(ctx.config.notificationTargets.map((t) => [t.id, { delivered: 0, failed: 0 }])) };
   const agents: Agent[] = [];
   const loops = ctx.config.notificationTargets.map((t) => {
     const agent = new Agent({ connect: { rejectUnauthorized: t.tlsVerify, timeout: TIMEOUT_MS }, keepAliveTimeout: 4000 });

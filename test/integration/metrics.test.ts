@@ -2,8 +2,10 @@
  * /-/metrics after a known sequence of requests: counts by AWS operation and
  * status, errors by code, authentication failures, byte totals, exact
  * per-bucket usage, the store's figures; access (bearer token, public, off);
- * MinIO's names with CAIRN_METRICS_MINIO_COMPAT.
+ * MinIO's names with CAIRN_METRICS_MINIO_COMPAT; the notification outbox (waiting, overflowed,
+ * delivered, failed per target) and the lifecycle worker's passes.
  */
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CompleteMultipartUploadCommand,
@@ -16,11 +18,13 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { body, expectS3Error } from '../helpers/s3.js';
+import { body, expectS3Error, freePort, sleep } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -186,6 +190,71 @@ describe('per-bucket usage counters', () => {
       await ts.stop();
     }
   });
+});
+
+describe('notification and lifecycle metrics', () => {
+  it('report the outbox per target (waiting, overflowed, delivered, failed) and the lifecycle passes, read at scrape time', async () => {
+    const port = await freePort();
+    const ts = await startTestServer({
+      metricsPublic: true,
+      notificationTargets: [{ id: 'hook', url: `http://127.0.0.1:${port}/` }],
+      notificationQueueSize: 3,
+      notificationRetryMaxSeconds: 1,
+      lifecycleDaySeconds: 1,
+      lifecycleIntervalSeconds: 1,
+    });
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end());
+    });
+    try {
+      const s3 = ts.client();
+      const metric = async (name: string, labels: Record<string, string> = {}) => value(parse((await scrape(ts, '')).text), name, labels);
+      expect(await metric('cairn_notification_queue_messages', { target: 'hook' })).toBe(0);
+      expect(await metric('cairn_lifecycle_held_versions')).toBe(0);
+      await s3.send(new CreateBucketCommand({ Bucket: 'notify-lc' }));
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'notify-lc',
+          NotificationConfiguration: { TopicConfigurations: [{ TopicArn: 'arn:cairn:sns::hook:webhook', Events: ['s3:ObjectCreated:Put'] }] },
+        }),
+      );
+      // The receiver is down: the test event and two puts wait, two puts overflow.
+      for (let i = 0; i < 4; i++) await s3.send(new PutObjectCommand({ Bucket: 'notify-lc', Key: `old/k${i}`, Body: 'x' }));
+      expect(await metric('cairn_notification_queue_messages', { target: 'hook' })).toBe(3);
+      expect(await metric('cairn_notification_overflow_total', { target: 'hook' })).toBe(2);
+      const failed = async () => (await metric('cairn_notification_delivery_failures_total', { target: 'hook' })) ?? 0;
+      for (let i = 0; i < 40 && (await failed()) === 0; i++) await sleep(100);
+      expect(await failed()).toBeGreaterThan(0);
+      expect(await metric('cairn_notification_delivered_total', { target: 'hook' })).toBe(0);
+
+      // A lifecycle rule expiring everything under old/ after one (1-second) day.
+      await s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: 'notify-lc',
+          LifecycleConfiguration: { Rules: [{ ID: 'old', Status: 'Enabled', Filter: { Prefix: 'old/' }, Expiration: { Days: 1 } }] },
+        }),
+      );
+      const expired = async () => (await metric('cairn_lifecycle_actions_total', { action: 'expired' })) ?? 0;
+      for (let i = 0; i < 60 && (await expired()) < 4; i++) await sleep(100);
+      expect(await expired()).toBe(4);
+      expect(await metric('cairn_lifecycle_runs_total', { result: 'ok' })).toBeGreaterThan(0);
+      expect(await metric('cairn_lifecycle_runs_total', { result: 'error' })).toBe(0);
+      expect(await metric('cairn_lifecycle_actions_total', { action: 'held' })).toBe(0);
+      expect(await metric('cairn_lifecycle_last_run_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+
+      // The receiver comes up: the queue drains and the deliveries are counted.
+      await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+      for (let i = 0; i < 60 && (await metric('cairn_notification_queue_messages', { target: 'hook' })) !== 0; i++) await sleep(100);
+      expect(await metric('cairn_notification_queue_messages', { target: 'hook' })).toBe(0);
+      expect(await metric('cairn_notification_delivered_total', { target: 'hook' })).toBe(3);
+      expect(await metric('cairn_notification_overflow_total', { target: 'hook' })).toBe(2);
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+      await ts.stop();
+    }
+  }, 20_000);
 });
 
 describe('metrics access', () => {
