@@ -41,8 +41,9 @@ export interface RunningServer {
   /**
    * Stops: not ready from now on, no new connections, in-flight requests
    * finish (for up to `graceMs`, CAIRN_SHUTDOWN_GRACE_SECONDS by default; then
-   * their connections are closed), the WAL is checkpointed, the database
-   * closed and the log flushed.
+   * their connections are closed), queued notifications are delivered in
+   * what is left of that period (the rest stays in the outbox), the WAL is
+   * checkpointed, the database closed and the log flushed.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -323,6 +324,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     async close(graceMs = config.shutdownGraceSeconds * 1000) {
       if (closed) return;
       closed = true;
+      const graceEnd = Date.now() + graceMs;
       closedFlag.closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
@@ -339,6 +341,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       } finally {
         clearTimeout(deadline);
       }
+      // What is queued for notification targets goes out within what is left of the grace period; the rest stays in the durable outbox for the next start.
+      await notifier.drain(graceEnd);
       await notifier.stop();
       // Records of the last requests are written before the store closes.
       await accessLogs.stop();

@@ -65,6 +65,27 @@ class TargetLoop {
     this.timer.unref();
   }
 
+  /**
+   * Delivers what is queued for this target, for a shutdown: resolves once
+   * nothing is left to send, when the target fails (it is backing off: its
+   * messages wait in the outbox for the next start), or at `until` (ms since
+   * the epoch), whichever comes first. Never sends faster than rounds do.
+   */
+  async drain(until: number): Promise<void> {
+    if (this.stopped || this.downUntil > Date.now()) return;
+    if (!this.running) this.kick(0);
+    for (;;) {
+      const left = until - Date.now();
+      if (this.stopped || left <= 0 || this.downUntil > Date.now()) return;
+      if (!this.running) {
+        const waiting = this.ctx.outbox.head(this.target.id, WINDOW + this.forgetting.size).some((m) => !this.forgetting.has(m.seq));
+        if (!waiting) return;
+        if (this.timer === undefined) this.kick(0);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(20, left)));
+    }
+  }
+
   /** No new round starts; resolves when the one in progress (if any) has ended. */
   stop(): Promise<void> {
     this.stopped = true;
@@ -162,6 +183,8 @@ class TargetLoop {
 
 export interface Notifier {
   readonly stats: NotifierStats;
+  /** Delivers what is queued (to targets that answer) until nothing is left or `until` (ms since the epoch); then stop(). */
+  drain(until: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -185,6 +208,9 @@ export function startNotifier(ctx: AppContext): Notifier {
   for (const l of loops) l.kick(0);
   return {
     stats,
+    async drain(until: number) {
+      await Promise.all(loops.map((l) => l.drain(until)));
+    },
     async stop() {
       ctx.notifier.wake = undefined;
       const rounds = loops.map((l) => l.stop());

@@ -2,7 +2,8 @@
  * Webhook notifications end to end: Put/GetBucketNotificationConfiguration against the configured targets, then a
  * receiver on loopback that is down while changes happen and while the server restarts, then up (and failing some
  * deliveries on purpose): after de-duplication by sequencer it has every change exactly once, in order per key, in
- * AWS's event message structure. A full queue counts its overflow.
+ * AWS's event message structure. A full queue counts its overflow. Shutdown delivers what is queued within the grace
+ * period, and never waits beyond it (what is left stays in the outbox).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -296,5 +297,75 @@ describe('bucket notifications through a webhook', () => {
     expect(await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).not.toHaveProperty('TopicConfigurations');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'after', Body: 'x' }));
     expect(server.ctx.outbox.stats()).toEqual([{ target: 'hook', pending: 3, overflow: 2 }]);
+  });
+});
+
+describe('notifications at shutdown', () => {
+  /** A receiver that answers each POST after `delayMs` (never, with `hang`). */
+  async function slowReceiver(delayMs: number, hang = false) {
+    const got: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (hang) return;
+        setTimeout(() => {
+          got.push(String(req.headers['x-cairn-event-id']));
+          res.end();
+        }, delayMs);
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    cleanup.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    return { port, got };
+  }
+
+  async function queueFive(s3: S3Client): Promise<string> {
+    const bucket = await newBucket(s3, { prefix: 'notify' });
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: { TopicConfigurations: [{ TopicArn: 'arn:cairn:sns::hook:webhook', Events: ['s3:ObjectCreated:Put'] }] },
+      }),
+    );
+    // One key: delivered one after the other (in order per key), so they are still queued when the server is stopped.
+    for (let i = 0; i < 5; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'same', Body: `v${i}` }));
+    return bucket;
+  }
+
+  it('delivers what is queued within the grace period before stopping', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-notify-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const receiver = await slowReceiver(150);
+    const { server, s3 } = await start(dataDir, { notificationTargets: [{ id: 'hook', url: `http://127.0.0.1:${receiver.port}/` }] });
+    await queueFive(s3);
+    expect(receiver.got.length).toBeLessThan(6);
+    await server.close(10_000);
+    // The test event and the five puts, each answered once.
+    expect(new Set(receiver.got).size).toBe(6);
+    const again = await start(dataDir, { notificationTargets: [{ id: 'hook', url: `http://127.0.0.1:${receiver.port}/` }] });
+    expect(again.server.ctx.outbox.stats()).toEqual([{ target: 'hook', pending: 0, overflow: 0 }]);
+    await again.server.close();
+  });
+
+  it('never waits beyond the grace period: what is not delivered stays in the outbox for the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-notify-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const receiver = await slowReceiver(0, true);
+    const settings = { notificationTargets: [{ id: 'hook', url: `http://127.0.0.1:${receiver.port}/` }] };
+    const { server, s3 } = await start(dataDir, settings);
+    await queueFive(s3);
+    const t0 = Date.now();
+    await server.close(800);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const again = await start(dataDir, settings);
+    expect(again.server.ctx.outbox.stats()).toEqual([{ target: 'hook', pending: 6, overflow: 0 }]);
+    await again.server.close(0);
   });
 });
