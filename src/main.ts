@@ -269,7 +269,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (plain) await listen(plain, config.httpPort, 'CAIRN_HTTP_PORT');
   } catch (e) {
     stopSweeper();
-    stopLifecycle();
+    await stopLifecycle();
     await notifier.stop();
     for (const a of apps) await a.close().catch(() => undefined);
     await accessLogs.stop();
@@ -328,7 +328,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closedFlag.closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
-      stopLifecycle();
+      // A lifecycle pass under way may finish (within the grace period) while the listeners close.
+      const lifecycleStopped = stopLifecycle(graceMs);
       stopScrubber();
       stopWatch();
       // Idle keep-alive connections close now; busy ones once their request is answered (Connection: close), or at the deadline.
@@ -341,6 +342,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       } finally {
         clearTimeout(deadline);
       }
+      await lifecycleStopped;
       // What is queued for notification targets goes out within what is left of the grace period; the rest stays in the durable outbox for the next start.
       await notifier.drain(graceEnd);
       await notifier.stop();

@@ -265,12 +265,16 @@ export function applyLifecycle(ctx: AppContext): Promise<LifecycleReport> {
 }
 
 /** Runs applyLifecycle() every lifecycleIntervalSeconds (and once soon after start); returns a stop function. `observer` hears each pass's outcome (metrics). */
-export function startLifecycle(ctx: AppContext, observer?: { ran(r: LifecycleReport): void; failed(): void }): () => void {
-  let running = false;
+/**
+ * Starts the worker; the function it returns stops it and waits (at most `waitMs`) for a pass that is running, so
+ * the database is not closed under it.
+ */
+export function startLifecycle(ctx: AppContext, observer?: { ran(r: LifecycleReport): void; failed(): void }): (waitMs?: number) => Promise<void> {
+  let running: Promise<void> | undefined;
+  let stopped = false;
   const tick = () => {
-    if (running) return;
-    running = true;
-    applyLifecycle(ctx)
+    if (running || stopped) return;
+    running = applyLifecycle(ctx)
       .then((r) => {
         observer?.ran(r);
         if (r.expired + r.deleteMarkers + r.noncurrent + r.uploads + r.held > 0) ctx.log.info({ worker: 'lifecycle', ...r }, 'lifecycle applied');
@@ -280,15 +284,21 @@ export function startLifecycle(ctx: AppContext, observer?: { ran(r: LifecycleRep
         ctx.log.error({ err: e, worker: 'lifecycle' }, 'lifecycle pass failed');
       })
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   };
   const first = setTimeout(tick, 1000);
   first.unref();
   const timer = setInterval(tick, ctx.config.lifecycleIntervalSeconds * 1000);
   timer.unref();
-  return () => {
+  return async (waitMs = 10_000) => {
+    stopped = true;
     clearTimeout(first);
     clearInterval(timer);
+    if (running) {
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((r) => (t = setTimeout(r, waitMs)))]);
+      clearTimeout(t);
+    }
   };
 }
