@@ -9,6 +9,7 @@ import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, HeadObjectCom
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cairn } from '../helpers/cli.js';
 import { ADMIN } from '../helpers/iam-users.js';
 import { text } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -164,6 +165,14 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     expect(await row.locator('[data-usage=bytes]').textContent()).toBe('20 MiB');
     await page.goto(`${ts.url}/-/console/#/s/${bucket}`);
     await expect.poll(() => page.locator('.usage-bytes').textContent()).toBe('20 MiB (no quota)');
+    const set = await cairn(ts.dataDir, ['bucket', 'quota', bucket, '--max-size', '100MiB', '--max-objects', '1000']);
+    expect(set.code).toBe(0);
+    // Away and back (a reload would forget the in-memory sign-in).
+    await page.goto(`${ts.url}/-/console/#/buckets`);
+    await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+    await page.goto(`${ts.url}/-/console/#/s/${bucket}`);
+    await expect.poll(() => page.locator('.usage-bytes').textContent()).toBe('20 MiB of 100 MiB (20%)');
+    expect(await page.locator('.usage-objects').textContent()).toBe('6 of 1000 (1%)');
     const form = page.getByRole('form', { name: 'Lifecycle rules form' });
     await form.getByLabel('Prefix').fill('logs/');
     await form.getByLabel('Expire current versions after (days)').fill('30');
@@ -182,6 +191,7 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await expect.poll(() => page.locator('.inline-error').first().textContent()).toMatch(/^Unauthorized: /);
     await page.getByRole('table', { name: 'Bucket usage' }).getByRole('link', { name: bucket }).waitFor();
+    expect(await page.getByRole('table', { name: 'Bucket usage' }).locator('tbody tr').first().textContent()).toBe(`${bucket}620 MiB100 MiB, 1000 objects`);
     await page.getByLabel('Metrics token').fill(METRICS_TOKEN);
     await page.getByRole('button', { name: 'Refresh metrics' }).click();
     const put = page.locator('tr[data-operation="PutObject"]');
