@@ -5,10 +5,11 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cairn } from '../helpers/cli.js';
 import { ADMIN } from '../helpers/iam-users.js';
 import { text } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -17,6 +18,7 @@ const CHROMIUM = process.env.CAIRN_CHROMIUM ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser && process.env.CAIRN_REQUIRE_CLIENTS === '1') throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
 const SHOTS = join(process.cwd(), 'test-artifacts', 'console');
+const METRICS_TOKEN = 'console-test-metrics-token';
 
 // A 2x2 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
@@ -39,7 +41,7 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    ts = await startTestServer();
+    ts = await startTestServer({ metricsToken: METRICS_TOKEN });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
@@ -80,6 +82,9 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     await page.getByLabel('Versioning', { exact: true }).check();
     await page.getByRole('button', { name: 'Create bucket' }).click();
     await page.getByRole('link', { name: bucket, exact: true }).waitFor();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: bucket, exact: true }) });
+    await expect.poll(() => row.locator('[data-usage=objects]').textContent()).toBe('0');
+    expect(await row.locator('[data-usage=bytes]').textContent()).toBe('0 B');
     await shot('buckets');
   });
 
@@ -152,6 +157,52 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     expect(await after.body.text()).toBe('first draft');
   });
 
+  it('shows object counts and sizes, usage in the settings, and writes lifecycle rules from the form', async () => {
+    await page.goto(`${ts.url}/-/console/#/buckets`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: bucket, exact: true }) });
+    // big.bin, the pictures/ folder marker, dot.png and three versions of notes.txt (two puts and the restore)
+    await expect.poll(() => row.locator('[data-usage=objects]').textContent()).toBe('6');
+    expect(await row.locator('[data-usage=bytes]').textContent()).toBe('20 MiB');
+    await page.goto(`${ts.url}/-/console/#/s/${bucket}`);
+    await expect.poll(() => page.locator('.usage-bytes').textContent()).toBe('20 MiB (no quota)');
+    const set = await cairn(ts.dataDir, ['bucket', 'quota', bucket, '--max-size', '100MiB', '--max-objects', '1000']);
+    expect(set.code).toBe(0);
+    // Away and back (a reload would forget the in-memory sign-in).
+    await page.goto(`${ts.url}/-/console/#/buckets`);
+    await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+    await page.goto(`${ts.url}/-/console/#/s/${bucket}`);
+    await expect.poll(() => page.locator('.usage-bytes').textContent()).toBe('20 MiB of 100 MiB (20%)');
+    expect(await page.locator('.usage-objects').textContent()).toBe('6 of 1000 (1%)');
+    const form = page.getByRole('form', { name: 'Lifecycle rules form' });
+    await form.getByLabel('Prefix').fill('logs/');
+    await form.getByLabel('Expire current versions after (days)').fill('30');
+    await form.getByLabel('Abort incomplete multipart uploads after (days)').fill('2');
+    await form.getByRole('button', { name: 'Save lifecycle rules' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toBe('Lifecycle rules saved.');
+    const lc = await ts.client().send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+    expect(lc.Rules?.map((r) => [r.Filter?.Prefix, r.Expiration?.Days, r.AbortIncompleteMultipartUpload?.DaysAfterInitiation])).toEqual([
+      ['logs/', 30, undefined],
+      ['logs/', undefined, 2],
+    ]);
+  });
+
+  it('shows the dashboard: bucket usage, and request metrics once the metrics token is given', async () => {
+    await page.goto(`${ts.url}/-/console/#/dashboard`);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await expect.poll(() => page.locator('.inline-error').first().textContent()).toMatch(/^Unauthorized: /);
+    await page.getByRole('table', { name: 'Bucket usage' }).getByRole('link', { name: bucket }).waitFor();
+    expect(await page.getByRole('table', { name: 'Bucket usage' }).locator('tbody tr').first().textContent()).toBe(`${bucket}620 MiB100 MiB, 1000 objects`);
+    await page.getByLabel('Metrics token').fill(METRICS_TOKEN);
+    await page.getByRole('button', { name: 'Refresh metrics' }).click();
+    const put = page.locator('tr[data-operation="PutObject"]');
+    await put.waitFor();
+    expect(Number(await put.locator('td').first().textContent())).toBeGreaterThan(0);
+    const facts = page.getByRole('definition');
+    await expect.poll(async () => (await facts.allTextContents()).join('|')).toMatch(/\d+ (s|min)\|/);
+    expect((await facts.allTextContents()).join('|')).toMatch(/ of /); // disk used of total
+    await shot('dashboard');
+  });
+
   it('creates a read-only IAM user whose upload is refused with AccessDenied', async () => {
     await page.goto(`${ts.url}/-/console/#/iam`);
     await page.getByLabel('New IAM user').fill('reader');
@@ -165,6 +216,13 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     const id = (await page.locator('.secret .key-id').textContent()) ?? '';
     const secret = (await page.locator('.secret .key-secret').textContent()) ?? '';
     expect(id).toMatch(/^AKIA/);
+    await page.getByLabel('Bucket to check').fill(bucket);
+    await page.getByRole('button', { name: 'Check access' }).click();
+    const verdict = (action: string) => page.locator(`tr[data-action="${action}"] .decision`).textContent();
+    await expect.poll(() => verdict('s3:GetObject')).toBe('allowed');
+    expect(await verdict('s3:ListBucket')).toBe('allowed');
+    expect(await verdict('s3:PutObject')).toBe('not allowed by these policies');
+    expect(await verdict('s3:DeleteObject')).toBe('not allowed by these policies');
     await shot('identity');
 
     const reader = await browser.newPage();

@@ -7,7 +7,25 @@
 import qrcode from 'qrcode-generator';
 import { ApiError, Cairn, kid, kids, text, type Session } from './api.js';
 import { clear, field, h } from './dom.js';
-import { breadcrumbs, bucketPolicyForm, formatBytes, isPublicRead, planParts, previewKind, usesMultipart, withPublicRead } from './logic.js';
+import {
+  breadcrumbs,
+  bucketPolicyForm,
+  COMMON_ACTIONS,
+  formatBytes,
+  formatDuration,
+  isPublicRead,
+  lifecycleXml,
+  operationStats,
+  parsePrometheus,
+  planParts,
+  previewKind,
+  sampleValue,
+  userAccess,
+  usesMultipart,
+  withPublicRead,
+  type NamedPolicy,
+  type Sample,
+} from './logic.js';
 import type { Credentials } from './sigv4.js';
 
 interface Config {
@@ -95,6 +113,8 @@ function describe(arn: string, account: string): Me {
 }
 
 function signOut(): void {
+  metricsToken = '';
+  lastScrape = undefined;
   api = undefined;
   iamApi = undefined;
   longTerm = undefined;
@@ -165,7 +185,7 @@ async function bucketsView(): Promise<HTMLElement> {
   const table = h(
     'table',
     { class: 'list', 'aria-label': 'Buckets' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Created'), h('th', {}, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Objects'), h('th', {}, 'Size'), h('th', {}, 'Created'), h('th', {}, ''))),
     list,
   );
   const name = h('input', { name: 'bucket', placeholder: 'my-bucket', required: true });
@@ -176,13 +196,28 @@ async function bucketsView(): Promise<HTMLElement> {
     const buckets = kids(kid(doc, 'Buckets') ?? doc.documentElement, 'Bucket');
     clear(
       list,
-      buckets.length === 0 ? h('tr', {}, h('td', { colspan: 3 }, 'No buckets yet.')) : null,
+      buckets.length === 0 ? h('tr', {}, h('td', { colspan: 5 }, 'No buckets yet.')) : null,
       buckets.map((b) => {
         const n = text(b, 'Name');
+        const objects = h('td', { class: 'num', 'data-usage': 'objects' }, '…');
+        const size = h('td', { class: 'num', 'data-usage': 'bytes' }, '…');
+        // Filled in as each HeadBucket answers, so a long list is shown at once.
+        void bucketUsage(a, n).then(
+          (u) => {
+            objects.textContent = u.objects === undefined ? '—' : String(u.objects);
+            size.textContent = u.bytes === undefined ? '—' : formatBytes(u.bytes);
+          },
+          (e: unknown) => {
+            objects.textContent = '—';
+            size.textContent = e instanceof ApiError ? e.code : '—';
+          },
+        );
         return h(
           'tr',
           {},
           h('td', {}, h('a', { href: `#/b/${encodeURIComponent(n)}/` }, n)),
+          objects,
+          size,
           h('td', {}, new Date(text(b, 'CreationDate')).toLocaleString()),
           h(
             'td',
@@ -237,6 +272,28 @@ async function bucketsView(): Promise<HTMLElement> {
   );
   await guard(load);
   return shell('Buckets', create, table);
+}
+
+interface BucketUsage {
+  readonly bytes?: number;
+  readonly objects?: number;
+  readonly maxBytes?: number;
+  readonly maxObjects?: number;
+}
+
+/** Usage (every stored version) and quota from HeadBucket's x-cairn-* headers. */
+async function bucketUsage(a: Cairn, bucket: string): Promise<BucketUsage> {
+  const res = await a.call({ method: 'HEAD', bucket });
+  const num = (name: string) => {
+    const v = res.headers.get(name);
+    return v === null || v === '' ? undefined : Number(v);
+  };
+  return {
+    bytes: num('x-cairn-usage-bytes'),
+    objects: num('x-cairn-usage-objects'),
+    maxBytes: num('x-cairn-quota-max-size'),
+    maxObjects: num('x-cairn-quota-max-objects'),
+  };
 }
 
 async function putVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void> {
@@ -1004,7 +1061,60 @@ async function settingsView(bucket: string): Promise<HTMLElement> {
     return section;
   });
 
-  await Promise.all([guard(loadPolicy), guard(loadPab), guard(loadVersioning)]);
+  const usageOut = h('dl', { class: 'details', 'aria-label': 'Usage and quota' });
+  const loadUsage = async () => {
+    const u = await bucketUsage(a, bucket);
+    const of = (used: number | undefined, max: number | undefined, fmt: (n: number) => string) =>
+      used === undefined ? '—' : max === undefined ? `${fmt(used)} (no quota)` : `${fmt(used)} of ${fmt(max)} (${Math.round((used / max) * 100)}%)`;
+    clear(
+      usageOut,
+      h('dt', {}, 'Stored bytes'),
+      h('dd', { class: 'usage-bytes' }, of(u.bytes, u.maxBytes, formatBytes)),
+      h('dt', {}, 'Objects (versions)'),
+      h('dd', { class: 'usage-objects' }, of(u.objects, u.maxObjects, String)),
+    );
+  };
+
+  const lcPrefix = h('input', { name: 'lifecyclePrefix', placeholder: 'logs/ (empty: the whole bucket)' });
+  const dayInput = (name: string) => h('input', { name, type: 'number', min: 1, step: 1, inputmode: 'numeric' });
+  const lcExpire = dayInput('expireDays');
+  const lcNoncurrent = dayInput('noncurrentDays');
+  const lcAbort = dayInput('abortMultipartDays');
+  const lcError = h('div', { class: 'inline-error', role: 'alert' });
+  const dayValue = (i: HTMLInputElement) => (i.value.trim() === '' ? undefined : Number(i.value));
+  const lifecycleForm = h(
+    'form',
+    {
+      class: 'card',
+      'aria-label': 'Lifecycle rules form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        lcError.textContent = '';
+        try {
+          const body = lifecycleXml({
+            prefix: lcPrefix.value,
+            expireDays: dayValue(lcExpire),
+            noncurrentDays: dayValue(lcNoncurrent),
+            abortMultipartDays: dayValue(lcAbort),
+          });
+          await a.call({ method: 'PUT', bucket, query: { lifecycle: '' }, body, headers: await integrity(body) });
+          say('Lifecycle rules saved.');
+        } catch (err) {
+          lcError.textContent = err instanceof ApiError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+        }
+      },
+    },
+    h('h2', {}, 'Lifecycle rules'),
+    h('p', {}, 'The common rules, for keys under one prefix. Saving replaces the whole lifecycle configuration; edit the raw XML below for anything else.'),
+    field('Prefix', lcPrefix),
+    field('Expire current versions after (days)', lcExpire),
+    field('Delete noncurrent versions after (days)', lcNoncurrent),
+    field('Abort incomplete multipart uploads after (days)', lcAbort),
+    lcError,
+    h('button', { type: 'submit', class: 'primary' }, 'Save lifecycle rules'),
+  );
+
+  await Promise.all([guard(loadPolicy), guard(loadPab), guard(loadVersioning), guard(loadUsage)]);
   return shell(
     `${bucket} settings`,
     h('nav', { class: 'crumbs' }, h('a', { href: `#/b/${encodeURIComponent(bucket)}/` }, `← ${bucket}`)),
@@ -1048,6 +1158,14 @@ async function settingsView(bucket: string): Promise<HTMLElement> {
       ' ',
       h('button', { onclick: async () => ((await guard(() => putVersioning(bucket, 'Suspended'))) !== undefined ? loadVersioning() : undefined) }, 'Suspend'),
     ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Usage and quota'),
+      usageOut,
+      h('p', {}, 'Usage counts every stored version and open multipart upload. The administrator sets quotas with ', h('code', {}, 'cairn bucket quota'), '.'),
+    ),
+    lifecycleForm,
     editors,
   );
 }
@@ -1257,6 +1375,7 @@ async function iamView(): Promise<HTMLElement> {
         },
         'Save inline policy',
       ),
+      accessCheck(a, name, attached, inline),
     );
   };
 
@@ -1286,29 +1405,272 @@ async function iamView(): Promise<HTMLElement> {
   );
 }
 
+/** IAM returns policy documents URL-encoded (RFC 3986), as AWS does. */
+function policyText(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
+const DECISION_LABEL: Record<string, string> = {
+  allowed: 'allowed',
+  denied: 'denied (explicit Deny)',
+  conditional: 'depends on the key or a condition',
+  none: 'not allowed by these policies',
+};
+
+/** "What can this user do on this bucket": the user's inline and attached policies' statements for each common action. */
+function accessCheck(a: Cairn, user: string, attached: Document, inline: Document): HTMLElement {
+  const bucketIn = h('input', { name: 'accessBucket', placeholder: 'bucket', 'aria-label': 'Bucket to check' });
+  const out = h('div', { class: 'access-out', 'aria-live': 'polite' });
+  const check = async () => {
+    const bucket = bucketIn.value.trim();
+    if (!bucket) return;
+    const policies: NamedPolicy[] = [];
+    for (const m of [...inline.getElementsByTagName('member')]) {
+      const pn = m.textContent ?? '';
+      const doc = await a.query('iam', 'GetUserPolicy', { UserName: user, PolicyName: pn });
+      policies.push({ name: `inline: ${pn}`, document: policyText(doc.getElementsByTagName('PolicyDocument')[0]?.textContent ?? '') });
+    }
+    for (const arnEl of [...attached.getElementsByTagName('PolicyArn')]) {
+      const arn = arnEl.textContent ?? '';
+      const p = await a.query('iam', 'GetPolicy', { PolicyArn: arn });
+      const version = p.getElementsByTagName('DefaultVersionId')[0]?.textContent ?? 'v1';
+      const v = await a.query('iam', 'GetPolicyVersion', { PolicyArn: arn, VersionId: version });
+      policies.push({ name: arn, document: policyText(v.getElementsByTagName('Document')[0]?.textContent ?? '') });
+    }
+    const verdicts = userAccess(policies, bucket, COMMON_ACTIONS);
+    clear(
+      out,
+      h(
+        'table',
+        { class: 'list', 'aria-label': `What ${user} can do on ${bucket}` },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Action'), h('th', {}, 'Result'), h('th', {}, 'Statements'))),
+        h(
+          'tbody',
+          {},
+          verdicts.map((v) =>
+            h(
+              'tr',
+              { 'data-action': v.action },
+              h('th', { scope: 'row' }, v.action),
+              h('td', { class: `decision ${v.decision}` }, DECISION_LABEL[v.decision]),
+              h(
+                'td',
+                {},
+                v.statements.length === 0
+                  ? '—'
+                  : h(
+                      'ul',
+                      {},
+                      v.statements.map((m) =>
+                        h(
+                          'li',
+                          {},
+                          `${m.effect} in ${m.policy}${m.sid ? ` (${m.sid})` : ''} on ${m.resource}`,
+                          m.scope === 'some' ? ' — some keys only' : '',
+                          m.conditional ? ' — conditional' : '',
+                        ),
+                      ),
+                    ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  return h(
+    'section',
+    { 'aria-label': 'What can this user do on a bucket' },
+    h('h3', {}, 'What can this user do on a bucket?'),
+    h(
+      'p',
+      {},
+      "From this user's own inline and attached policies only. The bucket's policy also counts (it can allow more or deny), and so do group policies: the server decides with all of them.",
+    ),
+    h('div', { class: 'toolbar' }, bucketIn, h('button', { onclick: () => void guard(check) }, 'Check access')),
+    out,
+  );
+}
+
 // ---------- dashboard
+
+/** The metrics bearer token the administrator pasted, in memory only (forgotten on sign-out and reload). */
+let metricsToken = '';
+/** The previous metrics scrape, so a refresh shows rates over the time between the two. */
+let lastScrape: { at: number; samples: Sample[] } | undefined;
+
+async function fetchMetrics(): Promise<Sample[]> {
+  const res = await fetch('/-/metrics', { headers: metricsToken ? { authorization: `Bearer ${metricsToken}` } : {} });
+  const body = await res.text();
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      res.status === 401 ? 'Unauthorized' : res.status === 403 ? 'Forbidden' : `HTTP${res.status}`,
+      body.trim() || `HTTP ${res.status}`,
+    );
+  return parsePrometheus(body);
+}
 
 async function dashboardView(): Promise<HTMLElement> {
   const a = api!;
-  const box = h('dl', { class: 'details' });
-  const res = await fetch('/-/console/status.json')
-    .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))
-    .catch(() => undefined);
-  const doc = await a.xml({ method: 'GET', query: { 'max-buckets': '1000' } }).catch(() => undefined);
-  const n = doc ? doc.getElementsByTagName('Bucket').length : 0;
-  const rows: [string, string][] = [
-    ['Signed in as', me?.arn ?? ''],
-    ['Buckets you can see', String(n)],
-    ['Server version', String(res?.version ?? config.version)],
-    ['Uptime', res?.uptimeSeconds ? `${Math.round(Number(res.uptimeSeconds) / 60)} min` : '—'],
-    ['Disk free', res?.diskFree !== undefined ? formatBytes(Number(res.diskFree)) : '—'],
-    ['Disk total', res?.diskTotal !== undefined ? formatBytes(Number(res.diskTotal)) : '—'],
-  ];
+  const facts = h('dl', { class: 'details', 'aria-label': 'Server' });
+  const usageRows = h('tbody');
+  const ops = h('div', { class: 'ops' });
+  const tokenIn = h('input', { type: 'password', name: 'metricsToken', autocomplete: 'off', value: metricsToken });
+  const metricsErr = h('div', { class: 'inline-error', role: 'alert' });
+
+  const doc = await a.xml({ method: 'GET', query: { 'max-buckets': '1000' } });
+  const names = kids(kid(doc, 'Buckets') ?? doc.documentElement, 'Bucket').map((b) => text(b, 'Name'));
+  const usages = await Promise.all(names.map((n) => bucketUsage(a, n).catch((e: unknown) => e as Error)));
+  let total = 0;
   clear(
-    box,
-    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    usageRows,
+    names.length === 0 ? h('tr', {}, h('td', { colspan: 4 }, 'No buckets.')) : null,
+    names.map((n, i) => {
+      const u = usages[i]!;
+      if (u instanceof Error)
+        return h('tr', {}, h('th', { scope: 'row' }, n), h('td', { colspan: 3 }, u instanceof ApiError ? `${u.code}: ${u.message}` : u.message));
+      total += u.bytes ?? 0;
+      const quota = [u.maxBytes !== undefined ? formatBytes(u.maxBytes) : '', u.maxObjects !== undefined ? `${u.maxObjects} objects` : '']
+        .filter(Boolean)
+        .join(', ');
+      return h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, h('a', { href: `#/s/${encodeURIComponent(n)}` }, n)),
+        h('td', { class: 'num' }, u.objects === undefined ? '—' : String(u.objects)),
+        h('td', { class: 'num' }, u.bytes === undefined ? '—' : formatBytes(u.bytes)),
+        h('td', {}, quota || 'none'),
+      );
+    }),
   );
-  return shell('Dashboard', h('section', { class: 'card' }, box));
+
+  const showFacts = (samples: Sample[] | undefined) => {
+    const now = (Date.now() + a.session.skew) / 1000;
+    const started = samples ? sampleValue(samples, 'process_start_time_seconds') : undefined;
+    const diskTotal = samples ? sampleValue(samples, 'cairn_disk_bytes', { kind: 'total' }) : undefined;
+    const diskFree = samples ? sampleValue(samples, 'cairn_disk_bytes', { kind: 'free' }) : undefined;
+    const scrub = samples ? sampleValue(samples, 'cairn_scrub_last_finished_timestamp_seconds') : undefined;
+    const rows: [string, string][] = [
+      ['Signed in as', me?.arn ?? ''],
+      ['Server version', config.version || '—'],
+      ['Uptime', started !== undefined ? formatDuration(now - started) : '—'],
+      ['Disk used', diskTotal !== undefined && diskFree !== undefined ? `${formatBytes(diskTotal - diskFree)} of ${formatBytes(diskTotal)}` : '—'],
+      ['Disk free', diskFree !== undefined ? formatBytes(diskFree) : '—'],
+      ['Stored in the buckets you can see', formatBytes(total)],
+      ['Garbage blobs pending', samples ? String(sampleValue(samples, 'cairn_garbage_pending') ?? '—') : '—'],
+      ['Multipart uploads open', samples ? String(sampleValue(samples, 'cairn_multipart_uploads_open') ?? '—') : '—'],
+      // An unset gauge reads 0: no scrub has finished since the start.
+      ['Last scrub', scrub ? new Date(scrub * 1000).toLocaleString() : samples ? 'none yet' : '—'],
+    ];
+    clear(
+      facts,
+      rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    );
+  };
+
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const ms = (x: number | undefined) => (x === undefined ? '—' : x === Infinity ? '> 10 s' : `${(x * 1000).toFixed(x < 0.01 ? 1 : 0)} ms`);
+  const loadMetrics = async () => {
+    metricsErr.textContent = '';
+    let samples: Sample[];
+    try {
+      samples = await fetchMetrics();
+    } catch (e) {
+      showFacts(undefined);
+      clear(ops);
+      metricsErr.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+      return;
+    }
+    const at = Date.now();
+    const started = sampleValue(samples, 'process_start_time_seconds');
+    const prev = lastScrape;
+    const window = prev ? (at - prev.at) / 1000 : started !== undefined ? (at + a.session.skew) / 1000 - started : 0;
+    const stats = operationStats(samples, window, prev?.samples);
+    lastScrape = { at, samples };
+    showFacts(samples);
+    clear(
+      ops,
+      h('p', {}, prev ? `Over the last ${formatDuration(window)} (since the previous refresh).` : 'Since the server started.'),
+      h(
+        'table',
+        { class: 'list', 'aria-label': 'Requests by operation' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Operation'),
+            h('th', {}, 'Requests'),
+            h('th', {}, 'Per second'),
+            h('th', {}, 'Errors'),
+            h('th', {}, 'Mean'),
+            h('th', {}, 'p95 ≤'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          stats.length === 0 ? h('tr', {}, h('td', { colspan: 6 }, 'No requests in this window.')) : null,
+          stats.map((o) =>
+            h(
+              'tr',
+              { 'data-operation': o.operation },
+              h('th', { scope: 'row' }, o.operation),
+              h('td', { class: 'num' }, String(o.requests)),
+              h('td', { class: 'num' }, o.rate.toFixed(2)),
+              h('td', { class: 'num' }, `${o.errors} (${pct(o.errorRate)})`),
+              h('td', { class: 'num' }, ms(o.meanSeconds)),
+              h('td', { class: 'num' }, ms(o.p95Seconds)),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  await loadMetrics();
+
+  return shell(
+    'Dashboard',
+    h('section', { class: 'card' }, h('h2', {}, 'Server'), facts),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Requests'),
+      h(
+        'form',
+        {
+          class: 'toolbar',
+          'aria-label': 'Metrics access',
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            metricsToken = tokenIn.value.trim();
+            await loadMetrics();
+          },
+        },
+        field('Metrics token', tokenIn, 'CAIRN_METRICS_TOKEN; kept in this page only. Not needed with CAIRN_METRICS_PUBLIC=true.'),
+        h('button', { type: 'submit' }, 'Refresh metrics'),
+      ),
+      metricsErr,
+      ops,
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Buckets'),
+      h(
+        'table',
+        { class: 'list', 'aria-label': 'Bucket usage' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Bucket'), h('th', {}, 'Objects'), h('th', {}, 'Stored'), h('th', {}, 'Quota'))),
+        usageRows,
+      ),
+    ),
+  );
 }
 
 // ---------- routing
@@ -1326,6 +1688,7 @@ async function route(): Promise<void> {
     clear(root, h('main', { class: 'center' }, alertBox, status, signInView()));
     return;
   }
+  status.textContent = '';
   const parts = location.hash.replace(/^#\/?/, '').split('/');
   const [view, ...rest] = parts;
   const dec = (s: string) => decodeURIComponent(s);

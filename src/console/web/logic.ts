@@ -120,3 +120,282 @@ export function previewKind(key: string, contentType = ''): 'image' | 'text' | '
     return 'text';
   return undefined;
 }
+
+// ---------- metrics (Prometheus text exposition format)
+
+export interface Sample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** The samples of a Prometheus text page (comments and malformed lines skipped). */
+export function parsePrometheus(textPage: string): Sample[] {
+  const out: Sample[] = [];
+  for (const raw of textPage.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    if (m[2]) {
+      const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/g;
+      for (let l = re.exec(m[2]); l; l = re.exec(m[2])) labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+    }
+    const v = m[3]!;
+    const value = v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v);
+    if (!Number.isNaN(value) || v === 'NaN') out.push({ name: m[1]!, labels, value });
+  }
+  return out;
+}
+
+/** The value of the first sample with this name (and these labels). */
+export function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+export interface OperationStats {
+  readonly operation: string;
+  readonly requests: number;
+  readonly errors: number;
+  /** Requests a second over the window. */
+  readonly rate: number;
+  readonly errorRate: number;
+  /** Mean latency, seconds (undefined without requests). */
+  readonly meanSeconds?: number;
+  /** Upper bound of the histogram bucket holding the 95th percentile, seconds. */
+  readonly p95Seconds?: number;
+}
+
+interface OpTotals {
+  requests: number;
+  errors: number;
+  sum: number;
+  count: number;
+  buckets: Map<number, number>;
+}
+
+function totals(samples: readonly Sample[]): Map<string, OpTotals> {
+  const ops = new Map<string, OpTotals>();
+  const get = (op: string) => {
+    let t = ops.get(op);
+    if (!t) ops.set(op, (t = { requests: 0, errors: 0, sum: 0, count: 0, buckets: new Map() }));
+    return t;
+  };
+  for (const s of samples) {
+    const op = s.labels.operation;
+    if (op === undefined) continue;
+    if (s.name === 'cairn_s3_requests_total') {
+      get(op).requests += s.value;
+      if (Number(s.labels.status) >= 400) get(op).errors += s.value;
+    } else if (s.name === 'cairn_s3_request_duration_seconds_sum') get(op).sum += s.value;
+    else if (s.name === 'cairn_s3_request_duration_seconds_count') get(op).count += s.value;
+    else if (s.name === 'cairn_s3_request_duration_seconds_bucket' && s.labels.le !== undefined) {
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      get(op).buckets.set(le, (get(op).buckets.get(le) ?? 0) + s.value);
+    }
+  }
+  return ops;
+}
+
+/**
+ * Requests, errors (HTTP status ≥ 400), rate and latency by operation over a
+ * window: between two scrapes `seconds` apart, or (no `previous`) since the
+ * process started `seconds` ago. Busiest operations first.
+ */
+export function operationStats(current: readonly Sample[], seconds: number, previous?: readonly Sample[]): OperationStats[] {
+  const now = totals(current);
+  const before = previous ? totals(previous) : new Map<string, OpTotals>();
+  const out: OperationStats[] = [];
+  for (const [op, t] of now) {
+    const b = before.get(op);
+    const requests = t.requests - (b?.requests ?? 0);
+    const errors = t.errors - (b?.errors ?? 0);
+    const count = t.count - (b?.count ?? 0);
+    const sum = t.sum - (b?.sum ?? 0);
+    let p95: number | undefined;
+    if (count > 0) {
+      const les = [...t.buckets.keys()].sort((x, y) => x - y);
+      for (const le of les) {
+        if ((t.buckets.get(le) ?? 0) - (b?.buckets.get(le) ?? 0) >= 0.95 * count) {
+          p95 = le;
+          break;
+        }
+      }
+    }
+    if (requests <= 0 && count <= 0) continue;
+    out.push({
+      operation: op,
+      requests,
+      errors,
+      rate: seconds > 0 ? requests / seconds : 0,
+      errorRate: requests > 0 ? errors / requests : 0,
+      meanSeconds: count > 0 ? sum / count : undefined,
+      p95Seconds: p95,
+    });
+  }
+  return out.sort((x, y) => y.requests - x.requests || x.operation.localeCompare(y.operation));
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const d = Math.floor(seconds / 86400);
+  const hr = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d} d ${hr} h`;
+  if (hr > 0) return `${hr} h ${m} min`;
+  if (m > 0) return `${m} min`;
+  return `${Math.floor(seconds)} s`;
+}
+
+// ---------- lifecycle form
+
+export interface LifecycleForm {
+  /** Key prefix the rules apply to ('' = the whole bucket). */
+  readonly prefix: string;
+  /** Expire current versions this many days after creation. */
+  readonly expireDays?: number;
+  /** Permanently delete noncurrent versions this many days after they became noncurrent. */
+  readonly noncurrentDays?: number;
+  /** Abort multipart uploads still open this many days after they started. */
+  readonly abortMultipartDays?: number;
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function days(label: string, n: number | undefined): number | undefined {
+  if (n === undefined) return undefined;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${label} must be a whole number of days, at least 1.`);
+  return n;
+}
+
+/** The LifecycleConfiguration for the common rules: one rule per action, all under the form's prefix. Throws on a bad number or no rule. */
+export function lifecycleXml(form: LifecycleForm): string {
+  const expire = days('Expire current versions after', form.expireDays);
+  const noncurrent = days('Delete noncurrent versions after', form.noncurrentDays);
+  const abort = days('Abort incomplete multipart uploads after', form.abortMultipartDays);
+  const filter = `<Filter><Prefix>${xmlEscape(form.prefix)}</Prefix></Filter>`;
+  const rule = (id: string, action: string) => `<Rule><ID>${xmlEscape(id)}</ID>${filter}<Status>Enabled</Status>${action}</Rule>`;
+  const where = form.prefix ? ` ${form.prefix}` : '';
+  const rules = [
+    expire !== undefined ? rule(`expire-current${where}`, `<Expiration><Days>${expire}</Days></Expiration>`) : '',
+    noncurrent !== undefined
+      ? rule(`expire-noncurrent${where}`, `<NoncurrentVersionExpiration><NoncurrentDays>${noncurrent}</NoncurrentDays></NoncurrentVersionExpiration>`)
+      : '',
+    abort !== undefined
+      ? rule(`abort-multipart${where}`, `<AbortIncompleteMultipartUpload><DaysAfterInitiation>${abort}</DaysAfterInitiation></AbortIncompleteMultipartUpload>`)
+      : '',
+  ].filter(Boolean);
+  if (rules.length === 0) throw new Error('Choose at least one rule.');
+  return `<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${rules.join('')}</LifecycleConfiguration>`;
+}
+
+// ---------- "what can this user do on this bucket"
+
+export const COMMON_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'] as const;
+
+export interface NamedPolicy {
+  /** "inline: name" or the managed policy's ARN. */
+  readonly name: string;
+  readonly document: string;
+}
+
+export interface StatementMatch {
+  readonly policy: string;
+  readonly sid: string;
+  readonly effect: 'Allow' | 'Deny';
+  /** 'all': every object (or the bucket); 'some': only some keys (a narrower Resource). */
+  readonly scope: 'all' | 'some';
+  readonly conditional: boolean;
+  readonly resource: string;
+}
+
+export interface ActionVerdict {
+  readonly action: string;
+  /** allowed: an unconditional Allow and no Deny that could apply; denied: an unconditional Deny for all; conditional: depends on keys or conditions; none: nothing allows it (implicit deny). */
+  readonly decision: 'allowed' | 'denied' | 'conditional' | 'none';
+  readonly statements: StatementMatch[];
+}
+
+function wildcardRegex(pattern: string, flags = ''): RegExp {
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  );
+}
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** Could this Resource pattern match the target: fully ('all'), for some keys under it ('some'), or not at all? */
+function resourceScope(pattern: string, target: string, objectTarget: boolean): 'all' | 'some' | undefined {
+  if (wildcardRegex(pattern).test(target)) return 'all';
+  if (!objectTarget) return undefined;
+  // arn:aws:s3:::bucket/photos/* : the literal part before the first wildcard is under bucket/.
+  const base = target.slice(0, -1); // "arn:aws:s3:::bucket/"
+  const literal = pattern.split(/[*?]/)[0]!;
+  return literal.startsWith(base) || (base.startsWith(literal) && literal.length < pattern.length) ? 'some' : undefined;
+}
+
+/**
+ * Which of the user's identity-policy statements allow or deny each common
+ * action on the bucket (its objects for the object actions): Action and
+ * NotAction (case-insensitive wildcards), Resource and NotResource, an explicit
+ * Deny wins, and a statement with a Condition counts as conditional. Bucket
+ * policies and permission boundaries are not part of this (the server also
+ * applies them).
+ */
+export function userAccess(policies: readonly NamedPolicy[], bucket: string, actions: readonly string[] = COMMON_ACTIONS): ActionVerdict[] {
+  const statements: { policy: string; s: Record<string, unknown> }[] = [];
+  for (const p of policies) {
+    let doc: { Statement?: unknown };
+    try {
+      doc = JSON.parse(p.document) as { Statement?: unknown };
+    } catch {
+      continue;
+    }
+    const st = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+    for (const s of st) if (s && typeof s === 'object') statements.push({ policy: p.name, s: s as Record<string, unknown> });
+  }
+  return actions.map((action) => {
+    const objectAction = action !== 's3:ListBucket';
+    const target = objectAction ? `arn:aws:s3:::${bucket}/*` : `arn:aws:s3:::${bucket}`;
+    const matches: StatementMatch[] = [];
+    for (const { policy, s } of statements) {
+      const effect = s.Effect === 'Deny' ? 'Deny' : s.Effect === 'Allow' ? 'Allow' : undefined;
+      if (!effect) continue;
+      const actionHit = (pats: string[]) => pats.some((p) => wildcardRegex(p, 'i').test(action));
+      if (s.Action !== undefined ? !actionHit(list(s.Action)) : s.NotAction !== undefined ? actionHit(list(s.NotAction)) : true) continue;
+      let scope: 'all' | 'some' | undefined;
+      if (s.Resource !== undefined) {
+        const scopes = list(s.Resource).map((r) => resourceScope(r, target, objectAction));
+        scope = scopes.includes('all') ? 'all' : scopes.includes('some') ? 'some' : undefined;
+      } else if (s.NotResource !== undefined) {
+        const scopes = list(s.NotResource).map((r) => resourceScope(r, target, objectAction));
+        scope = scopes.includes('all') ? undefined : scopes.includes('some') ? 'some' : 'all';
+      }
+      if (!scope) continue;
+      const conditional = s.Condition !== undefined && typeof s.Condition === 'object' && Object.keys(s.Condition as object).length > 0;
+      const resource = list(s.Resource ?? s.NotResource).join(', ');
+      matches.push({
+        policy,
+        sid: typeof s.Sid === 'string' ? s.Sid : '',
+        effect,
+        scope,
+        conditional,
+        resource: s.Resource ? resource : `NotResource ${resource}`,
+      });
+    }
+    const firm = (m: StatementMatch) => m.scope === 'all' && !m.conditional;
+    const denies = matches.filter((m) => m.effect === 'Deny');
+    const allows = matches.filter((m) => m.effect === 'Allow');
+    let decision: ActionVerdict['decision'];
+    if (denies.some(firm)) decision = 'denied';
+    else if (allows.some(firm) && denies.length === 0) decision = 'allowed';
+    else if (allows.length > 0) decision = 'conditional';
+    else decision = 'none';
+    return { action, decision, statements: matches };
+  });
+}

@@ -9,17 +9,17 @@ export const HeadBucket = operation({
   permissions: (input) => [{ action: 's3:ListBucket', bucket: input.bucket }],
   async run(ctx, input) {
     const b = requireBucket(ctx, input.bucket);
-    // A bucket with a quota shows it, and its exact usage, to whoever may list it (README "Quotas").
+    // The bucket's exact usage, and its quota when it has one, for whoever may list it (README "Quotas"; the console's bucket list).
     const q = ctx.services.quotas.quota(b);
-    const u = q ? ctx.services.quotas.usage(b) : undefined;
+    const u = ctx.services.quotas.usage(b);
     return {
       headers: {
         'x-amz-bucket-region': b.region,
         'x-amz-access-point-alias': 'false',
         'x-cairn-quota-max-size': q?.maxBytes,
         'x-cairn-quota-max-objects': q?.maxObjects,
-        'x-cairn-usage-bytes': u?.bytes,
-        'x-cairn-usage-objects': u?.objects,
+        'x-cairn-usage-bytes': u.bytes,
+        'x-cairn-usage-objects': u.objects,
       },
     };
   },
