@@ -5,13 +5,15 @@
  * everyone else is denied — another account's root, IAM users with iam:* — and nothing changes. The CLI
  * cross-checks what the API did, and the API sees what the CLI did.
  */
+import { AttachRolePolicyCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { CreateBucketCommand, DeleteBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairn } from '../helpers/cli.js';
-import { ADMIN, createUser, iamClient, destroyClients, s3As, type Creds } from '../helpers/iam-users.js';
+import { ADMIN, createUser, iamClient, destroyClients, s3As, stsClient, type Creds } from '../helpers/iam-users.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { Sha256 } from '../helpers/signing.js';
 
@@ -29,6 +31,7 @@ async function query(action: string, params: Record<string, string> = {}, creds:
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
     .join('&');
   const headers: Record<string, string> = { host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  if (creds.sessionToken) headers['x-amz-security-token'] = creds.sessionToken;
   const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service: 'iam', sha256: Sha256 });
   const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: host, path: '/', query: {}, headers, body });
   const res = await request(`${ts.url}/`, { method: 'POST', headers: signed.headers as Record<string, string>, body });
@@ -193,6 +196,30 @@ describe('only the administrator', () => {
         const e = errorOf(await query(action, params, creds));
         expect({ who, action, status: e.status, code: e.code }).toEqual({ who, action, status: 403, code: 'AccessDenied' });
         expect(e.message).toContain(`is not authorized to perform: iam:${action}`);
+      }
+    }
+    expect((await listAll()).accounts).toEqual(before);
+  });
+
+  it("denies a role session of the admin account with iam:*, and the administrator's own GetSessionToken credentials", async () => {
+    const iam = iamClient(ts);
+    const me = await stsClient(ts).send(new GetCallerIdentityCommand({}));
+    const roleName = `acctrole${Date.now().toString(36)}`;
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${me.Account}:root` }, Action: 'sts:AssumeRole' }] };
+    const role = await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
+    const assumer = await createUser(ts, iam, `assumer${Date.now().toString(36)}`, { attach: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
+    const assumed = await stsClient(ts, assumer.creds).send(new AssumeRoleCommand({ RoleArn: role.Role!.Arn!, RoleSessionName: 'ops' }));
+    const session = await stsClient(ts).send(new GetSessionTokenCommand({}));
+    const before = (await listAll()).accounts;
+    for (const [who, c] of [
+      ['a role session', assumed.Credentials!],
+      ["the administrator's GetSessionToken credentials", session.Credentials!],
+    ] as const) {
+      const creds = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+      for (const action of ['ListAccounts', 'CreateAccount', 'DeleteAccount'] as const) {
+        const e = errorOf(await query(action, { AccountName: 'sneaky2' }, creds));
+        expect({ who, action, status: e.status, code: e.code }).toEqual({ who, action, status: 403, code: 'AccessDenied' });
       }
     }
     expect((await listAll()).accounts).toEqual(before);
