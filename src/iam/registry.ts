@@ -3,6 +3,7 @@
  * definition in src/iam/actions/ and one entry here.
  */
 import { GetAccountSummary } from './actions/account.js';
+import { ACCOUNT_ACTIONS } from './actions/accounts.js';
 import { CreateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed, ListAccessKeys, UpdateAccessKey } from './actions/accessKeys.js';
 import { AddUserToGroup, CreateGroup, DeleteGroup, GetGroup, ListGroups, ListGroupsForUser, RemoveUserFromGroup, UpdateGroup } from './actions/groups.js';
 import { INLINE_POLICY_ACTIONS } from './actions/inlinePolicies.js';
@@ -64,6 +65,7 @@ const ALL: readonly QueryAction[] = [
   UpdateAssumeRolePolicy,
   DeleteRole,
   GetAccountSummary,
+  ...ACCOUNT_ACTIONS,
 ];
 
 export const IAM_ACTIONS: ReadonlyMap<string, QueryAction> = new Map(ALL.map((a) => [a.name, a]));

@@ -73,6 +73,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_ACTIONS } from '../../src/iam/actions/accounts.js';
 import { IAM_ACTIONS } from '../../src/iam/registry.js';
 import { expectS3Error } from '../helpers/s3.js';
 import { ACCESS_KEY, SECRET_KEY, startTestServer, type TestServer } from '../helpers/server.js';
@@ -1364,7 +1365,9 @@ describe('who may call', () => {
     const fresh = uniq('fresh');
     const actions = everyAction(nobody.iam, f, fresh);
     // The table covers every action the server serves.
-    expect(Object.keys(actions).sort()).toEqual([...IAM_ACTIONS.keys()].sort());
+    // (Cairn's account extensions have no SDK command: test/integration/accounts-api.test.ts denies them to everyone but the administrator.)
+    const extensions = new Set<string>(ACCOUNT_ACTIONS.map((a) => a.name));
+    expect(Object.keys(actions).sort()).toEqual([...IAM_ACTIONS.keys()].filter((k) => !extensions.has(k)).sort());
     const before = await snapshot(f);
     for (const [name, call] of Object.entries(actions)) {
       const e = await expectIamError(call(), 'AccessDenied', 403).catch((err: Error) => {

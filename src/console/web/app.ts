@@ -5,6 +5,7 @@
  * #/b/<bucket>/<prefix>, #/o/<bucket>/<key>, #/s/<bucket>, #/iam, #/dashboard.
  */
 import qrcode from 'qrcode-generator';
+import { accountsView } from './accounts.js';
 import { ApiError, Cairn, kid, kids, text, type Session } from './api.js';
 import { clear, field, h } from './dom.js';
 import {
@@ -47,6 +48,8 @@ let api: Cairn | undefined;
 let longTerm: Credentials | undefined;
 let iamApi: Cairn | undefined;
 let me: Me | undefined;
+/** The instance administrator (ListAccounts answered): the Accounts screen is theirs. */
+let isAdmin = false;
 
 // ---------- feedback
 
@@ -95,6 +98,10 @@ async function signIn(accessKeyId: string, secretAccessKey: string, remember: bo
   longTerm = { accessKeyId, secretAccessKey };
   iamApi = first;
   me = describe(text(r, 'Arn'), text(r, 'Account'));
+  isAdmin = await first.query('iam', 'ListAccounts', { MaxItems: '1' }).then(
+    () => true,
+    () => false,
+  );
   // Sign S3 requests with temporary credentials, so the long-term secret is used only for IAM.
   let creds: Credentials = longTerm;
   try {
@@ -119,6 +126,7 @@ function signOut(): void {
   iamApi = undefined;
   longTerm = undefined;
   me = undefined;
+  isAdmin = false;
   sessionStorage.removeItem(STORE_KEY);
   if (location.hash === '' || location.hash === '#') void route();
   else location.hash = '';
@@ -168,6 +176,7 @@ function shell(title: string, ...body: (Node | string | null | Node[])[]): HTMLE
         { 'aria-label': 'Main' },
         h('a', { href: '#/buckets' }, 'Buckets'),
         iamApi ? h('a', { href: '#/iam' }, 'Identity') : null,
+        isAdmin ? h('a', { href: '#/accounts' }, 'Accounts') : null,
         h('a', { href: '#/dashboard' }, 'Dashboard'),
       ),
       h('span', { class: 'who', title: me?.arn ?? '' }, me?.arn ?? ''),
@@ -1698,6 +1707,7 @@ async function route(): Promise<void> {
     else if (view === 'o' && rest[0]) el = await objectView(dec(rest[0]), rest.slice(1).map(dec).join('/'));
     else if (view === 's' && rest[0]) el = await settingsView(dec(rest[0]));
     else if (view === 'iam' && iamApi) el = await iamView();
+    else if (view === 'accounts' && iamApi && isAdmin) el = await accountsView({ api: iamApi, shell, showError, say });
     else if (view === 'dashboard') el = await dashboardView();
     else el = await bucketsView();
   } catch (e) {
