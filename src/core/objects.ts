@@ -240,6 +240,8 @@ export class ObjectService {
    * replace; the commit decides for good (QuotaService.guard).
    */
   quotaPrecheck(bucket: Bucket, key: string, size: number): void {
+    // Most buckets have no quota: nothing to look up then (the replaced version is a query).
+    if (!this.quotas.quota(bucket)) return;
     let bytes = size;
     let objects = 1;
     if (bucket.versioning !== 'Enabled') {
