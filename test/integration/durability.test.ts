@@ -293,7 +293,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------- tests
 
 slowDescribe('PutObject/GetObject of a 200 MB object streamed through @aws-sdk/client-s3 (server as a child process)', () => {
-  it('round-trips the bytes (MD5 on both sides) while the server RSS stays under 150 MB', { timeout: 120_000 }, async () => {
+  it('round-trips the bytes (MD5 on both sides) while the server RSS grows by less than half the object', { timeout: 120_000 }, async () => {
     const dataDir = newDataDir();
     const srv = await spawnServer(dataDir);
     const client = s3Client(srv.url);
@@ -332,10 +332,13 @@ slowDescribe('PutObject/GetObject of a 200 MB object streamed through @aws-sdk/c
       expect(got).toEqual({ md5: sentMd5, size: SIZE, etag: sentMd5 });
       console.log(
         `[durability] 200 MB PUT ${putMs} ms, GET ${getMs} ms; server RSS baseline ${(baseline / MB).toFixed(1)} MB, ` +
-          `max ${(max / MB).toFixed(1)} MB over ${samples} samples (limit 150 MB)`,
+          `max ${(max / MB).toFixed(1)} MB over ${samples} samples (limits: +100 MB, 200 MB)`,
       );
       expect(samples).toBeGreaterThan(5);
-      expect(max).toBeLessThan(150 * MB);
+      // Streaming, not buffering: a 200 MB object may grow the server by less than half of itself (about 55 MB is
+      // seen: 1 MiB write batches, socket buffers, the MD5 worker), and the whole process stays under 200 MB.
+      expect(max - baseline).toBeLessThan(100 * MB);
+      expect(max).toBeLessThan(200 * MB);
       expect(tmpFiles(dataDir)).toEqual([]);
     } finally {
       client.destroy();
