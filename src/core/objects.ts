@@ -15,6 +15,9 @@ import type { Bucket } from '../store/buckets.js';
 import type { GroupCommit } from '../store/commits.js';
 import type { Garbage } from '../store/garbage.js';
 import type { ListEntry, ObjectRecord, ObjectsRepo, Released, Segment, VersionEntry, Versioning } from '../store/objects.js';
+
+/** The standard headers an object keeps (one list: storage stores them, the protocol reads and answers them). */
+export { STORED_HEADERS } from '../store/objects.js';
 import { DomainError } from './errors.js';
 import { keyPage, pageOf, resumeAfterKey, type PageOf } from './listing.js';
 import { guardRemoval, guardRetentionChange, lockForNewVersion, type LockMode, type LockRequest } from './objectLock.js';

@@ -5,23 +5,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LockRequest, LockMode } from '../core/objectLock.js';
-import { etagMatches, type ObjectRecord, type WriteConditions } from '../core/objects.js';
+import { etagMatches, STORED_HEADERS, type ObjectRecord, type WriteConditions } from '../core/objects.js';
 import { S3Error } from '../errors/s3error.js';
 import { decodeEncodedWords, metaHeaderValue, wireHeaderValue } from '../http/headerText.js';
 import { header } from './params.js';
 
 export { etagMatches };
-
-/** Standard headers stored with an object and returned on GET/HEAD. */
-export const STORED_HEADERS = [
-  'content-type',
-  'content-encoding',
-  'content-disposition',
-  'content-language',
-  'cache-control',
-  'expires',
-  'x-amz-website-redirect-location',
-] as const;
 
 export type ResponseHeaders = Record<string, string | number | undefined>;
 
@@ -61,7 +50,8 @@ export function parseDateHeader(v: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-export const STORAGE_CLASSES = new Set([
+/** The storage classes S3 names (PutObject's x-amz-storage-class, replication's StorageClass, ...). */
+export const STORAGE_CLASS_NAMES = [
   'STANDARD',
   'REDUCED_REDUNDANCY',
   'STANDARD_IA',
@@ -73,7 +63,9 @@ export const STORAGE_CLASSES = new Set([
   'GLACIER_IR',
   'SNOW',
   'EXPRESS_ONEZONE',
-]);
+] as const;
+
+export const STORAGE_CLASSES: ReadonlySet<string> = new Set(STORAGE_CLASS_NAMES);
 
 export function storageClassOf(h: IncomingHttpHeaders): string {
   const sc = header(h, 'x-amz-storage-class');

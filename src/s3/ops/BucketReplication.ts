@@ -2,22 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { S3Error } from '../../errors/s3error.js';
 import type { XmlObject } from '../../xml/xml.js';
 import { bucketConfig } from '../bucket-config.js';
+import { STORAGE_CLASS_NAMES } from '../headers.js';
 import { bucketArn, child, children, compact, filterLists, int, oneOf, parseFilter, text, type Doc } from '../configShapes.js';
 
 const STATUS = ['Enabled', 'Disabled'] as const;
-const STORAGE_CLASSES = [
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'OUTPOSTS',
-  'GLACIER_IR',
-  'SNOW',
-  'EXPRESS_ONEZONE',
-] as const;
 
 const statusOf = (d: Doc | undefined) => (d ? { Status: oneOf(d, 'Status', STATUS, true)! } : undefined);
 
@@ -33,7 +21,7 @@ function destination(d: Doc): XmlObject {
   return compact({
     Bucket: bucketArn(text(d, 'Bucket', true)!),
     Account: text(d, 'Account')?.trim(),
-    StorageClass: oneOf(d, 'StorageClass', STORAGE_CLASSES),
+    StorageClass: oneOf(d, 'StorageClass', STORAGE_CLASS_NAMES),
     AccessControlTranslation: act ? { Owner: oneOf(act, 'Owner', ['Destination'] as const, true)! } : undefined,
     EncryptionConfiguration: enc ? compact({ ReplicaKmsKeyID: text(enc, 'ReplicaKmsKeyID')?.trim() }) : undefined,
     ReplicationTime: minutesOf(child(d, 'ReplicationTime'), 'Time'),
