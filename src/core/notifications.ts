@@ -237,6 +237,11 @@ export class NotificationService {
     this.targetIds = new Set(opts.targets.map((t) => t.id));
   }
 
+  /** The targets defined on this server, in the config's order: ids and ARNs only (never a URL or a header). */
+  targets(): { id: string; arn: string }[] {
+    return [...this.targetIds].map((id) => ({ id, arn: arnOfTarget(id) }));
+  }
+
   /** The ARNs among these that name no target defined on this server. */
   unknownArns(arns: readonly string[]): string[] {
     return arns.filter((a) => {

@@ -32,9 +32,9 @@ import { hostWithoutPort, parseTarget, type Target } from './target.js';
 import { handleWebsite } from './website.js';
 import { websiteBucket } from '../s3/website.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
-import { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
+import { HEALTH_PATH, METRICS_PATH, NOTIFICATION_TARGETS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
 
-export { HEALTH_PATH, METRICS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
+export { HEALTH_PATH, METRICS_PATH, NOTIFICATION_TARGETS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -265,6 +265,19 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       await serverEndpoint(ctx, target.rawPath, raw, reply, log, requestId);
       return;
     }
+    if (target.rawPath === NOTIFICATION_TARGETS_PATH && target.style === 'path') {
+      log.op = 'ListNotificationTargets';
+      decodeHeaderTexts(raw.headers);
+      const auth = authenticate(ctx, method, target, raw.headers);
+      extra.auth = auth;
+      extra.principal = auth.principal;
+      log.user = principalName(auth.principal);
+      if (method !== 'GET' && method !== 'HEAD') throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'SERVICE' });
+      if (!auth.principal) throw new S3Error('AccessDenied');
+      extra.answeredAt = process.hrtime.bigint();
+      await sendOutput(reply, notificationTargets(ctx), requestId, ctx.ids.hostId, method);
+      return;
+    }
     const service = queryService(raw.headers, target);
     if (service !== undefined) {
       await handleQuery(ctx, service, target, request, reply, log, requestId);
@@ -390,6 +403,12 @@ async function serverEndpoint(
   reply.code(m.status).header('content-type', m.contentType);
   if (m.status === 401) reply.header('www-authenticate', 'Bearer realm="cairn metrics"');
   await reply.send(m.body);
+}
+
+/** ListNotificationTargets: the ids and ARNs a NotificationConfiguration may name (what the console offers). */
+function notificationTargets(ctx: PipelineContext): Output {
+  const targets = ctx.services.notifications.targets();
+  return { xml: { root: 'ListNotificationTargetsResult', body: { Target: targets.map((t) => ({ Id: t.id, Arn: t.arn })) } } };
 }
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

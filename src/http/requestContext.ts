@@ -15,6 +15,8 @@ export const HEALTH_PATH = '/-/health';
 export const READY_PATH = '/-/ready';
 /** Prometheus metrics (a bearer token, or public when configured). */
 export const METRICS_PATH = '/-/metrics';
+/** The webhook targets' ids and ARNs (a Cairn extension for the console): any signed-in principal, never anonymous. */
+export const NOTIFICATION_TARGETS_PATH = '/-/notification-targets';
 
 /** What the server's own endpoints (`/-/ready`, `/-/metrics`) answer: the composition root provides them. */
 export interface Probes {

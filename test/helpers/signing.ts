@@ -28,6 +28,8 @@ export interface RawOptions {
   headers?: Record<string, string>;
   body?: string | Buffer;
   secret?: string;
+  /** Sign as this access key (with `secret`); the test server's administrator when absent. */
+  accessKeyId?: string;
   date?: Date;
   /** Leave the request unsigned. */
   anonymous?: boolean;
@@ -45,7 +47,7 @@ export async function rawRequest(baseUrl: string, method: string, path: string, 
   if (!opts.noPayloadHeader && headers['x-amz-content-sha256'] === undefined) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
   if (!opts.anonymous) {
     const signer = new SignatureV4({
-      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: opts.secret ?? SECRET_KEY },
+      credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: opts.secret ?? SECRET_KEY },
       region: 'us-east-1',
       service: 's3',
       sha256: Sha256,

@@ -16,6 +16,10 @@ import {
   formatDuration,
   isPublicRead,
   lifecycleXml,
+  NOTIFICATION_EVENTS,
+  notificationRules,
+  notificationTargetOf,
+  notificationXml,
   operationStats,
   parsePrometheus,
   planParts,
@@ -24,7 +28,9 @@ import {
   userAccess,
   usesMultipart,
   withPublicRead,
+  withNotificationRule,
   type NamedPolicy,
+  type NotificationRuleForm,
   type Sample,
 } from './logic.js';
 import type { Credentials } from './sigv4.js';
@@ -1123,7 +1129,8 @@ async function settingsView(bucket: string): Promise<HTMLElement> {
     h('button', { type: 'submit', class: 'primary' }, 'Save lifecycle rules'),
   );
 
-  await Promise.all([guard(loadPolicy), guard(loadPab), guard(loadVersioning), guard(loadUsage)]);
+  const notifications = notificationsForm(a, bucket);
+  await Promise.all([guard(loadPolicy), guard(loadPab), guard(loadVersioning), guard(loadUsage), notifications.load()]);
   return shell(
     `${bucket} settings`,
     h('nav', { class: 'crumbs' }, h('a', { href: `#/b/${encodeURIComponent(bucket)}/` }, `← ${bucket}`)),
@@ -1175,8 +1182,155 @@ async function settingsView(bucket: string): Promise<HTMLElement> {
       h('p', {}, 'Usage counts every stored version and open multipart upload. The administrator sets quotas with ', h('code', {}, 'cairn bucket quota'), '.'),
     ),
     lifecycleForm,
+    notifications.el,
     editors,
   );
+}
+
+/** The message of a failure, for an inline error: the server's code and message. */
+function failureText(e: unknown): string {
+  return e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The notifications editor: the bucket's rules as a table, a form to add one (a target the server defines, event
+ * types, a prefix and suffix filter), delete; every change writes the whole configuration back.
+ */
+function notificationsForm(a: Cairn, bucket: string): { el: HTMLElement; load: () => Promise<void> } {
+  let rules: NotificationRuleForm[] = [];
+  let targets: { id: string; arn: string }[] = [];
+  const rows = h('tbody');
+  const err = h('div', { class: 'inline-error', role: 'alert' });
+  const targetSel = h('select', { name: 'notificationTarget' });
+  const ruleId = h('input', { name: 'notificationId', placeholder: 'uploads-to-hook (empty: the server names it)' });
+  const prefix = h('input', { name: 'notificationPrefix', placeholder: 'images/' });
+  const suffix = h('input', { name: 'notificationSuffix', placeholder: '.jpg' });
+  const events = NOTIFICATION_EVENTS.map((e) => ({ name: e, box: h('input', { type: 'checkbox', name: 'notificationEvent', value: e }) }));
+
+  const render = () => {
+    clear(
+      rows,
+      rules.length === 0 ? h('tr', {}, h('td', { colspan: 6 }, 'No notification rules.')) : null,
+      rules.map((r, i) =>
+        h(
+          'tr',
+          { 'data-rule': r.id },
+          h('td', {}, r.id || '—'),
+          h('td', {}, notificationTargetOf(r.arn)),
+          h('td', {}, r.events.join(', ')),
+          h('td', {}, r.prefix ?? ''),
+          h('td', {}, r.suffix ?? ''),
+          h(
+            'td',
+            { class: 'actions' },
+            h(
+              'button',
+              {
+                class: 'link danger',
+                'aria-label': `Delete rule ${r.id || i + 1}`,
+                onclick: () =>
+                  void save(
+                    rules.filter((_, j) => j !== i),
+                    'Notification rule deleted.',
+                  ),
+              },
+              'Delete',
+            ),
+          ),
+        ),
+      ),
+    );
+    clear(
+      targetSel,
+      targets.length === 0 ? h('option', { value: '' }, 'No targets (set notificationTargets in the config)') : null,
+      targets.map((t) => h('option', { value: t.arn }, `${t.id} (${t.arn})`)),
+    );
+  };
+
+  const load = async () => {
+    err.textContent = '';
+    try {
+      const [doc, list] = await Promise.all([
+        a.xml({ method: 'GET', bucket, query: { notification: '' } }),
+        a.xml({ method: 'GET', bucket: '-', key: 'notification-targets' }),
+      ]);
+      rules = notificationRules(doc.documentElement ?? undefined);
+      targets = kids(list, 'Target').map((t) => ({ id: text(t, 'Id'), arn: text(t, 'Arn') }));
+    } catch (e) {
+      err.textContent = failureText(e);
+    }
+    render();
+  };
+
+  const save = async (next: NotificationRuleForm[], done: string) => {
+    err.textContent = '';
+    try {
+      await a.call({ method: 'PUT', bucket, query: { notification: '' }, body: notificationXml(next) });
+      say(done);
+      await load();
+    } catch (e) {
+      err.textContent = failureText(e);
+    }
+  };
+
+  const el = h(
+    'section',
+    { class: 'card', 'aria-label': 'Notifications' },
+    h('h2', {}, 'Notifications'),
+    h('p', {}, 'Changes matching a rule are sent to a webhook target the administrator defined. Edit the raw XML below for anything else.'),
+    h(
+      'table',
+      { class: 'list', 'aria-label': 'Notification rules' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', {}, 'Id'), h('th', {}, 'Target'), h('th', {}, 'Events'), h('th', {}, 'Prefix'), h('th', {}, 'Suffix'), h('th', {}, '')),
+      ),
+      rows,
+    ),
+    h(
+      'form',
+      {
+        'aria-label': 'Add notification rule',
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          err.textContent = '';
+          let next: NotificationRuleForm[];
+          try {
+            next = withNotificationRule(rules, {
+              id: ruleId.value,
+              arn: targetSel.value,
+              events: events.filter((x) => x.box.checked).map((x) => x.name),
+              prefix: prefix.value,
+              suffix: suffix.value,
+            });
+          } catch (x) {
+            err.textContent = failureText(x);
+            return;
+          }
+          await save(next, 'Notification rule added.');
+          if (err.textContent === '') {
+            ruleId.value = prefix.value = suffix.value = '';
+            for (const x of events) x.box.checked = false;
+          }
+        },
+      },
+      h('h3', {}, 'Add a rule'),
+      field('Rule id', ruleId),
+      field('Target', targetSel),
+      h(
+        'fieldset',
+        { class: 'events' },
+        h('legend', {}, 'Event types'),
+        events.map((x) => h('label', { class: 'check' }, x.box, ` ${x.name}`)),
+      ),
+      field('Key prefix', prefix),
+      field('Key suffix', suffix),
+      h('button', { type: 'submit', class: 'primary' }, 'Add rule'),
+    ),
+    err,
+  );
+  return { el, load };
 }
 
 // ---------- identity

