@@ -6,10 +6,11 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, destroyClients } from '../helpers/iam-users.js';
+import { text } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CAIRN_CHROMIUM ?? '/usr/bin/chromium';
@@ -36,7 +37,6 @@ describe.skipIf(!haveBrowser)('the console tools in chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
-    page.on('dialog', (d) => void d.accept());
     await page.goto(`${ts.url}/-/console/`);
     await page.getByLabel('Access key ID').fill(ADMIN.accessKeyId);
     await page.getByLabel('Secret access key').fill(ADMIN.secretAccessKey);
@@ -100,5 +100,29 @@ describe.skipIf(!haveBrowser)('the console tools in chromium', () => {
     await expect.poll(() => page.locator('.status').textContent()).toBe('Notification rule deleted.');
     expect((await ts.client().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).QueueConfigurations).toBeUndefined();
     await rules.getByText('No notification rules.').waitFor();
+  });
+
+  it('renames a folder with a progress bar that reaches 100%, and every object is moved', async () => {
+    const s3 = ts.client();
+    const keys = ['album/', ...Array.from({ length: 10 }, (_, i) => `album/p${i}.txt`), 'album/2024/deep.txt'];
+    await Promise.all(keys.map((k) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k.endsWith('/') ? '' : `body of ${k}` }))));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'albums-other.txt', Body: 'stays' }));
+    await page.goto(`${ts.url}/-/console/#/b/${bucket}/`);
+    page.once('dialog', (d) => void d.accept('photos-2024'));
+    await page.getByRole('button', { name: 'Rename folder album/' }).click();
+    const bar = page.getByRole('progressbar', { name: 'Moving album/ to photos-2024/' });
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe('100');
+    // 10 bodies "body of album/pN.txt" (20 bytes), "body of album/2024/deep.txt" (27) and the empty folder marker.
+    await expect.poll(() => page.locator('.move .move-text').textContent()).toBe('Done: 12 of 12 objects moved, 227 B of 227 B.');
+    expect(await bar.getAttribute('aria-valuetext')).toBe('Done: 12 of 12 objects moved, 227 B of 227 B.');
+    expect(await page.getByRole('list', { name: 'Errors: Moving album/ to photos-2024/' }).locator('li').count()).toBe(0);
+    await page.getByRole('link', { name: 'photos-2024/' }).waitFor();
+    await page.getByRole('region', { name: 'Moves' }).screenshot({ path: join(SHOTS, 'folder-rename.png') });
+    const listed = async (prefix: string) =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key).sort();
+    expect(await listed('album/')).toEqual([]);
+    expect(await listed('photos-2024/')).toEqual(keys.map((k) => k.replace(/^album\//, 'photos-2024/')).sort());
+    expect(await text(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'photos-2024/2024/deep.txt' })))).toBe('body of album/2024/deep.txt');
+    expect(await listed('albums-other')).toEqual(['albums-other.txt']);
   });
 });

@@ -1,7 +1,20 @@
 /** The console's notifications form <-> XML, folder-rename planning and progress, and the access check's sources (src/console/web/logic.ts). */
 import { describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
-import { notificationRules, notificationTargetOf, notificationXml, withNotificationRule, type XmlElement } from '../../src/console/web/logic.js';
+import {
+  COPY_IN_PARTS_ABOVE,
+  copyParts,
+  folderMoves,
+  moveProgressText,
+  moveSteps,
+  notificationRules,
+  notificationTargetOf,
+  notificationXml,
+  percent,
+  renamedPrefix,
+  withNotificationRule,
+  type XmlElement,
+} from '../../src/console/web/logic.js';
 
 /** A parsed document as the DOM would give it (only what XmlElement needs), from fast-xml-parser's preserveOrder form. */
 function dom(xml: string): XmlElement {
@@ -91,5 +104,48 @@ describe('notification rules form', () => {
     expect(notificationTargetOf('arn:cairn:sqs::hook:webhook')).toBe('hook');
     expect(notificationTargetOf('arn:cairn:lambda:eu-west-1:fn-1:webhook')).toBe('fn-1');
     expect(notificationTargetOf('arn:aws:sqs:us-east-1:123:q')).toBe('arn:aws:sqs:us-east-1:123:q');
+  });
+});
+
+describe('rename and move', () => {
+  it('normalises the new folder name and refuses an empty or unchanged one', () => {
+    expect(renamedPrefix('photos/', ' pictures ')).toBe('pictures/');
+    expect(renamedPrefix('photos/', '/archive/photos//')).toBe('archive/photos/');
+    expect(() => renamedPrefix('photos/', ' / ')).toThrow('Give the folder a name.');
+    expect(() => renamedPrefix('photos/', 'photos')).toThrow('The new name is the same as the old one.');
+  });
+
+  it('maps every key under the folder to the new prefix, nested keys included', () => {
+    const objects = [
+      { key: 'photos/', size: 0 },
+      { key: 'photos/a.jpg', size: 10 },
+      { key: 'photos/2024/b.jpg', size: 20 },
+      { key: 'photosets/c.jpg', size: 5 },
+    ];
+    expect(folderMoves(objects, 'photos/', 'pics/')).toEqual([
+      { from: 'photos/', to: 'pics/', size: 0 },
+      { from: 'photos/a.jpg', to: 'pics/a.jpg', size: 10 },
+      { from: 'photos/2024/b.jpg', to: 'pics/2024/b.jpg', size: 20 },
+    ]);
+  });
+
+  it('copies large objects in 64 MiB parts, so their move has one step per part', () => {
+    expect(copyParts(COPY_IN_PARTS_ABOVE)).toBeUndefined();
+    expect(moveSteps(10)).toBe(2); // copy, delete
+    const size = COPY_IN_PARTS_ABOVE + 1;
+    const parts = copyParts(size)!;
+    expect(parts).toHaveLength(5);
+    expect(parts[0]).toEqual({ partNumber: 1, start: 0, end: 64 * 1024 * 1024 });
+    expect(parts[4]).toEqual({ partNumber: 5, start: 4 * 64 * 1024 * 1024, end: size });
+    expect(moveSteps(size)).toBe(7); // 5 parts, complete, delete
+  });
+
+  it('reports progress as whole percent and as text', () => {
+    expect(percent(0, 0)).toBe(100);
+    expect(percent(1, 3)).toBe(33);
+    expect(percent(3, 3)).toBe(100);
+    expect(percent(5, 3)).toBe(100);
+    expect(moveProgressText({ objectsDone: 2, objectsTotal: 3, bytesDone: 2048, bytesTotal: 4096, failed: 0 })).toBe('2 of 3 objects, 2.0 KiB of 4.0 KiB');
+    expect(moveProgressText({ objectsDone: 3, objectsTotal: 3, bytesDone: 0, bytesTotal: 0, failed: 1 })).toBe('3 of 3 objects, 0 B of 0 B, 1 failed');
   });
 });

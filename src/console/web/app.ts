@@ -12,18 +12,24 @@ import {
   breadcrumbs,
   bucketPolicyForm,
   COMMON_ACTIONS,
+  copyParts,
+  folderMoves,
   formatBytes,
   formatDuration,
   isPublicRead,
   lifecycleXml,
+  moveProgressText,
+  moveSteps,
   NOTIFICATION_EVENTS,
   notificationRules,
   notificationTargetOf,
   notificationXml,
   operationStats,
   parsePrometheus,
+  percent,
   planParts,
   previewKind,
+  renamedPrefix,
   sampleValue,
   userAccess,
   usesMultipart,
@@ -338,6 +344,7 @@ async function browserView(bucket: string, prefix: string): Promise<HTMLElement>
   const rows = h('tbody');
   const pager = h('div', { class: 'pager' });
   const transfers = h('section', { class: 'transfers', 'aria-label': 'Uploads' });
+  const moves = h('section', { class: 'transfers', 'aria-label': 'Moves' });
   const overall = h('progress', { max: 100, value: 0, 'aria-label': 'All uploads' });
   const overallLabel = h('span', {}, '');
   const search = h('input', { type: 'search', name: 'search', placeholder: 'Filter by prefix', 'aria-label': 'Filter by prefix' });
@@ -373,7 +380,31 @@ async function browserView(bucket: string, prefix: string): Promise<HTMLElement>
           h('td', {}, h('a', { href: `#/b/${encodeURIComponent(bucket)}/${p.split('/').map(encodeURIComponent).join('/')}` }, `${p.slice(prefix.length)}`)),
           h('td', {}, '—'),
           h('td', {}, ''),
-          h('td', {}),
+          h(
+            'td',
+            { class: 'actions' },
+            h(
+              'button',
+              {
+                class: 'link',
+                'aria-label': `Rename folder ${p.slice(prefix.length)}`,
+                onclick: async () => {
+                  const typed = prompt('Move the folder to (a prefix)', p);
+                  if (typed === null) return;
+                  let to: string;
+                  try {
+                    to = renamedPrefix(p, typed);
+                  } catch (e) {
+                    showError(e);
+                    return;
+                  }
+                  await moveFolder(a, bucket, p, to, moves);
+                  await guard(load);
+                },
+              },
+              'Rename',
+            ),
+          ),
         ),
       ),
       objects
@@ -536,6 +567,7 @@ async function browserView(bucket: string, prefix: string): Promise<HTMLElement>
     drop,
     h('div', { class: 'overall' }, 'All uploads: ', overall, overallLabel),
     transfers,
+    moves,
     h(
       'table',
       { class: 'list', 'aria-label': 'Objects' },
@@ -637,6 +669,186 @@ async function download(bucket: string, key: string, versionId?: string): Promis
   link.remove();
 }
 
+// ---------- rename / move
+
+const copySource = (bucket: string, key: string) => `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/** Headers a multipart copy's CreateMultipartUpload carries so the new object keeps the old one's type, metadata and tags. */
+async function copiedHeaders(a: Cairn, bucket: string, key: string, signal: AbortSignal): Promise<Record<string, string>> {
+  const head = await a.call({ method: 'HEAD', bucket, key, signal });
+  const out: Record<string, string> = {};
+  head.headers.forEach((v, k) => {
+    if (k.startsWith('x-amz-meta-') || ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(k))
+      out[k] = v;
+    if (k === 'x-amz-storage-class') out[k] = v;
+  });
+  const tags = await a.xml({ method: 'GET', bucket, key, query: { tagging: '' }, signal }).catch(() => undefined);
+  const pairs = tags ? [...tags.getElementsByTagName('Tag')].map((t) => `${encodeURIComponent(text(t, 'Key'))}=${encodeURIComponent(text(t, 'Value'))}`) : [];
+  if (pairs.length > 0) out['x-amz-tagging'] = pairs.join('&');
+  return out;
+}
+
+/**
+ * Moves one object: CopyObject (or, above COPY_IN_PARTS_ABOVE, a multipart copy of UploadPartCopy ranges), then
+ * DeleteObject of the source. `step` is told after each step (and bytes copied); the source is deleted only once
+ * the copy is complete, and a failed or cancelled multipart copy is aborted.
+ */
+async function moveObject(a: Cairn, bucket: string, from: string, to: string, size: number, step: (bytes: number) => void, signal: AbortSignal): Promise<void> {
+  const parts = copyParts(size);
+  if (!parts) {
+    await a.call({ method: 'PUT', bucket, key: to, headers: { 'x-amz-copy-source': copySource(bucket, from) }, signal });
+    step(size);
+  } else {
+    const created = await a.xml({ method: 'POST', bucket, key: to, query: { uploads: '' }, headers: await copiedHeaders(a, bucket, from, signal), signal });
+    const uploadId = text(created.documentElement, 'UploadId');
+    try {
+      const etags: string[] = [];
+      for (const p of parts) {
+        if (signal.aborted) throw new ApiError(0, 'Aborted', 'The move was cancelled.');
+        const doc = await a.xml({
+          method: 'PUT',
+          bucket,
+          key: to,
+          query: { partNumber: String(p.partNumber), uploadId },
+          headers: { 'x-amz-copy-source': copySource(bucket, from), 'x-amz-copy-source-range': `bytes=${p.start}-${p.end - 1}` },
+          signal,
+        });
+        etags.push(text(doc.documentElement, 'ETag'));
+        step(p.end - p.start);
+      }
+      const body = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.map((p, i) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(etags[i] ?? '')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+      await a.xml({ method: 'POST', bucket, key: to, query: { uploadId }, body, signal });
+      step(0);
+    } catch (e) {
+      await a.call({ method: 'DELETE', bucket, key: to, query: { uploadId } }).catch(() => undefined);
+      throw e;
+    }
+  }
+  if (signal.aborted) throw new ApiError(0, 'Aborted', 'The move was cancelled.');
+  await a.call({ method: 'DELETE', bucket, key: from });
+  step(0);
+}
+
+/** A move's panel: a labelled progress bar (role progressbar, aria-valuenow), its text, Cancel, and the errors per object. */
+function movePanel(container: HTMLElement, label: string) {
+  const controller = new AbortController();
+  const bar = h('progress', { max: 100, value: 0, role: 'progressbar', 'aria-label': label, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 });
+  const info = h('span', { class: 'move-text' }, 'Starting…');
+  const errors = h('ul', { class: 'move-errors', 'aria-label': `Errors: ${label}` });
+  const cancel = h('button', { class: 'link', onclick: () => controller.abort() }, 'Cancel');
+  const box = h('div', { class: 'transfer move' }, h('span', { class: 'name' }, label), bar, info, cancel, errors);
+  container.append(box);
+  return {
+    signal: controller.signal,
+    set(pct: number, msg: string) {
+      bar.value = pct;
+      bar.setAttribute('aria-valuenow', String(pct));
+      bar.setAttribute('aria-valuetext', msg);
+      info.textContent = msg;
+    },
+    fail(key: string, e: unknown) {
+      errors.append(
+        h(
+          'li',
+          {},
+          h('span', { class: 'key' }, key),
+          ': ',
+          h('strong', { class: 'code' }, e instanceof ApiError ? e.code : 'Error'),
+          ' ',
+          failureText(e).replace(/^[^:]*: /, ''),
+        ),
+      );
+    },
+    finish(msg: string) {
+      info.textContent = msg;
+      bar.setAttribute('aria-valuetext', msg);
+      cancel.remove();
+    },
+  };
+}
+
+/** Moves a single object with a determinate bar of its steps. True when it was moved. */
+async function moveOne(a: Cairn, bucket: string, from: string, to: string, size: number, container: HTMLElement): Promise<boolean> {
+  const panel = movePanel(container, `Moving ${from} to ${to}`);
+  const total = moveSteps(size);
+  let done = 0;
+  panel.set(0, `Step 0 of ${total}`);
+  try {
+    await moveObject(
+      a,
+      bucket,
+      from,
+      to,
+      size,
+      () => {
+        done++;
+        panel.set(percent(done, total), `Step ${done} of ${total}`);
+      },
+      panel.signal,
+    );
+    panel.finish(`Moved (${total} of ${total} steps).`);
+    say(`Moved ${from} to ${to}.`);
+    return true;
+  } catch (e) {
+    panel.fail(from, e);
+    panel.finish(panel.signal.aborted ? 'Cancelled.' : 'Failed.');
+    return false;
+  }
+}
+
+/**
+ * Renames a folder: every key under `from` (all pages of ListObjectsV2) is copied under `to` and then deleted, four
+ * at a time. The bar counts objects (and its text bytes); Cancel stops before the next object (a part copy stops
+ * before its next part); each object that fails is listed with its error and left where it was.
+ */
+async function moveFolder(a: Cairn, bucket: string, from: string, to: string, container: HTMLElement): Promise<void> {
+  const panel = movePanel(container, `Moving ${from} to ${to}`);
+  const objects: { key: string; size: number }[] = [];
+  try {
+    let token: string | undefined;
+    do {
+      const q: Record<string, string> = { 'list-type': '2', prefix: from, 'max-keys': '1000' };
+      if (token) q['continuation-token'] = token;
+      const doc = await a.xml({ method: 'GET', bucket, query: q, signal: panel.signal });
+      for (const o of kids(doc, 'Contents')) objects.push({ key: text(o, 'Key'), size: Number(text(o, 'Size')) });
+      token = text(doc.documentElement, 'NextContinuationToken') || undefined;
+    } while (token);
+  } catch (e) {
+    panel.fail(from, e);
+    panel.finish('Failed: the folder could not be listed.');
+    return;
+  }
+  const plan = folderMoves(objects, from, to);
+  const progress = { objectsDone: 0, objectsTotal: plan.length, bytesDone: 0, bytesTotal: plan.reduce((s, m) => s + m.size, 0), failed: 0 };
+  const show = () => panel.set(percent(progress.objectsDone, progress.objectsTotal), moveProgressText(progress));
+  show();
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.length && !panel.signal.aborted) {
+      const m = plan[next++]!;
+      try {
+        await moveObject(a, bucket, m.from, m.to, m.size, (bytes) => ((progress.bytesDone += bytes), show()), panel.signal);
+      } catch (e) {
+        if (panel.signal.aborted && e instanceof DOMException) break;
+        progress.failed++;
+        panel.fail(m.from, e);
+      }
+      progress.objectsDone++;
+      show();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const moved = progress.objectsDone - progress.failed;
+  const bytes = `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`;
+  const summary = panel.signal.aborted
+    ? `Cancelled: ${moved} of ${plan.length} objects moved, ${bytes}.`
+    : progress.failed > 0
+      ? `Done with errors: ${moved} of ${plan.length} objects moved, ${progress.failed} failed.`
+      : `Done: ${moved} of ${plan.length} objects moved, ${bytes}.`;
+  panel.finish(summary);
+  if (progress.failed === 0 && !panel.signal.aborted) say(`Moved ${from} to ${to}.`);
+}
+
 // ---------- object details
 
 async function objectView(bucket: string, key: string): Promise<HTMLElement> {
@@ -647,6 +859,7 @@ async function objectView(bucket: string, key: string): Promise<HTMLElement> {
   const share = h('section', { class: 'share card', 'aria-label': 'Share' });
   const meta = h('section', { class: 'card', 'aria-label': 'Metadata and tags' });
   const lockBox = h('section', { class: 'card', 'aria-label': 'Object Lock' });
+  const moves = h('section', { class: 'transfers', 'aria-label': 'Moves' });
 
   const load = async () => {
     const res = await a.call({ method: 'HEAD', bucket, key, headers: { 'x-amz-checksum-mode': 'ENABLED' } });
@@ -912,16 +1125,9 @@ async function objectView(bucket: string, key: string): Promise<HTMLElement> {
           onclick: async () => {
             const to = prompt('Move to key', key);
             if (!to || to === key) return;
-            const ok = await guard(async () => {
-              await a.call({
-                method: 'PUT',
-                bucket,
-                key: to,
-                headers: { 'x-amz-copy-source': `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}` },
-              });
-              await a.call({ method: 'DELETE', bucket, key });
-            });
-            if (ok !== undefined) location.hash = objectHash(bucket, to);
+            const size = Number((await guard(() => a.call({ method: 'HEAD', bucket, key })))?.headers.get('content-length') ?? NaN);
+            if (!Number.isFinite(size)) return;
+            if (await moveOne(a, bucket, key, to, size, moves)) location.hash = objectHash(bucket, to);
           },
         },
         'Rename or move',
@@ -939,6 +1145,7 @@ async function objectView(bucket: string, key: string): Promise<HTMLElement> {
         'Delete',
       ),
     ),
+    moves,
     h('div', { class: 'columns' }, h('section', { class: 'card' }, h('h2', {}, 'Details'), info), preview),
     share,
     h(

@@ -529,3 +529,60 @@ export function withNotificationRule(rules: readonly NotificationRuleForm[], rul
 export function notificationTargetOf(arn: string): string {
   return /^arn:cairn:(?:sqs|sns|lambda):[a-z0-9-]*:([^:]+):webhook$/.exec(arn)?.[1] ?? arn;
 }
+
+// ---------- rename / move (copy, then delete)
+
+/** Objects larger than this are copied in parts (UploadPartCopy), so a single large move shows its steps. */
+export const COPY_IN_PARTS_ABOVE = 256 * 1024 * 1024;
+/** The part size of such a copy (S3 allows up to 5 GiB a part). */
+export const COPY_PART = 64 * 1024 * 1024;
+
+export interface MovePlan {
+  readonly from: string;
+  readonly to: string;
+  readonly size: number;
+}
+
+/** A folder's new prefix as typed ('' or the same prefix refused); always ends with '/'. */
+export function renamedPrefix(from: string, typed: string): string {
+  const to = typed.trim().replace(/^\/+/, '').replace(/\/*$/, '/');
+  if (to === '/') throw new Error('Give the folder a name.');
+  if (to === from) throw new Error('The new name is the same as the old one.');
+  return to;
+}
+
+/** Where each object under `from` goes under `to` (keys outside `from` are left out). */
+export function folderMoves(objects: readonly { key: string; size: number }[], from: string, to: string): MovePlan[] {
+  return objects.filter((o) => o.key.startsWith(from)).map((o) => ({ from: o.key, to: to + o.key.slice(from.length), size: o.size }));
+}
+
+/** How one object is copied: whole (CopyObject), or in these byte ranges (UploadPartCopy), then completed. */
+export function copyParts(size: number): PartPlan[] | undefined {
+  return size > COPY_IN_PARTS_ABOVE ? planParts(size, COPY_PART) : undefined;
+}
+
+/** The steps a move of one object takes: the copy (or each part and the completion), then the delete. */
+export function moveSteps(size: number): number {
+  const parts = copyParts(size);
+  return (parts ? parts.length + 1 : 1) + 1;
+}
+
+export interface MoveProgress {
+  readonly objectsDone: number;
+  readonly objectsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly failed: number;
+}
+
+/** Whole percent of done over total (100 when there is nothing to do), never above 100. */
+export function percent(done: number, total: number): number {
+  if (total <= 0) return 100;
+  return Math.min(100, Math.floor((done / total) * 100));
+}
+
+/** The text a folder move's progress bar reads out. */
+export function moveProgressText(p: MoveProgress): string {
+  const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
+  return `${p.objectsDone} of ${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${failed}`;
+}
