@@ -6,10 +6,18 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, destroyClients } from '../helpers/iam-users.js';
+import { AddUserToGroupCommand, AttachGroupPolicyCommand, CreateGroupCommand, CreatePolicyCommand, PutGroupPolicyCommand } from '@aws-sdk/client-iam';
+import { ADMIN, createUser, destroyClients, doc, iamClient } from '../helpers/iam-users.js';
 import { text } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -124,5 +132,56 @@ describe.skipIf(!haveBrowser)('the console tools in chromium', () => {
     expect(await listed('photos-2024/')).toEqual(keys.map((k) => k.replace(/^album\//, 'photos-2024/')).sort());
     expect(await text(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'photos-2024/2024/deep.txt' })))).toBe('body of album/2024/deep.txt');
     expect(await listed('albums-other')).toEqual(['albums-other.txt']);
+  });
+
+  it("shows the user's group policies (inline and managed) and the bucket policy in the access check, each by source", async () => {
+    const iam = iamClient(ts);
+    const ann = await createUser(ts, iam, 'ann', { inline: doc({ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` }) });
+    const bob = await createUser(ts, iam, 'bob');
+    await iam.send(new CreateGroupCommand({ GroupName: 'writers' }));
+    await iam.send(
+      new PutGroupPolicyCommand({
+        GroupName: 'writers',
+        PolicyName: 'put',
+        PolicyDocument: JSON.stringify(doc({ Sid: 'GroupPut', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*` })),
+      }),
+    );
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'writers', UserName: 'ann' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'readers' }));
+    const managed = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'read-all', PolicyDocument: JSON.stringify(doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' })) }),
+    );
+    await iam.send(new AttachGroupPolicyCommand({ GroupName: 'readers', PolicyArn: managed.Policy!.Arn! }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'ann' }));
+    await ts.client().send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify(
+          doc(
+            { Sid: 'AnnDeletes', Effect: 'Allow', Principal: { AWS: ann.arn }, Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${bucket}/*` },
+            { Sid: 'BobOnly', Effect: 'Allow', Principal: { AWS: bob.arn }, Action: 's3:*', Resource: `arn:aws:s3:::${bucket}/*` },
+          ),
+        ),
+      }),
+    );
+
+    await page.goto(`${ts.url}/-/console/#/iam`);
+    await page.getByRole('button', { name: 'ann', exact: true }).click();
+    await page.getByRole('heading', { name: 'User ann' }).waitFor();
+    await page.getByLabel('Bucket to check').fill(bucket);
+    await page.getByRole('button', { name: 'Check access' }).click();
+    const row = (action: string) => page.locator(`tr[data-action="${action}"]`);
+    await expect.poll(() => row('s3:PutObject').locator('.decision').textContent()).toBe('allowed');
+    expect(await row('s3:PutObject').locator('li').allTextContents()).toEqual([
+      `group writers inline: Allow in inline: put (GroupPut) on arn:aws:s3:::${bucket}/*`,
+    ]);
+    expect(await row('s3:GetObject').locator('.decision').textContent()).toBe('allowed');
+    expect(await row('s3:GetObject').locator('li').allTextContents()).toEqual([`group readers managed: Allow in ${managed.Policy!.Arn!} on *`]);
+    expect(await row('s3:ListBucket').locator('li').allTextContents()).toEqual([`user inline: Allow in inline: inline on arn:aws:s3:::${bucket}`]);
+    expect(await row('s3:DeleteObject').locator('.decision').textContent()).toBe('allowed');
+    expect(await row('s3:DeleteObject').locator('li').allTextContents()).toEqual([
+      `bucket policy: Allow in ${bucket} (AnnDeletes) on arn:aws:s3:::${bucket}/*`,
+    ]);
+    await page.getByRole('region', { name: 'What can this user do on a bucket' }).screenshot({ path: join(SHOTS, 'access-check.png') });
   });
 });

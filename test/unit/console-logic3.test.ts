@@ -11,7 +11,10 @@ import {
   notificationTargetOf,
   notificationXml,
   percent,
+  policySource,
   renamedPrefix,
+  statementCovers,
+  userAccess,
   withNotificationRule,
   type XmlElement,
 } from '../../src/console/web/logic.js';
@@ -147,5 +150,83 @@ describe('rename and move', () => {
     expect(percent(5, 3)).toBe(100);
     expect(moveProgressText({ objectsDone: 2, objectsTotal: 3, bytesDone: 2048, bytesTotal: 4096, failed: 0 })).toBe('2 of 3 objects, 2.0 KiB of 4.0 KiB');
     expect(moveProgressText({ objectsDone: 3, objectsTotal: 3, bytesDone: 0, bytesTotal: 0, failed: 1 })).toBe('3 of 3 objects, 0 B of 0 B, 1 failed');
+  });
+});
+
+describe('userAccess with group and bucket policies', () => {
+  const USER = 'arn:aws:iam::000000000001:user/ann';
+  const doc = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+  it("labels each statement with its source, and a group's Allow counts like the user's own", () => {
+    const v = userAccess(
+      [
+        { name: 'inline: own', source: policySource.userInline, document: doc({ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' }) },
+        {
+          name: 'inline: put',
+          source: policySource.groupInline('writers'),
+          document: doc({ Sid: 'GroupPut', Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }),
+        },
+        {
+          name: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+          source: policySource.groupManaged('readers'),
+          document: doc({ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }),
+        },
+      ],
+      'b',
+    );
+    const put = v.find((x) => x.action === 's3:PutObject')!;
+    expect(put.decision).toBe('allowed');
+    expect(put.statements).toEqual([
+      {
+        policy: 'inline: put',
+        source: 'group writers inline',
+        sid: 'GroupPut',
+        effect: 'Allow',
+        scope: 'all',
+        conditional: false,
+        resource: 'arn:aws:s3:::b/*',
+      },
+    ]);
+    expect(v.find((x) => x.action === 's3:GetObject')!.statements.map((s) => s.source)).toEqual(['group readers managed']);
+    expect(v.find((x) => x.action === 's3:ListBucket')!.statements.map((s) => s.source)).toEqual(['user inline', 'group readers managed']);
+    expect(v.find((x) => x.action === 's3:DeleteObject')!.decision).toBe('none');
+  });
+
+  it("a group's Deny wins over the user's Allow", () => {
+    const v = userAccess(
+      [
+        { name: 'inline: all', source: policySource.userInline, document: doc({ Effect: 'Allow', Action: 's3:*', Resource: '*' }) },
+        { name: 'inline: no-delete', source: policySource.groupInline('interns'), document: doc({ Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' }) },
+      ],
+      'b',
+    );
+    expect(v.find((x) => x.action === 's3:DeleteObject')!.decision).toBe('denied');
+  });
+
+  it("counts only the bucket policy's statements that name the user or everyone", () => {
+    const bucketPolicy = doc(
+      { Sid: 'Ann', Effect: 'Allow', Principal: { AWS: [USER] }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' },
+      { Sid: 'Bob', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000001:user/bob' }, Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::b/*' },
+      { Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' },
+      { Sid: 'NotAnn', Effect: 'Deny', NotPrincipal: { AWS: USER }, Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b' },
+      { Sid: 'AllButBob', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::000000000001:user/bob' }, Action: 's3:DeleteObject', Resource: '*' },
+    );
+    const v = userAccess([{ name: 'b', source: policySource.bucket, document: bucketPolicy, principalArn: USER }], 'b');
+    const by = Object.fromEntries(v.map((x) => [x.action, x]));
+    expect(by['s3:PutObject']!.decision).toBe('allowed');
+    expect(by['s3:PutObject']!.statements[0]).toMatchObject({ source: 'bucket policy', sid: 'Ann' });
+    expect(by['s3:GetObject']!.statements.map((s) => s.sid)).toEqual(['Public']);
+    expect(by['s3:ListBucket']!.decision).toBe('none');
+    expect(by['s3:DeleteObject']!.decision).toBe('denied');
+    expect(by['s3:DeleteObject']!.statements.map((s) => s.sid)).toEqual(['AllButBob']);
+  });
+
+  it('reads Principal forms', () => {
+    expect(statementCovers({ Principal: '*' }, USER)).toBe(true);
+    expect(statementCovers({ Principal: { AWS: '*' } }, USER)).toBe(true);
+    expect(statementCovers({ Principal: { AWS: ['x', USER] } }, USER)).toBe(true);
+    expect(statementCovers({ Principal: { CanonicalUser: 'abc' } }, USER)).toBe(false);
+    expect(statementCovers({}, USER)).toBe(false);
+    expect(statementCovers({ NotPrincipal: { AWS: USER } }, USER)).toBe(false);
   });
 });

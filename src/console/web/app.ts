@@ -28,6 +28,7 @@ import {
   parsePrometheus,
   percent,
   planParts,
+  policySource,
   previewKind,
   renamedPrefix,
   sampleValue,
@@ -1791,7 +1792,19 @@ const DECISION_LABEL: Record<string, string> = {
   none: 'not allowed by these policies',
 };
 
-/** "What can this user do on this bucket": the user's inline and attached policies' statements for each common action. */
+/** A managed policy's default version's document. */
+async function managedDocument(a: Cairn, arn: string): Promise<string> {
+  const p = await a.query('iam', 'GetPolicy', { PolicyArn: arn });
+  const version = p.getElementsByTagName('DefaultVersionId')[0]?.textContent ?? 'v1';
+  const v = await a.query('iam', 'GetPolicyVersion', { PolicyArn: arn, VersionId: version });
+  return policyText(v.getElementsByTagName('Document')[0]?.textContent ?? '');
+}
+
+/**
+ * "What can this user do on this bucket": for each common action, the statements that allow or deny it, from the
+ * user's inline and attached policies, each of its groups' inline and attached policies, and the bucket policy's
+ * statements that name the user or everyone, each labelled by its source.
+ */
 function accessCheck(a: Cairn, user: string, attached: Document, inline: Document): HTMLElement {
   const bucketIn = h('input', { name: 'accessBucket', placeholder: 'bucket', 'aria-label': 'Bucket to check' });
   const out = h('div', { class: 'access-out', 'aria-live': 'polite' });
@@ -1799,21 +1812,50 @@ function accessCheck(a: Cairn, user: string, attached: Document, inline: Documen
     const bucket = bucketIn.value.trim();
     if (!bucket) return;
     const policies: NamedPolicy[] = [];
+    const notes: string[] = [];
     for (const m of [...inline.getElementsByTagName('member')]) {
       const pn = m.textContent ?? '';
       const doc = await a.query('iam', 'GetUserPolicy', { UserName: user, PolicyName: pn });
-      policies.push({ name: `inline: ${pn}`, document: policyText(doc.getElementsByTagName('PolicyDocument')[0]?.textContent ?? '') });
+      policies.push({
+        name: `inline: ${pn}`,
+        source: policySource.userInline,
+        document: policyText(doc.getElementsByTagName('PolicyDocument')[0]?.textContent ?? ''),
+      });
     }
     for (const arnEl of [...attached.getElementsByTagName('PolicyArn')]) {
       const arn = arnEl.textContent ?? '';
-      const p = await a.query('iam', 'GetPolicy', { PolicyArn: arn });
-      const version = p.getElementsByTagName('DefaultVersionId')[0]?.textContent ?? 'v1';
-      const v = await a.query('iam', 'GetPolicyVersion', { PolicyArn: arn, VersionId: version });
-      policies.push({ name: arn, document: policyText(v.getElementsByTagName('Document')[0]?.textContent ?? '') });
+      policies.push({ name: arn, source: policySource.userManaged, document: await managedDocument(a, arn) });
+    }
+    const groups = await a.query('iam', 'ListGroupsForUser', { UserName: user });
+    for (const g of [...groups.getElementsByTagName('GroupName')]) {
+      const group = g.textContent ?? '';
+      const names = await a.query('iam', 'ListGroupPolicies', { GroupName: group });
+      for (const m of [...names.getElementsByTagName('member')]) {
+        const pn = m.textContent ?? '';
+        const doc = await a.query('iam', 'GetGroupPolicy', { GroupName: group, PolicyName: pn });
+        policies.push({
+          name: `inline: ${pn}`,
+          source: policySource.groupInline(group),
+          document: policyText(doc.getElementsByTagName('PolicyDocument')[0]?.textContent ?? ''),
+        });
+      }
+      const groupAttached = await a.query('iam', 'ListAttachedGroupPolicies', { GroupName: group });
+      for (const arnEl of [...groupAttached.getElementsByTagName('PolicyArn')]) {
+        const arn = arnEl.textContent ?? '';
+        policies.push({ name: arn, source: policySource.groupManaged(group), document: await managedDocument(a, arn) });
+      }
+    }
+    const userArn = (await a.query('iam', 'GetUser', { UserName: user })).getElementsByTagName('Arn')[0]?.textContent ?? '';
+    try {
+      const res = await (api ?? a).call({ method: 'GET', bucket, query: { policy: '' } });
+      policies.push({ name: bucket, source: policySource.bucket, document: await res.text(), principalArn: userArn });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'NoSuchBucketPolicy')) notes.push(`The bucket policy could not be read (${failureText(e)}).`);
     }
     const verdicts = userAccess(policies, bucket, COMMON_ACTIONS);
     clear(
       out,
+      notes.map((n) => h('p', { class: 'warning' }, n)),
       h(
         'table',
         { class: 'list', 'aria-label': `What ${user} can do on ${bucket}` },
@@ -1839,6 +1881,7 @@ function accessCheck(a: Cairn, user: string, attached: Document, inline: Documen
                         h(
                           'li',
                           {},
+                          h('span', { class: 'source' }, m.source ? `${m.source}: ` : ''),
                           `${m.effect} in ${m.policy}${m.sid ? ` (${m.sid})` : ''} on ${m.resource}`,
                           m.scope === 'some' ? ' — some keys only' : '',
                           m.conditional ? ' — conditional' : '',
@@ -1859,7 +1902,7 @@ function accessCheck(a: Cairn, user: string, attached: Document, inline: Documen
     h(
       'p',
       {},
-      "From this user's own inline and attached policies only. The bucket's policy also counts (it can allow more or deny), and so do group policies: the server decides with all of them.",
+      "From this user's inline and attached policies, its groups' inline and attached policies, and the bucket policy's statements that name the user or everyone. A reading aid: the server decides (conditions, ACLs and the request itself count too).",
     ),
     h('div', { class: 'toolbar' }, bucketIn, h('button', { onclick: () => void guard(check) }, 'Check access')),
     out,

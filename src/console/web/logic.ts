@@ -298,10 +298,40 @@ export interface NamedPolicy {
   /** "inline: name" or the managed policy's ARN. */
   readonly name: string;
   readonly document: string;
+  /** Where it comes from: 'user inline', 'user managed', 'group G inline', 'group G managed', 'bucket policy'. */
+  readonly source?: string;
+  /**
+   * A resource policy (the bucket's): only statements whose Principal names this ARN or everyone ('*'), or whose
+   * NotPrincipal leaves it out, apply to the user.
+   */
+  readonly principalArn?: string;
+}
+
+/** The sources of a user's access, in the order the access check lists them. */
+export const policySource = {
+  userInline: 'user inline',
+  userManaged: 'user managed',
+  groupInline: (group: string) => `group ${group} inline`,
+  groupManaged: (group: string) => `group ${group} managed`,
+  bucket: 'bucket policy',
+} as const;
+
+/** Does a resource-policy statement's Principal / NotPrincipal cover this principal ARN? */
+export function statementCovers(s: Record<string, unknown>, arn: string): boolean {
+  const named = (p: unknown): boolean => {
+    if (p === '*') return true;
+    if (!p || typeof p !== 'object') return false;
+    return list((p as Record<string, unknown>).AWS).some((v) => v === '*' || v === arn);
+  };
+  if (s.Principal !== undefined) return named(s.Principal);
+  if (s.NotPrincipal !== undefined) return !named(s.NotPrincipal);
+  return false;
 }
 
 export interface StatementMatch {
   readonly policy: string;
+  /** The policy's source (see NamedPolicy.source); '' when not given. */
+  readonly source: string;
   readonly sid: string;
   readonly effect: 'Allow' | 'Deny';
   /** 'all': every object (or the bucket); 'some': only some keys (a narrower Resource). */
@@ -343,12 +373,13 @@ function resourceScope(pattern: string, target: string, objectTarget: boolean): 
  * Which of the user's identity-policy statements allow or deny each common
  * action on the bucket (its objects for the object actions): Action and
  * NotAction (case-insensitive wildcards), Resource and NotResource, an explicit
- * Deny wins, and a statement with a Condition counts as conditional. Bucket
- * policies and permission boundaries are not part of this (the server also
- * applies them).
+ * Deny wins, and a statement with a Condition counts as conditional. Give it
+ * the user's own, its groups' and the bucket's policy (with `principalArn`:
+ * only the statements naming the user or everyone count); permission
+ * boundaries and ACLs are not part of this (the server also applies them).
  */
 export function userAccess(policies: readonly NamedPolicy[], bucket: string, actions: readonly string[] = COMMON_ACTIONS): ActionVerdict[] {
-  const statements: { policy: string; s: Record<string, unknown> }[] = [];
+  const statements: { policy: string; source: string; s: Record<string, unknown> }[] = [];
   for (const p of policies) {
     let doc: { Statement?: unknown };
     try {
@@ -357,13 +388,17 @@ export function userAccess(policies: readonly NamedPolicy[], bucket: string, act
       continue;
     }
     const st = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-    for (const s of st) if (s && typeof s === 'object') statements.push({ policy: p.name, s: s as Record<string, unknown> });
+    for (const s of st) {
+      if (!s || typeof s !== 'object') continue;
+      if (p.principalArn !== undefined && !statementCovers(s as Record<string, unknown>, p.principalArn)) continue;
+      statements.push({ policy: p.name, source: p.source ?? '', s: s as Record<string, unknown> });
+    }
   }
   return actions.map((action) => {
     const objectAction = action !== 's3:ListBucket';
     const target = objectAction ? `arn:aws:s3:::${bucket}/*` : `arn:aws:s3:::${bucket}`;
     const matches: StatementMatch[] = [];
-    for (const { policy, s } of statements) {
+    for (const { policy, source, s } of statements) {
       const effect = s.Effect === 'Deny' ? 'Deny' : s.Effect === 'Allow' ? 'Allow' : undefined;
       if (!effect) continue;
       const actionHit = (pats: string[]) => pats.some((p) => wildcardRegex(p, 'i').test(action));
@@ -381,6 +416,7 @@ export function userAccess(policies: readonly NamedPolicy[], bucket: string, act
       const resource = list(s.Resource ?? s.NotResource).join(', ');
       matches.push({
         policy,
+        source,
         sid: typeof s.Sid === 'string' ? s.Sid : '',
         effect,
         scope,
