@@ -132,6 +132,24 @@ describe.skipIf(!haveBrowser)('the console tools in chromium', () => {
     expect(await listed('photos-2024/')).toEqual(keys.map((k) => k.replace(/^album\//, 'photos-2024/')).sort());
     expect(await text(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'photos-2024/2024/deep.txt' })))).toBe('body of album/2024/deep.txt');
     expect(await listed('albums-other')).toEqual(['albums-other.txt']);
+
+    // An object that cannot be moved (its new key would pass 1,024 bytes) is listed with the server's error and stays.
+    const long = `errs/${'x'.repeat(1015)}`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: long, Body: 'long' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'errs/ok.txt', Body: 'ok' }));
+    // Away and back: the listing is read again (the same URL would not navigate).
+    await page.goto(`${ts.url}/-/console/#/buckets`);
+    await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+    await page.goto(`${ts.url}/-/console/#/b/${bucket}/`);
+    page.once('dialog', (d) => void d.accept('errs-renamed/'));
+    await page.getByRole('button', { name: 'Rename folder errs/' }).click();
+    const errors = page.getByRole('list', { name: 'Errors: Moving errs/ to errs-renamed/' });
+    await expect.poll(() => errors.locator('li').allTextContents()).toHaveLength(1);
+    expect((await errors.locator('li').textContent()) ?? '').toMatch(/^errs\/x+: KeyTooLongError /);
+    await expect.poll(() => page.locator('.move .move-text').last().textContent()).toBe('Done with errors: 1 of 2 objects moved, 1 failed.');
+    expect(await page.getByRole('progressbar', { name: 'Moving errs/ to errs-renamed/' }).getAttribute('aria-valuenow')).toBe('100');
+    expect(await listed('errs/')).toEqual([long]);
+    expect(await listed('errs-renamed/')).toEqual(['errs-renamed/ok.txt']);
   });
 
   it("shows the user's group policies (inline and managed) and the bucket policy in the access check, each by source", async () => {
