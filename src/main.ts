@@ -25,6 +25,8 @@ export interface StartOptions extends ContextOptions {
   /** Where human-facing start-up lines go (credentials, address); default stdout. */
   print?: (line: string) => void;
   logger?: Logger;
+  /** How long a slice of /-/metrics/history lasts (default a minute; tests pass less). */
+  metricsHistorySliceMs?: number;
 }
 
 export interface RunningServer {
@@ -222,6 +224,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       noteWorkers();
     },
     (e) => {
+      metrics?.sweepFailed(e);
       workers.sweeper = { lastRun: new Date().toISOString(), ok: false, error: (e as Error).message };
       noteWorkers();
     },
@@ -232,7 +235,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     noteWorkers();
   });
   const readiness = new Readiness(ctx);
-  ctx.probes = { notReady: () => readiness.reason(), metrics: metrics && ((a) => metrics.answer(a)) };
+  ctx.probes = {
+    notReady: () => readiness.reason(),
+    metrics: metrics && ((a) => metrics.answer(a)),
+    metricsHistory: metrics && ((a) => metrics.answerHistory(a)),
+  };
+  const stopHistory = metrics ? metrics.startHistory(opts.metricsHistorySliceMs) : () => {};
   ctx.requestMetrics = metrics;
   let first: ReturnType<typeof loadTls> | undefined;
   if (config.tlsCert !== '') {
@@ -240,6 +248,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       first = loadTls(config.tlsCert, config.tlsKey);
     } catch (e) {
       stopSweeper();
+      stopHistory();
       closeContext(ctx);
       throw new Error(`CAIRN_TLS_CERT / CAIRN_TLS_KEY: ${(e as Error).message}`);
     }
@@ -269,6 +278,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (plain) await listen(plain, config.httpPort, 'CAIRN_HTTP_PORT');
   } catch (e) {
     stopSweeper();
+    stopHistory();
     await stopLifecycle();
     await notifier.stop();
     for (const a of apps) await a.close().catch(() => undefined);
@@ -328,6 +338,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closedFlag.closed = true;
       readiness.shuttingDown = true;
       stopSweeper();
+      stopHistory();
       // A lifecycle pass under way may finish (within the grace period) while the listeners close.
       const lifecycleStopped = stopLifecycle(graceMs);
       stopScrubber();

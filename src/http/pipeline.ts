@@ -32,9 +32,18 @@ import { hostWithoutPort, parseTarget, type Target } from './target.js';
 import { handleWebsite } from './website.js';
 import { websiteBucket } from '../s3/website.js';
 import { handleQuery, queryService, requestFacts } from './queryApi.js';
-import { HEALTH_PATH, METRICS_PATH, NOTIFICATION_TARGETS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog } from './requestContext.js';
+import {
+  HEALTH_PATH,
+  METRICS_HISTORY_PATH,
+  METRICS_PATH,
+  NOTIFICATION_TARGETS_PATH,
+  READY_PATH,
+  type AccessLog,
+  type PipelineContext,
+  type RequestLog,
+} from './requestContext.js';
 
-export { HEALTH_PATH, METRICS_PATH, NOTIFICATION_TARGETS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
+export { HEALTH_PATH, METRICS_HISTORY_PATH, METRICS_PATH, NOTIFICATION_TARGETS_PATH, READY_PATH, type AccessLog, type PipelineContext, type RequestLog };
 
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
@@ -261,7 +270,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
       await reply.send('{"status":"ok"}');
       return;
     }
-    if ((target.rawPath === READY_PATH || target.rawPath === METRICS_PATH) && target.style === 'path') {
+    if ((target.rawPath === READY_PATH || target.rawPath === METRICS_PATH || target.rawPath === METRICS_HISTORY_PATH) && target.style === 'path') {
       await serverEndpoint(ctx, target.rawPath, raw, reply, log, requestId);
       return;
     }
@@ -371,7 +380,7 @@ export async function handle(ctx: PipelineContext, request: FastifyRequest, repl
   }
 }
 
-/** `/-/ready` and `/-/metrics`: answered by the server itself, never routed as a bucket ('-' cannot start one). */
+/** `/-/ready`, `/-/metrics` and `/-/metrics/history`: answered by the server itself, never routed as a bucket ('-' cannot start one). */
 async function serverEndpoint(
   ctx: PipelineContext,
   path: string,
@@ -393,8 +402,10 @@ async function serverEndpoint(
     await reply.send(JSON.stringify({ status: 'not ready', reason }));
     return;
   }
-  log.op = 'Metrics';
-  const m = ctx.probes?.metrics ? await ctx.probes.metrics(one(raw.headers.authorization)) : undefined;
+  const history = path === METRICS_HISTORY_PATH;
+  log.op = history ? 'MetricsHistory' : 'Metrics';
+  const probe = history ? ctx.probes?.metricsHistory : ctx.probes?.metrics;
+  const m = probe ? await probe(one(raw.headers.authorization)) : undefined;
   if (!m) {
     reply.code(404).header('content-type', 'application/json');
     await reply.send('{"error":"metrics are off (CAIRN_METRICS=false)"}');

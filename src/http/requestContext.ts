@@ -15,15 +15,19 @@ export const HEALTH_PATH = '/-/health';
 export const READY_PATH = '/-/ready';
 /** Prometheus metrics (a bearer token, or public when configured). */
 export const METRICS_PATH = '/-/metrics';
+/** The last hour per minute and operation, background work, version and uptime, as JSON (the console's dashboard; same access as metrics). */
+export const METRICS_HISTORY_PATH = '/-/metrics/history';
 /** The webhook targets' ids and ARNs (a Cairn extension for the console): any signed-in principal, never anonymous. */
 export const NOTIFICATION_TARGETS_PATH = '/-/notification-targets';
 
-/** What the server's own endpoints (`/-/ready`, `/-/metrics`) answer: the composition root provides them. */
+/** What the server's own endpoints (`/-/ready`, `/-/metrics`, `/-/metrics/history`) answer: the composition root provides them. */
 export interface Probes {
   /** Why the server is not ready (undefined: ready). */
   notReady(): string | undefined;
   /** The metrics text for a request with this Authorization header; undefined: metrics are off (404). */
   metrics?(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }>;
+  /** The same for /-/metrics/history (JSON). */
+  metricsHistory?(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }>;
 }
 
 /** Writes one access-log line (pino's format: level 30, time, then the request's fields). */

@@ -9,10 +9,14 @@
  * notification worker's delivery figures; the lifecycle worker reports each
  * pass. CAIRN_METRICS_MINIO_COMPAT adds the same
  * figures under MinIO's names, so its Grafana dashboards work unchanged.
+ * `/-/metrics/history` (the console's dashboard) answers JSON: the last hour
+ * per minute and operation (metricsHistory.ts, read from these counters by a
+ * timer), capacity, background work, version and uptime.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
 import type { RequestMetrics } from '../http/requestContext.js';
@@ -22,6 +26,7 @@ import { diskUsage } from './health.js';
 import type { LifecycleReport } from './lifecycle.js';
 import type { NotifierStats } from './notifier.js';
 import type { SweepReport } from './sweeper.js';
+import { accumulate, History, HISTORY_SLICE_MS, summarize, total, zero, type Reading, type Slice } from './metricsHistory.js';
 
 /** S3 error codes that are authentication (or authorization) failures, counted by reason. */
 const AUTH_CODES = new Set([
@@ -63,6 +68,92 @@ export interface ScrubFigures {
   corrupt: number;
 }
 
+export interface MetricsAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What `/-/metrics/history` answers (times in ISO 8601, durations in seconds, null for "none yet"). */
+export interface HistoryReport {
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  now: string;
+  /** From the oldest slice's start to now (up to an hour and the minute in progress). */
+  windowSeconds: number;
+  /** How long a slice lasts (a minute). */
+  sliceSeconds: number;
+  /** Over the window, by AWS operation name, busiest first. */
+  operations: Array<{
+    operation: string;
+    requests: number;
+    errors4xx: number;
+    errors5xx: number;
+    rate: number;
+    errorRate: number;
+    meanSeconds: number | null;
+    p50Seconds: number | null;
+    p99Seconds: number | null;
+  }>;
+  /** Oldest first; the last one is the minute in progress. */
+  minutes: Array<{
+    start: string;
+    end: string;
+    requests: number;
+    errors4xx: number;
+    errors5xx: number;
+    p50Seconds: number | null;
+    p99Seconds: number | null;
+    operations: Record<string, { requests: number; errors4xx: number; errors5xx: number; meanSeconds: number | null; p99Seconds: number | null }>;
+  }>;
+  capacity: { diskTotalBytes: number; diskFreeBytes: number; databaseBytes: number; walBytes: number };
+  background: {
+    sweeper: {
+      lastRun: string | null;
+      ok: boolean | null;
+      error: string | null;
+      removed: SweepReport;
+      garbagePending: number;
+      uploadsOpen: number;
+    };
+    lifecycle: {
+      lastRun: string | null;
+      runs: number;
+      failures: number;
+      expired: number;
+      deleteMarkers: number;
+      noncurrent: number;
+      uploadsAborted: number;
+      held: number;
+      heldVersions: number;
+    };
+    notifications: Array<{ target: string; pending: number; overflow: number; delivered: number; failed: number }>;
+    scrub: { finishedAt: string; checked: number; bytes: number; missing: number; truncated: number; corrupt: number } | null;
+  };
+}
+
+/** Every configured notification target with what the outbox holds for it (pending, overflowed). */
+function outboxTargets(
+  configured: readonly { id: string }[],
+  stats: readonly { target: string; pending: number; overflow: number }[],
+): Map<string, { pending: number; overflow: number }> {
+  const rows = new Map(configured.map((t) => [t.id, { pending: 0, overflow: 0 }]));
+  for (const s of stats) rows.set(s.target, { pending: s.pending, overflow: s.overflow });
+  return rows;
+}
+
+/** Cairn's version (package.json; '' when it cannot be read). */
+function packageVersion(): string {
+  try {
+    // dist/workers/metrics.js or src/workers/metrics.ts: the package root is two levels up.
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export class Metrics implements RequestMetrics {
   readonly registry = new Registry();
   private readonly requests: Children<Children<Inc>>;
@@ -87,6 +178,14 @@ export class Metrics implements RequestMetrics {
   private readonly lifecycleRuns: Counter;
   private readonly lifecycleActions: Counter;
   private lifecycleLast: number | undefined;
+  // Plain copies of what the background workers reported, for /-/metrics/history (set per pass, never per request).
+  private readonly lifecycleTotals = { runs: 0, failures: 0, expired: 0, deleteMarkers: 0, noncurrent: 0, uploads: 0, held: 0 };
+  private sweepLast: { at: number; ok: boolean; error?: string } | undefined;
+  private readonly sweptTotals: SweepReport = { staleUploads: 0, temps: 0, garbage: 0, orphans: 0 };
+  private readonly startedAt = Date.now();
+  private readonly version = packageVersion();
+  private readonly history = new History(this.startedAt);
+  private sliceMs = HISTORY_SLICE_MS;
 
   constructor(private readonly ctx: AppContext) {
     const r = [this.registry];
@@ -281,11 +380,7 @@ export class Metrics implements RequestMetrics {
     // Notifications and lifecycle (the outbox is read at scrape time: two small queries, nothing per request).
     const outbox = ctx.outbox;
     const notifierStats = () => this.notifier;
-    const targets = () => {
-      const rows = new Map(ctx.config.notificationTargets.map((t) => [t.id, { pending: 0, overflow: 0 }]));
-      for (const s of outbox.stats()) rows.set(s.target, { pending: s.pending, overflow: s.overflow });
-      return rows;
-    };
+    const targets = () => outboxTargets(ctx.config.notificationTargets, outbox.stats());
     new Gauge({
       name: 'cairn_notification_queue_messages',
       help: 'Notification messages waiting in the outbox for delivery, by target.',
@@ -377,10 +472,19 @@ export class Metrics implements RequestMetrics {
   }
 
   sweep(r: SweepReport): void {
+    this.sweepLast = { at: Date.now(), ok: true };
+    this.sweptTotals.staleUploads += r.staleUploads;
+    this.sweptTotals.temps += r.temps;
+    this.sweptTotals.garbage += r.garbage;
+    this.sweptTotals.orphans += r.orphans;
     if (r.staleUploads) this.swept.labels('stale_uploads').inc(r.staleUploads);
     if (r.temps) this.swept.labels('temps').inc(r.temps);
     if (r.garbage) this.swept.labels('garbage').inc(r.garbage);
     if (r.orphans) this.swept.labels('orphans').inc(r.orphans);
+  }
+
+  sweepFailed(e: unknown): void {
+    this.sweepLast = { at: Date.now(), ok: false, error: e instanceof Error ? e.message : String(e) };
   }
 
   scrubbed(s: ScrubFigures): void {
@@ -390,6 +494,13 @@ export class Metrics implements RequestMetrics {
   lifecycleRan(rep: LifecycleReport): void {
     this.lifecycleLast = Date.now();
     this.lifecycleRuns.labels('ok').inc();
+    const t = this.lifecycleTotals;
+    t.runs++;
+    t.expired += rep.expired;
+    t.deleteMarkers += rep.deleteMarkers;
+    t.noncurrent += rep.noncurrent;
+    t.uploads += rep.uploads;
+    t.held += rep.held;
     const a = this.lifecycleActions;
     if (rep.expired) a.labels('expired').inc(rep.expired);
     if (rep.deleteMarkers) a.labels('delete_markers').inc(rep.deleteMarkers);
@@ -400,20 +511,174 @@ export class Metrics implements RequestMetrics {
 
   lifecycleFailed(): void {
     this.lifecycleRuns.labels('error').inc();
+    this.lifecycleTotals.failures++;
+  }
+
+  /** Why a request with this Authorization header may not read the metrics (undefined: it may). */
+  private refused(authorization: string | undefined): MetricsAnswer | undefined {
+    if (this.ctx.config.metricsPublic) return undefined;
+    if (this.token === undefined) {
+      return { status: 403, contentType: 'text/plain', body: 'metrics need CAIRN_METRICS_TOKEN (a bearer token), or CAIRN_METRICS_PUBLIC=true\n' };
+    }
+    const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+    const given = m ? createHash('sha256').update(m[1]!.trim()).digest() : undefined;
+    if (!given || !timingSafeEqual(given, this.token)) return { status: 401, contentType: 'text/plain', body: 'a valid bearer token is required\n' };
+    return undefined;
   }
 
   /** The /-/metrics answer for a request with this Authorization header. */
-  async answer(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }> {
-    const { config } = this.ctx;
-    if (!config.metricsPublic) {
-      if (this.token === undefined) {
-        return { status: 403, contentType: 'text/plain', body: 'metrics need CAIRN_METRICS_TOKEN (a bearer token), or CAIRN_METRICS_PUBLIC=true\n' };
-      }
-      const m = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-      const given = m ? createHash('sha256').update(m[1]!.trim()).digest() : undefined;
-      if (!given || !timingSafeEqual(given, this.token)) return { status: 401, contentType: 'text/plain', body: 'a valid bearer token is required\n' };
+  async answer(authorization: string | undefined): Promise<MetricsAnswer> {
+    return this.refused(authorization) ?? { status: 200, contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** The /-/metrics/history answer (JSON), under the same rule as /-/metrics. */
+  async answerHistory(authorization: string | undefined): Promise<MetricsAnswer> {
+    return this.refused(authorization) ?? { status: 200, contentType: 'application/json', body: JSON.stringify(await this.historyReport()) };
+  }
+
+  /**
+   * Starts closing a history slice every `sliceMs` (a minute; tests pass less) from the counters; returns the stop.
+   * The timer is unref()'d: it never keeps the process alive.
+   */
+  startHistory(sliceMs = HISTORY_SLICE_MS): () => void {
+    this.sliceMs = sliceMs;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.reading()
+        .then((r) => this.history.record(Date.now(), r))
+        .catch((e: unknown) => this.ctx.log.warn({ err: e }, 'metrics history: cannot read the counters'))
+        .finally(() => (busy = false));
+    }, sliceMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** The request counters and the duration histogram, cumulative, by operation (read from prom-client: nothing kept per request). */
+  private async reading(): Promise<Reading> {
+    const n = DURATION_BUCKETS.length + 1;
+    const out: Reading = new Map();
+    const of = (op: string | number | undefined) => {
+      const name = String(op ?? 'Unknown');
+      let f = out.get(name);
+      if (!f) out.set(name, (f = zero(n)));
+      return f;
+    };
+    for (const v of (await this.requestsC.get()).values) {
+      const f = of(v.labels.operation);
+      const status = Number(v.labels.status);
+      f.requests += v.value;
+      if (status >= 500) f.errors5xx += v.value;
+      else if (status >= 400) f.errors4xx += v.value;
     }
-    return { status: 200, contentType: this.registry.contentType, body: await this.registry.metrics() };
+    for (const v of (await this.durationH.get()).values) {
+      const f = of(v.labels.operation);
+      const name = v.metricName ?? '';
+      if (name.endsWith('_sum')) f.seconds = v.value;
+      else if (name.endsWith('_count')) f.count = v.value;
+      else if (name.endsWith('_bucket')) {
+        const le = v.labels.le;
+        const i = le === '+Inf' ? n - 1 : DURATION_BUCKETS.indexOf(Number(le));
+        if (i >= 0) f.buckets[i] = v.value;
+      }
+    }
+    // prom-client's buckets are cumulative: per bucket from here on.
+    for (const f of out.values()) for (let i = n - 1; i > 0; i--) f.buckets[i] = Math.max(0, f.buckets[i]! - f.buckets[i - 1]!);
+    return out;
+  }
+
+  /** What /-/metrics/history answers. */
+  async historyReport(): Promise<HistoryReport> {
+    const now = Date.now();
+    const slices = this.history.slices(now, await this.reading());
+    const from = slices[0]?.start ?? now;
+    const windowSeconds = (now - from) / 1000;
+    const n = DURATION_BUCKETS.length + 1;
+    const all: Reading = new Map();
+    for (const s of slices) accumulate(all, s.ops);
+    const minute = (s: Slice) => {
+      const t = summarize('', total(s.ops, n), DURATION_BUCKETS, (s.end - s.start) / 1000);
+      return {
+        start: new Date(s.start).toISOString(),
+        end: new Date(s.end).toISOString(),
+        requests: t.requests,
+        errors4xx: t.errors4xx,
+        errors5xx: t.errors5xx,
+        p50Seconds: t.p50Seconds ?? null,
+        p99Seconds: t.p99Seconds ?? null,
+        operations: Object.fromEntries(
+          [...s.ops].map(([op, f]) => {
+            const o = summarize(op, f, DURATION_BUCKETS, 0);
+            return [
+              op,
+              { requests: o.requests, errors4xx: o.errors4xx, errors5xx: o.errors5xx, meanSeconds: o.meanSeconds ?? null, p99Seconds: o.p99Seconds ?? null },
+            ];
+          }),
+        ),
+      };
+    };
+    const { config } = this.ctx;
+    const disk = diskUsage(config.dataDir);
+    const size = (f: string) => {
+      try {
+        return statSync(join(config.dataDir, f)).size;
+      } catch {
+        return 0;
+      }
+    };
+    const notifier = this.notifier;
+    const lc = this.lifecycleTotals;
+    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+    return {
+      version: this.version,
+      startedAt: iso(this.startedAt)!,
+      uptimeSeconds: Math.floor((now - this.startedAt) / 1000),
+      now: iso(now)!,
+      windowSeconds,
+      sliceSeconds: this.sliceMs / 1000,
+      operations: [...all]
+        .map(([op, f]) => summarize(op, f, DURATION_BUCKETS, windowSeconds))
+        .sort((x, y) => y.requests - x.requests || x.operation.localeCompare(y.operation))
+        .map((o) => ({ ...o, meanSeconds: o.meanSeconds ?? null, p50Seconds: o.p50Seconds ?? null, p99Seconds: o.p99Seconds ?? null })),
+      minutes: slices.map(minute),
+      capacity: { diskTotalBytes: disk.totalBytes, diskFreeBytes: disk.freeBytes, databaseBytes: size(DB_FILE), walBytes: size(`${DB_FILE}-wal`) },
+      background: {
+        sweeper: {
+          lastRun: iso(this.sweepLast?.at),
+          ok: this.sweepLast?.ok ?? null,
+          error: this.sweepLast?.error ?? null,
+          removed: { ...this.sweptTotals },
+          garbagePending: this.usage.garbagePending(),
+          uploadsOpen: this.usage.openUploads(),
+        },
+        lifecycle: {
+          lastRun: iso(this.lifecycleLast),
+          runs: lc.runs,
+          failures: lc.failures,
+          expired: lc.expired,
+          deleteMarkers: lc.deleteMarkers,
+          noncurrent: lc.noncurrent,
+          uploadsAborted: lc.uploads,
+          held: lc.held,
+          heldVersions: this.ctx.lifecycle.heldCount(),
+        },
+        notifications: [...outboxTargets(config.notificationTargets, this.ctx.outbox.stats())].map(([target, q]) => {
+          const d = notifier?.targets.get(target);
+          return { target, pending: q.pending, overflow: q.overflow, delivered: d?.delivered ?? 0, failed: d?.failed ?? 0 };
+        }),
+        scrub: this.scrub
+          ? {
+              finishedAt: iso(this.scrub.finishedAt)!,
+              checked: this.scrub.checked,
+              bytes: this.scrub.bytes,
+              missing: this.scrub.missing,
+              truncated: this.scrub.truncated,
+              corrupt: this.scrub.corrupt,
+            }
+          : null,
+      },
+    };
   }
 
   /** MinIO's v2 names (minio_s3_requests_total{api="getobject"}, ...), computed from Cairn's own figures at scrape time. */
