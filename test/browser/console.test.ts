@@ -186,7 +186,7 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     ]);
   });
 
-  it('shows the dashboard: bucket usage, and request metrics once the metrics token is given', async () => {
+  it('shows the dashboard: bucket usage, and the last hour and background work once the metrics token is given', async () => {
     await page.goto(`${ts.url}/-/console/#/dashboard`);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await expect.poll(() => page.locator('.inline-error').first().textContent()).toMatch(/^Unauthorized: /);
@@ -194,9 +194,23 @@ describe.skipIf(!haveBrowser)('the console in chromium', () => {
     expect(await page.getByRole('table', { name: 'Bucket usage' }).locator('tbody tr').first().textContent()).toBe(`${bucket}620 MiB100 MiB, 1000 objects`);
     await page.getByLabel('Metrics token').fill(METRICS_TOKEN);
     await page.getByRole('button', { name: 'Refresh metrics' }).click();
-    const put = page.locator('tr[data-operation="PutObject"]');
+    const lastHour = page.getByRole('table', { name: 'Last hour by operation' });
+    const put = lastHour.locator('tr[data-operation="PutObject"]');
     await put.waitFor();
     expect(Number(await put.locator('td').first().textContent())).toBeGreaterThan(0);
+    // Latency columns (p50, p99, mean) are filled, and the row has its trend sparkline.
+    const cells = await put.locator('td').allTextContents();
+    expect(cells.slice(4, 7).every((c) => /^\d+(\.\d)? (ms|s)$/.test(c))).toBe(true);
+    await put.getByRole('img', { name: 'PutObject requests per minute over the last hour' }).waitFor();
+    const requestsLine = page.getByRole('img', { name: /^Requests per minute over the last hour: \d+ in all/ });
+    expect(await requestsLine.locator('polyline').getAttribute('points')).toMatch(/^\d/);
+    await page.getByRole('img', { name: /^Errors per minute over the last hour/ }).waitFor();
+    // Background work: the start-up sweep ran; no scrub yet; no notification target configured.
+    expect(await page.getByLabel('Sweeper', { exact: true }).textContent()).toMatch(/Last run.*ago/);
+    expect(await page.getByLabel('Sweeper', { exact: true }).textContent()).toMatch(/Garbage blobs pending\d+/);
+    expect(await page.getByLabel('Lifecycle', { exact: true }).textContent()).toMatch(/Passes since start\d+/);
+    expect(await page.getByLabel('Last scrub', { exact: true }).textContent()).toMatch(/none since the start/);
+    expect(await page.getByRole('table', { name: 'Notification queues' }).textContent()).toMatch(/No notification targets configured/);
     const facts = page.getByRole('definition');
     await expect.poll(async () => (await facts.allTextContents()).join('|')).toMatch(/\d+ (s|min)\|/);
     expect((await facts.allTextContents()).join('|')).toMatch(/ of /); // disk used of total

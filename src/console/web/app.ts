@@ -6,6 +6,7 @@
  */
 import qrcode from 'qrcode-generator';
 import { accountsView } from './accounts.js';
+import { dashboardView as dashboardScreen } from './dashboard.js';
 import { ApiError, Cairn, kid, kids, text, type Session } from './api.js';
 import { clear, field, h } from './dom.js';
 import {
@@ -15,7 +16,6 @@ import {
   copyParts,
   folderMoves,
   formatBytes,
-  formatDuration,
   isPublicRead,
   lifecycleXml,
   moveProgressText,
@@ -24,21 +24,17 @@ import {
   notificationRules,
   notificationTargetOf,
   notificationXml,
-  operationStats,
-  parsePrometheus,
   percent,
   planParts,
   policySource,
   previewKind,
   renamedPrefix,
-  sampleValue,
   userAccess,
   usesMultipart,
   withPublicRead,
   withNotificationRule,
   type NamedPolicy,
   type NotificationRuleForm,
-  type Sample,
 } from './logic.js';
 import type { Credentials } from './sigv4.js';
 
@@ -134,7 +130,6 @@ function describe(arn: string, account: string): Me {
 
 function signOut(): void {
   metricsToken = '';
-  lastScrape = undefined;
   api = undefined;
   iamApi = undefined;
   longTerm = undefined;
@@ -1913,177 +1908,16 @@ function accessCheck(a: Cairn, user: string, attached: Document, inline: Documen
 
 /** The metrics bearer token the administrator pasted, in memory only (forgotten on sign-out and reload). */
 let metricsToken = '';
-/** The previous metrics scrape, so a refresh shows rates over the time between the two. */
-let lastScrape: { at: number; samples: Sample[] } | undefined;
 
-async function fetchMetrics(): Promise<Sample[]> {
-  const res = await fetch('/-/metrics', { headers: metricsToken ? { authorization: `Bearer ${metricsToken}` } : {} });
-  const body = await res.text();
-  if (!res.ok)
-    throw new ApiError(
-      res.status,
-      res.status === 401 ? 'Unauthorized' : res.status === 403 ? 'Forbidden' : `HTTP${res.status}`,
-      body.trim() || `HTTP ${res.status}`,
-    );
-  return parsePrometheus(body);
-}
-
-async function dashboardView(): Promise<HTMLElement> {
-  const a = api!;
-  const facts = h('dl', { class: 'details', 'aria-label': 'Server' });
-  const usageRows = h('tbody');
-  const ops = h('div', { class: 'ops' });
-  const tokenIn = h('input', { type: 'password', name: 'metricsToken', autocomplete: 'off', value: metricsToken });
-  const metricsErr = h('div', { class: 'inline-error', role: 'alert' });
-
-  const doc = await a.xml({ method: 'GET', query: { 'max-buckets': '1000' } });
-  const names = kids(kid(doc, 'Buckets') ?? doc.documentElement, 'Bucket').map((b) => text(b, 'Name'));
-  const usages = await Promise.all(names.map((n) => bucketUsage(a, n).catch((e: unknown) => e as Error)));
-  let total = 0;
-  clear(
-    usageRows,
-    names.length === 0 ? h('tr', {}, h('td', { colspan: 4 }, 'No buckets.')) : null,
-    names.map((n, i) => {
-      const u = usages[i]!;
-      if (u instanceof Error)
-        return h('tr', {}, h('th', { scope: 'row' }, n), h('td', { colspan: 3 }, u instanceof ApiError ? `${u.code}: ${u.message}` : u.message));
-      total += u.bytes ?? 0;
-      const quota = [u.maxBytes !== undefined ? formatBytes(u.maxBytes) : '', u.maxObjects !== undefined ? `${u.maxObjects} objects` : '']
-        .filter(Boolean)
-        .join(', ');
-      return h(
-        'tr',
-        {},
-        h('th', { scope: 'row' }, h('a', { href: `#/s/${encodeURIComponent(n)}` }, n)),
-        h('td', { class: 'num' }, u.objects === undefined ? '—' : String(u.objects)),
-        h('td', { class: 'num' }, u.bytes === undefined ? '—' : formatBytes(u.bytes)),
-        h('td', {}, quota || 'none'),
-      );
-    }),
-  );
-
-  const showFacts = (samples: Sample[] | undefined) => {
-    const now = (Date.now() + a.session.skew) / 1000;
-    const started = samples ? sampleValue(samples, 'process_start_time_seconds') : undefined;
-    const diskTotal = samples ? sampleValue(samples, 'cairn_disk_bytes', { kind: 'total' }) : undefined;
-    const diskFree = samples ? sampleValue(samples, 'cairn_disk_bytes', { kind: 'free' }) : undefined;
-    const scrub = samples ? sampleValue(samples, 'cairn_scrub_last_finished_timestamp_seconds') : undefined;
-    const rows: [string, string][] = [
-      ['Signed in as', me?.arn ?? ''],
-      ['Server version', config.version || '—'],
-      ['Uptime', started !== undefined ? formatDuration(now - started) : '—'],
-      ['Disk used', diskTotal !== undefined && diskFree !== undefined ? `${formatBytes(diskTotal - diskFree)} of ${formatBytes(diskTotal)}` : '—'],
-      ['Disk free', diskFree !== undefined ? formatBytes(diskFree) : '—'],
-      ['Stored in the buckets you can see', formatBytes(total)],
-      ['Garbage blobs pending', samples ? String(sampleValue(samples, 'cairn_garbage_pending') ?? '—') : '—'],
-      ['Multipart uploads open', samples ? String(sampleValue(samples, 'cairn_multipart_uploads_open') ?? '—') : '—'],
-      // An unset gauge reads 0: no scrub has finished since the start.
-      ['Last scrub', scrub ? new Date(scrub * 1000).toLocaleString() : samples ? 'none yet' : '—'],
-    ];
-    clear(
-      facts,
-      rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
-    );
-  };
-
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const ms = (x: number | undefined) => (x === undefined ? '—' : x === Infinity ? '> 10 s' : `${(x * 1000).toFixed(x < 0.01 ? 1 : 0)} ms`);
-  const loadMetrics = async () => {
-    metricsErr.textContent = '';
-    let samples: Sample[];
-    try {
-      samples = await fetchMetrics();
-    } catch (e) {
-      showFacts(undefined);
-      clear(ops);
-      metricsErr.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
-      return;
-    }
-    const at = Date.now();
-    const started = sampleValue(samples, 'process_start_time_seconds');
-    const prev = lastScrape;
-    const window = prev ? (at - prev.at) / 1000 : started !== undefined ? (at + a.session.skew) / 1000 - started : 0;
-    const stats = operationStats(samples, window, prev?.samples);
-    lastScrape = { at, samples };
-    showFacts(samples);
-    clear(
-      ops,
-      h('p', {}, prev ? `Over the last ${formatDuration(window)} (since the previous refresh).` : 'Since the server started.'),
-      h(
-        'table',
-        { class: 'list', 'aria-label': 'Requests by operation' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'Operation'),
-            h('th', {}, 'Requests'),
-            h('th', {}, 'Per second'),
-            h('th', {}, 'Errors'),
-            h('th', {}, 'Mean'),
-            h('th', {}, 'p95 ≤'),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          stats.length === 0 ? h('tr', {}, h('td', { colspan: 6 }, 'No requests in this window.')) : null,
-          stats.map((o) =>
-            h(
-              'tr',
-              { 'data-operation': o.operation },
-              h('th', { scope: 'row' }, o.operation),
-              h('td', { class: 'num' }, String(o.requests)),
-              h('td', { class: 'num' }, o.rate.toFixed(2)),
-              h('td', { class: 'num' }, `${o.errors} (${pct(o.errorRate)})`),
-              h('td', { class: 'num' }, ms(o.meanSeconds)),
-              h('td', { class: 'num' }, ms(o.p95Seconds)),
-            ),
-          ),
-        ),
-      ),
-    );
-  };
-  await loadMetrics();
-
-  return shell(
-    'Dashboard',
-    h('section', { class: 'card' }, h('h2', {}, 'Server'), facts),
-    h(
-      'section',
-      { class: 'card' },
-      h('h2', {}, 'Requests'),
-      h(
-        'form',
-        {
-          class: 'toolbar',
-          'aria-label': 'Metrics access',
-          onsubmit: async (e: Event) => {
-            e.preventDefault();
-            metricsToken = tokenIn.value.trim();
-            await loadMetrics();
-          },
-        },
-        field('Metrics token', tokenIn, 'CAIRN_METRICS_TOKEN; kept in this page only. Not needed with CAIRN_METRICS_PUBLIC=true.'),
-        h('button', { type: 'submit' }, 'Refresh metrics'),
-      ),
-      metricsErr,
-      ops,
-    ),
-    h(
-      'section',
-      { class: 'card' },
-      h('h2', {}, 'Buckets'),
-      h(
-        'table',
-        { class: 'list', 'aria-label': 'Bucket usage' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Bucket'), h('th', {}, 'Objects'), h('th', {}, 'Stored'), h('th', {}, 'Quota'))),
-        usageRows,
-      ),
-    ),
-  );
+function dashboardView(): Promise<HTMLElement> {
+  return dashboardScreen({
+    api: api!,
+    shell,
+    signedInAs: me?.arn ?? '',
+    version: config.version,
+    token: { get: () => metricsToken, set: (t) => (metricsToken = t) },
+    bucketUsage,
+  });
 }
 
 // ---------- routing

@@ -248,6 +248,24 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds)} s`;
 }
 
+/**
+ * The points of a sparkline (an SVG polyline's `points`) for these values,
+ * left to right across `width`, 0 at the bottom of `height` and the largest
+ * value 1 unit below the top; one value is drawn as a flat line across.
+ */
+export function sparkline(values: readonly number[], width: number, height: number): string {
+  if (values.length === 0) return '';
+  const max = Math.max(0, ...values.filter(Number.isFinite));
+  const y = (v: number) => {
+    const f = max > 0 && Number.isFinite(v) ? Math.max(0, v) / max : 0;
+    return Math.round((height - 1 - f * (height - 2)) * 10) / 10;
+  };
+  const r = (x: number) => Math.round(x * 10) / 10;
+  if (values.length === 1) return `0,${y(values[0]!)} ${width},${y(values[0]!)}`;
+  const step = width / (values.length - 1);
+  return values.map((v, i) => `${r(i * step)},${y(v)}`).join(' ');
+}
+
 // ---------- lifecycle form
 
 export interface LifecycleForm {
