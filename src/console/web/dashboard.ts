@@ -11,7 +11,7 @@ import { clear, field, h } from './dom.js';
 import { formatBytes, formatDuration, sparkline } from './logic.js';
 
 /** What `/-/metrics/history` answers (the parts shown here). */
-export interface History {
+export interface MetricsHistory {
   version: string;
   uptimeSeconds: number;
   now: string;
@@ -82,7 +82,7 @@ export interface DashboardDeps {
   readonly bucketUsage: (a: Cairn, bucket: string) => Promise<BucketFigures>;
 }
 
-async function fetchHistory(token: string): Promise<History> {
+async function fetchHistory(token: string): Promise<MetricsHistory> {
   const res = await fetch('/-/metrics/history', { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const body = await res.text();
   if (!res.ok)
@@ -91,7 +91,7 @@ async function fetchHistory(token: string): Promise<History> {
       res.status === 401 ? 'Unauthorized' : res.status === 403 ? 'Forbidden' : res.status === 404 ? 'NotFound' : `HTTP${res.status}`,
       (res.status === 404 ? safeError(body) : body.trim()) || `HTTP ${res.status}`,
     );
-  return JSON.parse(body) as History;
+  return JSON.parse(body) as MetricsHistory;
 }
 
 /** `{"error": "..."}` answers (metrics off) shown by their message. */
@@ -184,7 +184,7 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
       rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     );
 
-  const showFacts = (x: History | undefined) => {
+  const showFacts = (x: MetricsHistory | undefined) => {
     const c = x?.capacity;
     const rows: [string, string][] = [
       ['Signed in as', d.signedInAs],
@@ -201,7 +201,7 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
     );
   };
 
-  const showLastHour = (x: History) => {
+  const showLastHour = (x: MetricsHistory) => {
     const per = x.minutes;
     const requests = per.map((m) => m.requests);
     const errors = per.map((m) => m.errors4xx + m.errors5xx);
@@ -284,7 +284,7 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
     );
   };
 
-  const showBackground = (x: History) => {
+  const showBackground = (x: MetricsHistory) => {
     const now = Date.parse(x.now);
     const { sweeper: sw, lifecycle: lc, notifications, scrub } = x.background;
     const r = sw.removed;
@@ -377,7 +377,7 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
   let loaded = false;
   const load = async () => {
     metricsErr.textContent = '';
-    let x: History;
+    let x: MetricsHistory;
     try {
       x = await fetchHistory(d.token.get());
     } catch (e) {
