@@ -207,8 +207,7 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
     const errors = per.map((m) => m.errors4xx + m.errors5xx);
     const p99 = per.map((m) => m.p99Seconds ?? 0);
     const peak = (v: number[]) => Math.max(0, ...v);
-    const sliceMin = x.sliceSeconds / 60;
-    const slice = sliceMin === 1 ? 'minute' : `${formatDuration(x.sliceSeconds)} slice`;
+    const slice = x.sliceSeconds === 60 ? 'minute' : `${x.sliceSeconds} s slice`;
     const figure = (title: string, values: number[], summary: string) =>
       h('figure', {}, spark(values, `${title} over the last hour: ${summary}`), h('figcaption', {}, h('strong', {}, title), ` — ${summary}`));
     const totalRequests = requests.reduce((s, n) => s + n, 0);
@@ -232,49 +231,53 @@ export async function dashboardView(d: DashboardDeps): Promise<HTMLElement> {
         figure(`p99 latency per ${slice}`, p99, `highest ${ms(peak(p99))}`),
       ),
       h(
-        'table',
-        { class: 'list', 'aria-label': 'Last hour by operation' },
+        'div',
+        { class: 'scroll' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'list', 'aria-label': 'Last hour by operation' },
           h(
-            'tr',
+            'thead',
             {},
-            h('th', { scope: 'col' }, 'Operation'),
-            h('th', { scope: 'col' }, 'Requests'),
-            h('th', { scope: 'col' }, 'Per minute'),
-            h('th', { scope: 'col' }, 'Errors (4xx / 5xx)'),
-            h('th', { scope: 'col' }, 'Error rate'),
-            h('th', { scope: 'col' }, 'p50'),
-            h('th', { scope: 'col' }, 'p99'),
-            h('th', { scope: 'col' }, 'Mean'),
-            h('th', { scope: 'col' }, 'Trend'),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          x.operations.length === 0 ? h('tr', {}, h('td', { colspan: 9 }, 'No requests in the last hour.')) : null,
-          x.operations.map((o) =>
             h(
               'tr',
-              { 'data-operation': o.operation },
-              h('th', { scope: 'row' }, o.operation),
-              h('td', { class: 'num' }, String(o.requests)),
-              h('td', { class: 'num' }, perMinute(o.rate)),
-              h('td', { class: 'num' }, `${o.errors4xx} / ${o.errors5xx}`),
-              h('td', { class: 'num' }, pct(o.errorRate)),
-              h('td', { class: 'num' }, ms(o.p50Seconds)),
-              h('td', { class: 'num' }, ms(o.p99Seconds)),
-              h('td', { class: 'num' }, ms(o.meanSeconds)),
+              {},
+              h('th', { scope: 'col' }, 'Operation'),
+              h('th', { scope: 'col' }, 'Requests'),
+              h('th', { scope: 'col' }, 'Per minute'),
+              h('th', { scope: 'col' }, 'Errors (4xx / 5xx)'),
+              h('th', { scope: 'col' }, 'Error rate'),
+              h('th', { scope: 'col' }, 'p50'),
+              h('th', { scope: 'col' }, 'p99'),
+              h('th', { scope: 'col' }, 'Mean'),
+              h('th', { scope: 'col' }, 'Trend'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            x.operations.length === 0 ? h('tr', {}, h('td', { colspan: 9 }, 'No requests in the last hour.')) : null,
+            x.operations.map((o) =>
               h(
-                'td',
-                {},
-                spark(
-                  per.map((m) => m.operations[o.operation]?.requests ?? 0),
-                  `${o.operation} requests per ${slice} over the last hour`,
-                  90,
-                  18,
+                'tr',
+                { 'data-operation': o.operation },
+                h('th', { scope: 'row' }, o.operation),
+                h('td', { class: 'num' }, String(o.requests)),
+                h('td', { class: 'num' }, perMinute(o.rate)),
+                h('td', { class: 'num' }, `${o.errors4xx} / ${o.errors5xx}`),
+                h('td', { class: 'num' }, pct(o.errorRate)),
+                h('td', { class: 'num' }, ms(o.p50Seconds)),
+                h('td', { class: 'num' }, ms(o.p99Seconds)),
+                h('td', { class: 'num' }, ms(o.meanSeconds)),
+                h(
+                  'td',
+                  {},
+                  spark(
+                    per.map((m) => m.operations[o.operation]?.requests ?? 0),
+                    `${o.operation} requests per ${slice} over the last hour`,
+                    90,
+                    18,
+                  ),
                 ),
               ),
             ),
