@@ -1,46 +1,8 @@
-/** The console's dashboard parser, lifecycle form and "what can this user do" evaluation (src/console/web/logic.ts). */
+/** The console's uptime format, lifecycle form and "what can this user do" evaluation (src/console/web/logic.ts). */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, lifecycleXml, operationStats, parsePrometheus, sampleValue, userAccess } from '../../src/console/web/logic.js';
+import { formatDuration, lifecycleXml, userAccess } from '../../src/console/web/logic.js';
 
-const PAGE = `# HELP cairn_s3_requests_total Requests answered.
-# TYPE cairn_s3_requests_total counter
-cairn_s3_requests_total{operation="GetObject",status="200"} 90
-cairn_s3_requests_total{operation="GetObject",status="404"} 10
-cairn_s3_requests_total{operation="PutObject",status="200"} 5
-cairn_s3_request_duration_seconds_bucket{le="0.005",operation="GetObject"} 50
-cairn_s3_request_duration_seconds_bucket{le="0.05",operation="GetObject"} 96
-cairn_s3_request_duration_seconds_bucket{le="+Inf",operation="GetObject"} 100
-cairn_s3_request_duration_seconds_sum{operation="GetObject"} 1.5
-cairn_s3_request_duration_seconds_count{operation="GetObject"} 100
-cairn_bucket_bytes{bucket="we\\"ird"} 42
-process_start_time_seconds 1700000000
-garbage line {
-`;
-
-describe('parsePrometheus', () => {
-  it('reads names, labels (escapes included) and values, skipping comments and junk', () => {
-    const s = parsePrometheus(PAGE);
-    expect(s).toHaveLength(10);
-    expect(sampleValue(s, 'process_start_time_seconds')).toBe(1700000000);
-    expect(sampleValue(s, 'cairn_bucket_bytes', { bucket: 'we"ird' })).toBe(42);
-    expect(s.find((x) => x.labels.le === '+Inf')?.value).toBe(100);
-    expect(sampleValue(s, 'nope')).toBeUndefined();
-  });
-});
-
-describe('operationStats', () => {
-  it('gives requests, errors, rate, mean and p95 latency by operation since start', () => {
-    const [get, put] = operationStats(parsePrometheus(PAGE), 50);
-    expect(get).toEqual({ operation: 'GetObject', requests: 100, errors: 10, rate: 2, errorRate: 0.1, meanSeconds: 0.015, p95Seconds: 0.05 });
-    expect(put).toMatchObject({ operation: 'PutObject', requests: 5, errors: 0, meanSeconds: undefined });
-  });
-  it('between two scrapes counts only the difference', () => {
-    const before = parsePrometheus(PAGE);
-    const after = parsePrometheus(PAGE.replace('status="404"} 10', 'status="404"} 30').replace('status="200"} 5', 'status="200"} 5'));
-    const stats = operationStats(after, 10, before);
-    expect(stats).toHaveLength(1);
-    expect(stats[0]).toMatchObject({ operation: 'GetObject', requests: 20, errors: 20, rate: 2, errorRate: 1 });
-  });
+describe('formatDuration', () => {
   it('formats uptime', () => {
     expect(formatDuration(42)).toBe('42 s');
     expect(formatDuration(3 * 3600 + 120)).toBe('3 h 2 min');
