@@ -554,7 +554,10 @@ async function main() {
   idleFdMap = fdTargets(serverPid);
   const kinds = {};
   for (const t of idleFdMap.values()) {
-    const k = t.replace(dataDir ?? '\0', '<data>').replace(/\d+/g, 'N');
+    const k = t
+      .replace(dataDir ?? '\0', '<data>')
+      .replace(/\/blobs\/[0-9a-f]{2}$/, '/blobs/<shard>')
+      .replace(/\d+/g, 'N');
     kinds[k] = (kinds[k] ?? 0) + 1;
   }
   idleKinds = Object.entries(kinds).sort((a, b) => b[1] - a[1]);
