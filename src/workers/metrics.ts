@@ -16,6 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
@@ -42,6 +43,9 @@ const AUTH_CODES = new Set([
   'CredentialsNotSupported',
   'InvalidClientTokenId',
 ]);
+
+/** The event-loop delay timer's period (cairn_eventloop_delay_seconds). */
+const EVENT_LOOP_RESOLUTION_MS = 10;
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -193,6 +197,26 @@ export class Metrics implements RequestMetrics {
     this.token = config.metricsToken === '' ? undefined : createHash('sha256').update(config.metricsToken).digest();
     this.usage = new UsageRepo(ctx.db);
     collectDefaultMetrics({ register: this.registry });
+    // prom-client's nodejs_eventloop_lag_p99_seconds records the time between its 10 ms timer's runs, so it
+    // never reads under 10 ms; this gauge is the delay itself (the same timer's lateness), over the time since
+    // the previous scrape.
+    const delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    delay.enable();
+    new Gauge({
+      name: 'cairn_eventloop_delay_seconds',
+      help: 'Event-loop delay since the previous scrape: stat p50, p99 or max (a timer firing late by that much).',
+      labelNames: ['stat'],
+      registers: r,
+      collect() {
+        const late = (ns: number) => Math.max(0, ns / 1e6 - EVENT_LOOP_RESOLUTION_MS) / 1000;
+        if (delay.count > 0) {
+          this.labels('p50').set(late(delay.percentile(50)));
+          this.labels('p99').set(late(delay.percentile(99)));
+          this.labels('max').set(late(delay.max));
+        }
+        delay.reset();
+      },
+    });
 
     this.requestsC = new Counter({
       name: 'cairn_s3_requests_total',

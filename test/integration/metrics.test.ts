@@ -141,6 +141,19 @@ describe('/-/metrics', () => {
     expect(value(m, 'nodejs_eventloop_lag_seconds')).toBeDefined();
   });
 
+  it('reports the event-loop delay since the previous scrape, without the timer period', async () => {
+    await scrape(ts);
+    // The server runs in this process: a 120 ms busy wait delays its loop by about that much.
+    const until = performance.now() + 120;
+    while (performance.now() < until);
+    const m = parse((await scrape(ts)).text);
+    const max = value(m, 'cairn_eventloop_delay_seconds', { stat: 'max' })!;
+    expect(max).toBeGreaterThan(0.09);
+    expect(max).toBeLessThan(5);
+    expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p99' })).toBeLessThanOrEqual(max);
+    expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p50' })).toBeGreaterThanOrEqual(0);
+  });
+
   it('also exposes MinIO names with CAIRN_METRICS_MINIO_COMPAT', async () => {
     const m = parse((await scrape(ts)).text);
     expect(value(m, 'minio_s3_requests_total', { api: 'putobject' })).toBe(6);
