@@ -6,12 +6,14 @@ export interface Usage {
   objects: number;
 }
 
-/** Bucket usage, kept exact by triggers (migration 011) inside every writing transaction. */
+/** Bucket usage as quotas count it, from the counters migration 012's triggers keep exact inside every writing transaction. */
 export class QuotaUsageRepo {
   private readonly getStmt;
 
   constructor(db: Db) {
-    this.getStmt = db.prepare<[number], { bytes: number; objects: number }>('SELECT bytes, objects FROM bucket_quota_usage WHERE bucket_id = ?');
+    this.getStmt = db.prepare<[number], { bytes: number; objects: number }>(
+      'SELECT version_bytes + part_bytes AS bytes, versions AS objects FROM bucket_usage WHERE bucket_id = ?',
+    );
   }
 
   get(bucketId: number): Usage {

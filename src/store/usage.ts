@@ -11,7 +11,7 @@ export interface BucketUsage {
 }
 
 /**
- * Per-bucket usage from the counters migration 009's triggers keep in the
+ * Per-bucket usage from the counters migration 012's triggers keep in the
  * same transaction as the object rows: exact, and one row per bucket to read.
  */
 export class UsageRepo {
