@@ -285,17 +285,26 @@ async function completeMany(bucket) {
     const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
     const etags = [];
     const body = randomBytes(completePartSize);
-    await phase(`${key}-parts`, concurrency, completeParts, async (i) => {
-      const res = await call('PUT', `/${bucket}/${key}`, {
-        query: [
-          ['partNumber', String(i + 1)],
-          ['uploadId', uploadId],
-        ],
-        body,
-        headers: { 'content-length': String(completePartSize), ...ssePart },
-      });
-      etags[i] = res.headers.etag;
-    });
+    // Every part, however long it takes (not bounded by --duration).
+    const r = await phase(
+      `${key}-parts`,
+      concurrency,
+      completeParts,
+      async (i) => {
+        const res = await call('PUT', `/${bucket}/${key}`, {
+          query: [
+            ['partNumber', String(i + 1)],
+            ['uploadId', uploadId],
+          ],
+          body,
+          headers: { 'content-length': String(completePartSize), ...ssePart },
+        });
+        etags[i] = res.headers.etag;
+      },
+      0,
+      () => false,
+    );
+    if (r.ops !== completeParts) throw new Error(`${key}: ${r.ops} of ${completeParts} parts uploaded`);
     return { uploadId, etags };
   };
   const probe = () => {
@@ -341,7 +350,13 @@ async function completeMany(bucket) {
     let marker = 0;
     let seen = 0;
     for (;;) {
-      const res = await call('GET', `/${bucket}/lp10k`, { query: [['part-number-marker', String(marker)], ['uploadId', lp.uploadId]], sink: 'text' });
+      const res = await call('GET', `/${bucket}/lp10k`, {
+        query: [
+          ['part-number-marker', String(marker)],
+          ['uploadId', lp.uploadId],
+        ],
+        sink: 'text',
+      });
       seen += (res.text.match(/<Part>/g) ?? []).length;
       if (!res.text.includes('<IsTruncated>true</IsTruncated>')) break;
       marker = Number(/<NextPartNumberMarker>(\d+)</.exec(res.text)[1]);

@@ -1398,7 +1398,12 @@ describe('10,000 parts (minPartSize lifted as a testing aid)', () => {
 
     const t0 = performance.now();
     const out = await c.send(
-      new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, MultipartUpload: { Parts: [...done].sort((x, y) => x.PartNumber! - y.PartNumber!) } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: key,
+        UploadId: id,
+        MultipartUpload: { Parts: [...done].sort((x, y) => x.PartNumber! - y.PartNumber!) },
+      }),
     );
     const ms = performance.now() - t0;
     expect(out.ETag).toBe(multipartEtag(parts));
