@@ -341,6 +341,7 @@ async function completeMany(bucket) {
   r['xml KiB'] = Math.round(Buffer.byteLength(xml) / 1024);
   r['health max ms'] = +p.max.toFixed(1);
   r['health n'] = p.n;
+  console.error(`complete-10k: ${JSON.stringify(r)}`);
   const head = await call('HEAD', `/${bucket}/c10k`, { headers: sseRead });
   if (Number(head.headers['content-length']) !== completeParts * completePartSize) throw new Error(`size ${head.headers['content-length']}`);
 
@@ -365,6 +366,7 @@ async function completeMany(bucket) {
   });
   const p2 = await stopProbe2();
   l['health max ms'] = +p2.max.toFixed(1);
+  console.error(`list-parts-10k: ${JSON.stringify(l)}`);
   await call('DELETE', `/${bucket}/lp10k`, { query: [['uploadId', lp.uploadId]] });
 }
 
