@@ -7,7 +7,7 @@ import type { Hasher } from './checksums.js';
  * chunk into a 1 MiB slab and hands full slabs to a worker (memcpy speed)
  * while the worker hashes (about 500-700 MiB/s), so hashing overlaps with
  * receiving and writing instead of capping one thread. Slabs are passed back
- * and forth (transferred, never cloned) from a set of SLABS per hasher, which
+ * and forth (transferred, never cloned) from a set of SLABS per worker (kept from one body to the next), which
  * bounds the memory a hash holds (SLABS MiB, so SLABS x size MiB for a whole
  * pool) and is the backpressure: update() waits for a free slab.
  *
