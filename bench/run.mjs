@@ -29,7 +29,7 @@ const size = (s) => {
   return Math.round(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]);
 };
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
+  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,complete-10k,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
   [--complete-parts 10000] [--complete-part-size 1KiB]
