@@ -29,9 +29,10 @@ const size = (s) => {
   return Math.round(Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]);
 };
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,mixed]
+  console.log(`usage: npm run bench -- [--workloads put,get,head,delete,list,list-delim,large-put,large-put-parallel,large-get,multipart,complete-10k,mixed]
   [--duration 10] [--concurrency 8] [--size 4KiB] [--objects 10000] [--list-keys 10000]
   [--large-size 1GiB] [--large-parallel 2] [--mp-size 512MiB] [--part-size 16MiB] [--mp-parallel 4]
+  [--complete-parts 10000] [--complete-part-size 1KiB]
   [--fsync on|off] [--as admin|account-root|iam-user] [--bucket-policy N] [--bucket-acl CANNED] [--sse none|s3|kms|c]
   [--endpoint http://127.0.0.1:9000 --access-key K --secret-key S --server-pid P]
   --as: who signs (a server the bench starts): the admin (default), the root of an ordinary account,
@@ -40,7 +41,10 @@ if (args.includes('--help')) {
   request's action and resource but whose conditions never hold, so each is judged); --bucket-acl: a canned ACL on
   it (e.g. public-read). The admin bypasses both: measure them --as account-root or --as iam-user.
   --sse: every object written with SSE-S3, SSE-KMS (the default key) or SSE-C (one customer key, sent on reads too;
-  a server the bench starts allows SSE-C over plain HTTP); large-range-get: 1-byte Range GETs in the middle of the large object`);
+  a server the bench starts allows SSE-C over plain HTTP); large-range-get: 1-byte Range GETs in the middle of the large object;
+  complete-10k: --complete-parts tiny parts (a server the bench starts takes parts under 5 MiB; with --endpoint set
+  minPartSize yourself), then CompleteMultipartUpload timed alone, with the longest /-/health answer meanwhile
+  (how long the server's event loop was held), and ListParts paged at 1,000`);
   process.exit(0);
 }
 const workloads = opt('workloads', 'put,get,head,list,list-delim,delete,large-put,large-get,multipart,mixed').split(',');
@@ -54,6 +58,8 @@ const largeParallel = Number(opt('large-parallel', '2'));
 const mpSize = size(opt('mp-size', '512MiB'));
 const partSize = size(opt('part-size', '16MiB'));
 const mpParallel = Number(opt('mp-parallel', '4'));
+const completeParts = Number(opt('complete-parts', '10000'));
+const completePartSize = size(opt('complete-part-size', '1KiB'));
 const region = 'us-east-1';
 const bucketPolicyStatements = Number(opt('bucket-policy', '0'));
 const bucketAcl = opt('bucket-acl');
@@ -80,6 +86,8 @@ let dataDir;
 
 async function startCairn() {
   dataDir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
+  const configFile = join(dataDir, 'bench-config.json');
+  writeFileSync(configFile, JSON.stringify({ minPartSize: 1 }));
   const port = 19000 + Math.floor(Math.random() * 2000);
   child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
     env: {
@@ -92,6 +100,8 @@ async function startCairn() {
       CAIRN_LOG_LEVEL: 'warn',
       CAIRN_FSYNC: opt('fsync', 'on'),
       CAIRN_SSEC_REQUIRE_TLS: 'false',
+      // complete-10k uploads 10,000 tiny parts: the 5 MiB minimum (a testing aid setting) is lifted.
+      CAIRN_CONFIG: configFile,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -262,6 +272,102 @@ async function* generate(total, seed) {
   const chunk = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < chunk.length; i += block.length) block.copy(chunk, i);
   for (let sent = 0; sent < total; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, total - sent));
+}
+
+/**
+ * complete-10k: an upload of `completeParts` parts of `completePartSize` bytes, then one CompleteMultipartUpload
+ * (a ~1 MB XML body) timed alone while /-/health is asked every 2 ms: its longest answer shows how long the
+ * event loop was held. Then ListParts of an equal upload, paged at 1,000.
+ */
+async function completeMany(bucket) {
+  const upload = async (key) => {
+    const init = await call('POST', `/${bucket}/${key}`, { query: [['uploads', '']], headers: sseWrite, sink: 'text' });
+    const uploadId = /<UploadId>([^<]+)</.exec(init.text)[1];
+    const etags = [];
+    const body = randomBytes(completePartSize);
+    // Every part, however long it takes (not bounded by --duration).
+    const r = await phase(
+      `${key}-parts`,
+      concurrency,
+      completeParts,
+      async (i) => {
+        const res = await call('PUT', `/${bucket}/${key}`, {
+          query: [
+            ['partNumber', String(i + 1)],
+            ['uploadId', uploadId],
+          ],
+          body,
+          headers: { 'content-length': String(completePartSize), ...ssePart },
+        });
+        etags[i] = res.headers.etag;
+      },
+      0,
+      () => false,
+    );
+    if (r.ops !== completeParts) throw new Error(`${key}: ${r.ops} of ${completeParts} parts uploaded`);
+    return { uploadId, etags };
+  };
+  const probe = () => {
+    let stop = false;
+    let max = 0;
+    let n = 0;
+    const run = (async () => {
+      while (!stop) {
+        const s = performance.now();
+        const res = await request(`${endpoint}/-/health`, { dispatcher: agent });
+        await res.body.dump();
+        max = Math.max(max, performance.now() - s);
+        n++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    return async () => {
+      stop = true;
+      await run;
+      return { max, n };
+    };
+  };
+  const { uploadId, etags } = await upload('c10k');
+  const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+  const md5s = Buffer.concat(etags.map((e) => Buffer.from(e.replaceAll('"', ''), 'hex')));
+  const expected = `${createHash('md5').update(md5s).digest('hex')}-${completeParts}`;
+  await new Promise((r) => setTimeout(r, 200));
+  const stopProbe = probe();
+  const r = await phase('complete-10k', 1, 1, async () => {
+    const done = await call('POST', `/${bucket}/c10k`, { query: [['uploadId', uploadId]], body: xml, sink: 'text' });
+    if (!done.text.includes(expected)) throw new Error(`complete: ${done.status} ${done.text.slice(0, 300)}`);
+  });
+  const p = await stopProbe();
+  r['xml KiB'] = Math.round(Buffer.byteLength(xml) / 1024);
+  r['health max ms'] = +p.max.toFixed(1);
+  r['health n'] = p.n;
+  console.error(`complete-10k: ${JSON.stringify(r)}`);
+  const head = await call('HEAD', `/${bucket}/c10k`, { headers: sseRead });
+  if (Number(head.headers['content-length']) !== completeParts * completePartSize) throw new Error(`size ${head.headers['content-length']}`);
+
+  const lp = await upload('lp10k');
+  const stopProbe2 = probe();
+  const l = await phase('list-parts-10k', 1, 1, async () => {
+    let marker = 0;
+    let seen = 0;
+    for (;;) {
+      const res = await call('GET', `/${bucket}/lp10k`, {
+        query: [
+          ['part-number-marker', String(marker)],
+          ['uploadId', lp.uploadId],
+        ],
+        sink: 'text',
+      });
+      seen += (res.text.match(/<Part>/g) ?? []).length;
+      if (!res.text.includes('<IsTruncated>true</IsTruncated>')) break;
+      marker = Number(/<NextPartNumberMarker>(\d+)</.exec(res.text)[1]);
+    }
+    if (seen !== completeParts) throw new Error(`ListParts saw ${seen} parts`);
+  });
+  const p2 = await stopProbe2();
+  l['health max ms'] = +p2.max.toFixed(1);
+  console.error(`list-parts-10k: ${JSON.stringify(l)}`);
+  await call('DELETE', `/${bucket}/lp10k`, { query: [['uploadId', lp.uploadId]] });
 }
 
 // ---------- workloads
@@ -455,6 +561,8 @@ async function main() {
         },
         mpSize,
       );
+    } else if (w === 'complete-10k') {
+      await completeMany(bucket);
     } else {
       throw new Error(`unknown workload ${w}`);
     }

@@ -16,6 +16,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly maxObjectSize: number;
   readonly maxPutObjectSize: number;
+  /** Smallest size of a multipart part other than the last (5 MiB, as on AWS; smaller only as a testing aid). */
+  readonly minPartSize: number;
   readonly sweepIntervalSeconds: number;
   readonly tempMaxAgeSeconds: number;
   /** Multipart uploads left open longer than this are aborted by the background worker. */
@@ -259,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   Object.assign(raw, overrides);
-  const known = new Set<string>([...Object.values(ENV), 'maxObjectSize', 'maxPutObjectSize', 'tempMaxAgeSeconds', 'maxHeaderBytes']);
+  const known = new Set<string>([...Object.values(ENV), 'maxObjectSize', 'maxPutObjectSize', 'minPartSize', 'tempMaxAgeSeconds', 'maxHeaderBytes']);
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) throw new ConfigError(`${whereOf[k] ?? k}: unknown setting`);
   }
@@ -330,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: publicUrl.replace(/\/+$/, ''),
     maxObjectSize: int(w('maxObjectSize'), raw.maxObjectSize ?? 5 * 1024 ** 4, 0, Number.MAX_SAFE_INTEGER),
     maxPutObjectSize: int(w('maxPutObjectSize'), raw.maxPutObjectSize ?? 5 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
+    minPartSize: int(w('minPartSize'), raw.minPartSize ?? 5 * 1024 * 1024, 0, 5 * 1024 ** 3),
     sweepIntervalSeconds: int(w('sweepIntervalSeconds'), raw.sweepIntervalSeconds ?? 600, 1, 86400 * 7),
     tempMaxAgeSeconds: int(w('tempMaxAgeSeconds'), raw.tempMaxAgeSeconds ?? 3600, 1, 86400 * 30),
     multipartExpirySeconds: int(w('multipartExpirySeconds'), raw.multipartExpirySeconds ?? 7 * 86400, 60, 86400 * 3650),

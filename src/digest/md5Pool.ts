@@ -7,7 +7,7 @@ import type { Hasher } from './checksums.js';
  * chunk into a 1 MiB slab and hands full slabs to a worker (memcpy speed)
  * while the worker hashes (about 500-700 MiB/s), so hashing overlaps with
  * receiving and writing instead of capping one thread. Slabs are passed back
- * and forth (transferred, never cloned) from a set of SLABS per hasher, which
+ * and forth (transferred, never cloned) from a set of SLABS per worker (kept from one body to the next), which
  * bounds the memory a hash holds (SLABS MiB, so SLABS x size MiB for a whole
  * pool) and is the backpressure: update() waits for a free slab.
  *
@@ -53,6 +53,14 @@ type WorkerMessage = { type: 'slab'; buf: ArrayBuffer } | { type: 'digest'; d: U
 
 interface Slot {
   readonly worker: Worker;
+  /**
+   * The worker's slabs that are back (at most SLABS, `created` so far), kept
+   * from one body to the next: a body of 16 MiB (a multipart part) would
+   * otherwise allocate its own and leave them as garbage, and 1 MiB
+   * ArrayBuffers by the hundred make GC and transfers several times dearer.
+   */
+  readonly free: ArrayBuffer[];
+  created: number;
   /** The hasher using the worker now: gets its messages, and its failure if the thread dies. */
   user?: { message(m: WorkerMessage): void; fail(e: Error): void };
 }
@@ -145,8 +153,11 @@ export class Md5Pool {
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
     worker.unref();
-    const slot: Slot = { worker };
-    worker.on('message', (m: WorkerMessage) => slot.user?.message(m));
+    const slot: Slot = { worker, free: [], created: 0 };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'slab') slot.free.push(m.buf);
+      slot.user?.message(m);
+    });
     // 'error' (an exception, out of memory) is followed by 'exit'; the first one reports it.
     worker.on('error', (e) => this.lost(slot, e));
     worker.on('exit', (code) => this.lost(slot, new Error(`MD5 worker exited with code ${code}`)));
@@ -182,8 +193,7 @@ export class Md5Pool {
     const w = slot.worker;
     // Referenced while it hashes: a digest being computed keeps the process alive.
     w.ref();
-    const free: ArrayBuffer[] = [];
-    let created = 0;
+    const free = slot.free;
     let current: Uint8Array | undefined;
     let used = 0;
     let waiting: (() => void) | undefined;
@@ -204,10 +214,8 @@ export class Md5Pool {
     };
     slot.user = {
       message: (m) => {
-        if (m.type === 'slab') {
-          free.push(m.buf);
-          wake();
-        } else if (m.type === 'digest') {
+        if (m.type === 'slab') wake();
+        else if (m.type === 'digest') {
           done?.(Buffer.from(m.d));
         }
       },
@@ -220,8 +228,8 @@ export class Md5Pool {
     };
 
     const takeSlab = async (): Promise<Uint8Array> => {
-      if (free.length === 0 && created < SLABS) {
-        created++;
+      if (free.length === 0 && slot.created < SLABS) {
+        slot.created++;
         return new Uint8Array(new ArrayBuffer(SLAB));
       }
       while (free.length === 0 && !failed) await new Promise<void>((r) => (waiting = r));
@@ -229,7 +237,13 @@ export class Md5Pool {
       return new Uint8Array(free.pop()!);
     };
     const send = () => {
-      if (!current || used === 0) return;
+      if (!current) return;
+      if (used === 0) {
+        // Taken but empty: it stays with the slot.
+        free.push(current.buffer as ArrayBuffer);
+        current = undefined;
+        return;
+      }
       const buf = current.buffer as ArrayBuffer;
       w.postMessage({ type: 'data', buf, len: used }, [buf]);
       current = undefined;
@@ -264,6 +278,10 @@ export class Md5Pool {
       },
       release() {
         if (finished || done) return;
+        // A partly filled slab goes back unhashed: the worker's hash is reset below anyway.
+        if (current) free.push(current.buffer as ArrayBuffer);
+        current = undefined;
+        used = 0;
         // Reset the worker's hash state (the reply comes after every slab still out) so the next body starts clean.
         done = () => finish();
         w.postMessage({ type: 'digest' });

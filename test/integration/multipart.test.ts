@@ -1361,3 +1361,77 @@ describe('DeleteBucket with open uploads', () => {
     expect(lp.Parts?.length).toBe(1);
   });
 });
+
+// ---------------------------------------------------------------- 10,000 parts (issue 18)
+
+describe('10,000 parts (minPartSize lifted as a testing aid)', () => {
+  let small: TestServer;
+  let c: S3Client;
+  beforeAll(async () => {
+    small = await startTestServer({ minPartSize: 1 });
+    c = small.client();
+  });
+  afterAll(async () => small?.stop());
+
+  it('CompleteMultipartUpload of 10,000 parts: ETag "<md5 of md5s>-10000", the size, the bytes; ListParts pages it at 1,000', async () => {
+    const b = await newBucket(c, { prefix: 'mp-10k' });
+    const key = 'ten-thousand.bin';
+    const id = await createUpload(b, key, {}, c);
+    const parts = Array.from({ length: 10_000 }, (_, i) => Buffer.from(`part ${i + 1} `.repeat((i % 5) + 1)));
+    const done = await pool(parts, 16, (p, i) => uploadPart(b, key, id, i + 1, p, c));
+
+    // ListParts: ten full pages of 1,000, in order.
+    let marker: string | undefined;
+    const seen: number[] = [];
+    let pages = 0;
+    for (;;) {
+      const page = await c.send(new ListPartsCommand({ Bucket: b, Key: key, UploadId: id, PartNumberMarker: marker }));
+      pages++;
+      expect(page.Parts?.length).toBe(1000);
+      for (const p of page.Parts!) seen.push(p.PartNumber!);
+      if (!page.IsTruncated) break;
+      marker = String(page.NextPartNumberMarker);
+      expect(pages).toBeLessThan(11);
+    }
+    expect(pages).toBe(10);
+    expect(seen).toEqual(parts.map((_, i) => i + 1));
+
+    const out = await c.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: b,
+        Key: key,
+        UploadId: id,
+        MultipartUpload: { Parts: [...done].sort((x, y) => x.PartNumber! - y.PartNumber!) },
+      }),
+    );
+    expect(out.ETag).toBe(multipartEtag(parts));
+    expect(out.ETag).toMatch(/-10000"$/);
+    // How long it takes is measured by `npm run bench -- --workloads complete-10k`, not asserted here.
+
+    const whole = Buffer.concat(parts);
+    const head = await c.send(new HeadObjectCommand({ Bucket: b, Key: key }));
+    expect(head.ContentLength).toBe(whole.length);
+    expect(head.ETag).toBe(out.ETag);
+    const got = await c.send(new GetObjectCommand({ Bucket: b, Key: key }));
+    expect(md5(await body(got))).toBe(md5(whole));
+    const last = await c.send(new HeadObjectCommand({ Bucket: b, Key: key, PartNumber: 10_000 }));
+    expect(last.ContentLength).toBe(parts[9999]!.length);
+    expect(last.PartsCount).toBe(10_000);
+  }, 180_000);
+
+  it('the lifted minimum still applies: an empty part before the last is EntityTooSmall with MinSizeAllowed 1', async () => {
+    const b = await newBucket(c, { prefix: 'mp-10k' });
+    const key = 'empty-part.bin';
+    const id = await createUpload(b, key, {}, c);
+    const p1 = await uploadPart(b, key, id, 1, Buffer.alloc(0), c);
+    const p2 = await uploadPart(b, key, id, 2, Buffer.from('x'), c);
+    const err = await expectS3Error(
+      c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, MultipartUpload: { Parts: [p1, p2] } })),
+      'EntityTooSmall',
+      400,
+    );
+    expect((err as unknown as Record<string, unknown>).MinSizeAllowed).toBe('1');
+    const ok = await c.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id, MultipartUpload: { Parts: [p2] } }));
+    expect(ok.ETag).toBe(multipartEtag([Buffer.from('x')]));
+  });
+});

@@ -123,6 +123,32 @@ describe('Md5Pool', () => {
     await expect(b.digest()).rejects.toThrow(/already finished/);
   });
 
+  it('keeps a worker’s slabs from body to body (16 MiB parts allocate none after the first), released part-filled ones included', async () => {
+    const pool = newPool(1);
+    const slabs = () => [...(pool as unknown as { slots: Set<{ created: number; free: ArrayBuffer[] }> }).slots][0]!;
+    for (let i = 0; i < 8; i++) {
+      const h = await pool.hasher();
+      const body = randomBytes(16 * MiB + i);
+      await feed(h, body, [65_536]);
+      expect((await h.digest()).toString('hex')).toBe(md5(body));
+    }
+    expect(slabs().created).toBe(4);
+    expect(slabs().free).toHaveLength(4);
+    const kept = new Set(slabs().free);
+    // Bodies that fail with a slab part filled (or just taken) give it back: more of them than slabs must not starve the next.
+    for (let i = 0; i < 6; i++) {
+      const h = await pool.hasher();
+      await feed(h, randomBytes(i % 2 ? MiB + 100 : 100), [4096]);
+      h.release();
+    }
+    const h = await pool.hasher();
+    const body = randomBytes(5 * MiB + 3);
+    await feed(h, body, [100_000]);
+    expect((await h.digest()).toString('hex')).toBe(md5(body));
+    expect(slabs().created).toBe(4);
+    expect(new Set(slabs().free)).toEqual(kept);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const pool = newPool(1);
     const a = await pool.hasher();

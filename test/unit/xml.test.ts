@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../../src/errors/s3error.js';
-import { escapeXml, parseXml, parseXmlBoolean, parseXmlInt, toXml } from '../../src/xml/xml.js';
+import { escapeXml, parseXml, parseXmlBoolean, parseXmlInt, parseXmlList, toXml } from '../../src/xml/xml.js';
 
 function code(f: () => unknown): string {
   try {
@@ -123,6 +123,76 @@ describe('parseXml', () => {
       ).toBe('MalformedXML');
     }
     expect(parseXml('<Delete/>', 'Delete')).toEqual({});
+  });
+});
+
+describe('parseXmlList', () => {
+  const general = (doc: string) => {
+    try {
+      return { value: parseXml(doc, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']).Part };
+    } catch (e) {
+      return { error: (e as S3Error).code };
+    }
+  };
+  const listed = (doc: string) => {
+    try {
+      return { value: parseXmlList(doc, 'CompleteMultipartUpload', 'Part') };
+    } catch (e) {
+      return { error: (e as S3Error).code };
+    }
+  };
+  const P = (n: string, e: string) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`;
+
+  it('answers what parseXml answers, for plain lists (the one-pass reader) and everything else (the general parser)', () => {
+    const docs = [
+      `<CompleteMultipartUpload>${P('1', '"a"')}${P('2', '"b"')}</CompleteMultipartUpload>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\n  ${P(' 1 ', '&#34;a&#34;')}\n  ${P('2', '&quot;b&amp;c&lt;&gt;&apos;&#x22;')}\n</CompleteMultipartUpload>\n`,
+      `<s3:CompleteMultipartUpload xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/"><s3:Part><s3:PartNumber>1</s3:PartNumber><s3:ETag>x</s3:ETag></s3:Part></s3:CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag></ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload>${P('1', '中文 \u{1F600}')}</CompleteMultipartUpload>`,
+      // The general parser's cases: comments, CDATA, an empty Part, nesting, repeated elements, other elements, text.
+      `<CompleteMultipartUpload><!-- c -->${P('1', 'a')}</CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag><![CDATA[<x>]]></ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part/></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><PartNumber><X>1</X></PartNumber></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><ETag>a</ETag><ETag>b</ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Other>1</Other>${P('1', 'a')}</CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload>text${P('1', 'a')}</CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload a="1" a="2">${P('1', 'a')}</CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload></CompleteMultipartUpload>`,
+      // Malformed: MalformedXML either way.
+      `<CompleteMultipartUpload>${P('1', 'a')}</CompleteMultipartUploadX>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload>${P('1', 'a')}</CompleteMultipartUpload><x/>`,
+      `<CompleteMultipartUpload>${P('1', '&nbsp;')}</CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload>${P('1', '&#x1;')}</CompleteMultipartUpload>`,
+      `<Other>${P('1', 'a')}</Other>`,
+      `<a:CompleteMultipartUpload xmlns:a="x">${P('1', 'a')}</b:CompleteMultipartUpload>`,
+    ];
+    for (const d of docs) expect(listed(d), d).toEqual(general(d));
+    expect(listed(docs[1]!).value).toEqual([
+      { PartNumber: ' 1 ', ETag: '"a"' },
+      { PartNumber: '2', ETag: `"b&c<>'"` },
+    ]);
+  });
+
+  it('reads 10,000 Parts (about 1 MB) the same as the general parser, several times faster', () => {
+    const parts = Array.from({ length: 10_000 }, (_, i) => P(String(i + 1), `"${i.toString(16).padStart(32, '0')}"`)).join('');
+    const doc = Buffer.from(`<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts}</CompleteMultipartUpload>`);
+    const time = (f: () => unknown) => {
+      const t0 = performance.now();
+      f();
+      return performance.now() - t0;
+    };
+    const got = parseXmlList(doc, 'CompleteMultipartUpload', 'Part') as unknown[];
+    expect(got).toHaveLength(10_000);
+    expect(got).toEqual(general(doc.toString()).value);
+    // The best of three (the machine is shared): about 10 ms against some 400 ms for the general parser.
+    const fast = Math.min(...[1, 2, 3].map(() => time(() => parseXmlList(doc, 'CompleteMultipartUpload', 'Part'))));
+    const slow = Math.min(...[1, 2].map(() => time(() => parseXml(doc, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']))));
+    expect(fast * 5).toBeLessThan(slow);
   });
 });
 

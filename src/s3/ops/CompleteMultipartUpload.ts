@@ -2,7 +2,7 @@ import { MAX_PARTS, type ChecksumType, type Completion, type RequestedPart } fro
 import { CHECKSUM_ALGORITHMS, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../../digest/checksums.js';
 import { S3Error } from '../../errors/s3error.js';
 import { uriEncode } from '../../auth/sigv4.js';
-import { parseXml, parseXmlInt, type XmlObject } from '../../xml/xml.js';
+import { parseXml, parseXmlInt, parseXmlList, type XmlObject } from '../../xml/xml.js';
 import { checksumElement } from '../documents.js';
 import { quoteEtag, unquoteEtag, writeConditionsOf } from '../headers.js';
 import { expirationOf } from '../expiration.js';
@@ -26,8 +26,7 @@ function decodeCharRefs(s: string): string {
 }
 
 function parseCompleteBody(body: Buffer): RequestedPart[] {
-  const doc = parseXml(body, 'CompleteMultipartUpload', ['CompleteMultipartUpload.Part']);
-  const parts = doc.Part;
+  const parts = parseXmlList(body, 'CompleteMultipartUpload', 'Part');
   if (!Array.isArray(parts) || parts.length === 0) throw new S3Error('MalformedXML');
   if (parts.length > MAX_PARTS) throw new S3Error('InvalidArgument', 'Part count exceeds the maximum of 10000', { ArgumentName: 'Part' });
   return parts.map((p: unknown) => {
@@ -108,6 +107,7 @@ export const CompleteMultipartUpload = operation({
       objectChecksum: i.objectChecksum,
       location: `${base}/${bucket.name}/${uriEncode(i.key, false)}`,
       maxObjectSize: ctx.config.maxObjectSize,
+      minPartSize: ctx.config.minPartSize,
       notice: noticeOf(req, 'ObjectCreated:CompleteMultipartUpload'),
     });
     const out = answer(done, bucket.versioning !== undefined);
