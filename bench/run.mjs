@@ -41,7 +41,9 @@ if (args.includes('--help')) {
   request's action and resource but whose conditions never hold, so each is judged); --bucket-acl: a canned ACL on
   it (e.g. public-read). The admin bypasses both: measure them --as account-root or --as iam-user.
   --sse: every object written with SSE-S3, SSE-KMS (the default key) or SSE-C (one customer key, sent on reads too;
-  a server the bench starts allows SSE-C over plain HTTP); large-range-get: 1-byte Range GETs in the middle of the large object;
+  a server the bench starts allows SSE-C over plain HTTP); large-range-get: Range GETs of --range-size bytes (default 1)
+  in the middle of the large object; mp-range-get: the same in the middle of the multipart object (multipart first):
+  compare --range-size 1MiB with get --size 1MiB;
   complete-10k: --complete-parts tiny parts (a server the bench starts takes parts under 5 MiB; with --endpoint set
   minPartSize yourself), then CompleteMultipartUpload timed alone, with the longest /-/health answer meanwhile
   (how long the server's event loop was held), and ListParts paged at 1,000`);
@@ -60,6 +62,7 @@ const partSize = size(opt('part-size', '16MiB'));
 const mpParallel = Number(opt('mp-parallel', '4'));
 const completeParts = Number(opt('complete-parts', '10000'));
 const completePartSize = size(opt('complete-part-size', '1KiB'));
+const rangeSize = size(opt('range-size', '1'));
 const region = 'us-east-1';
 const bucketPolicyStatements = Number(opt('bucket-policy', '0'));
 const bucketAcl = opt('bucket-acl');
@@ -517,15 +520,20 @@ async function main() {
       r['large MiB/s'] = +(largeSize / ((performance.now() - t0) / 1000) / 1024 ** 2).toFixed(1);
     } else if (w === 'large-get') {
       await phase('large-get', 1, 1, () => call('GET', `/${bucket}/large/0`, { headers: sseRead }), largeSize);
-    } else if (w === 'large-range-get') {
-      // 1-byte ranges in the middle of the large object (large-put first): an encrypted object decrypts one segment each.
-      const mid = Math.floor(largeSize / 2);
+    } else if (w === 'large-range-get' || w === 'mp-range-get') {
+      // Ranges in the middle of the large (large-put first) or multipart object (multipart first): an encrypted object
+      // decrypts only the segments a range touches, a multipart one opens only the parts it touches.
+      const [key, total] = w === 'large-range-get' ? ['large/0', largeSize] : ['mp/0', mpSize];
+      const mid = Math.floor(total / 2);
       await phase(
-        'large-range-get',
+        w,
         concurrency,
         Infinity,
-        (i) => call('GET', `/${bucket}/large/0`, { headers: { range: `bytes=${mid + i}-${mid + i}`, ...sseRead } }),
-        1,
+        (i) => {
+          const from = mid + (i % 1024) * 4096;
+          return call('GET', `/${bucket}/${key}`, { headers: { range: `bytes=${from}-${from + rangeSize - 1}`, ...sseRead } });
+        },
+        rangeSize,
       );
     } else if (w === 'multipart') {
       await phase(

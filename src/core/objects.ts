@@ -519,16 +519,13 @@ export class ObjectService {
       return this.encryption.openRange(o.blobId, this.encryption.binding(dk, 0), o.size, start, end);
     }
     const unpin = this.blobs.pin(o.blobId);
-    const pieces: Piece[] = this.objects
-      .segments(o.blobId)
-      .filter((g) => g.offset + g.size > start && g.offset <= end && g.size > 0)
-      .map((g) => ({
-        blobId: g.blobId,
-        partNumber: g.partNumber,
-        size: g.size,
-        from: Math.max(start, g.offset) - g.offset,
-        to: Math.min(end, g.offset + g.size - 1) - g.offset,
-      }));
+    const pieces: Piece[] = this.objects.segmentsIn(o.blobId, start, end).map((g) => ({
+      blobId: g.blobId,
+      partNumber: g.partNumber,
+      size: g.size,
+      from: Math.max(start, g.offset) - g.offset,
+      to: Math.min(end, g.offset + g.size - 1) - g.offset,
+    }));
     if (pieces.length === 0) {
       unpin();
       return o.size === 0 ? Readable.from([]) : undefined;

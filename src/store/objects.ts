@@ -241,6 +241,7 @@ export class ObjectsRepo {
   private readonly refByBlob;
   private readonly refBySegment;
   private readonly segmentsOf;
+  private readonly segmentsInRange;
   private readonly insertSegment;
   private readonly deleteSegmentsOf;
   private readonly setRetentionStmt;
@@ -291,6 +292,13 @@ export class ObjectsRepo {
     this.refBySegment = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM segments WHERE blob_id = ? LIMIT 1');
     this.segmentsOf = db.prepare<[string], { part_number: number; blob_id: string; offset: number; size: number; etag: string; checksum: string | null }>(
       'SELECT part_number, blob_id, offset, size, etag, checksum FROM segments WHERE manifest_id = ? ORDER BY part_number',
+    );
+    // Offsets grow with part numbers: the segments a byte range touches, without reading the rest of a large manifest.
+    this.segmentsInRange = db.prepare<
+      [string, number, number],
+      { part_number: number; blob_id: string; offset: number; size: number; etag: string; checksum: string | null }
+    >(
+      'SELECT part_number, blob_id, offset, size, etag, checksum FROM segments WHERE manifest_id = ? AND offset <= ? AND offset + size > ? AND size > 0 ORDER BY part_number',
     );
     this.insertSegment = db.prepare('INSERT INTO segments (manifest_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.deleteSegmentsOf = db.prepare('DELETE FROM segments WHERE manifest_id = ?');
@@ -572,6 +580,18 @@ export class ObjectsRepo {
     return this.segmentsOf.all(manifestId).map((r) => ({
       partNumber: r.part_number,
       blobId: r.blob_id ?? '',
+      offset: r.offset,
+      size: r.size,
+      etag: r.etag,
+      checksum: r.checksum ?? undefined,
+    }));
+  }
+
+  /** The non-empty segments of a manifest that hold bytes of [start, end], by part number. */
+  segmentsIn(manifestId: string, start: number, end: number): Segment[] {
+    return this.segmentsInRange.all(manifestId, end, start).map((r) => ({
+      partNumber: r.part_number,
+      blobId: r.blob_id,
       offset: r.offset,
       size: r.size,
       etag: r.etag,
