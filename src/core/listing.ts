@@ -46,6 +46,15 @@ const ZERO = Buffer.from([0]);
 /** Rows read per scan when a delimiter may cut the batch short. */
 export const DELIMITED_BATCH = 32;
 
+/**
+ * Rows read per scan without a delimiter, and about how many rows a page
+ * reads before it lets the event loop run: a 1,000-key page is four short
+ * scans with other requests served between them, not one 4 ms block.
+ */
+export const SCAN_BATCH = 250;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The smallest key strictly greater than `k`. */
 export function successor(k: Buffer): Buffer {
   return Buffer.concat([k, ZERO]);
@@ -83,7 +92,7 @@ export function resumeAfterKey(marker: string, prefix: string, delimiter: string
   return whole ? successor(m) : undefined;
 }
 
-export function pageOf<T, C>(src: PageSource<T, C>, req: PageRequest<C>): PageOf<T> {
+export async function pageOf<T, C>(src: PageSource<T, C>, req: PageRequest<C>): Promise<PageOf<T>> {
   const { prefix, delimiter, maxKeys } = req;
   const prefixBuf = Buffer.from(prefix, 'utf8');
   const end = prefix === '' ? undefined : prefixEnd(prefixBuf);
@@ -93,19 +102,25 @@ export function pageOf<T, C>(src: PageSource<T, C>, req: PageRequest<C>): PageOf
   let after = req.after;
   const before = (k: Buffer | undefined) => k !== undefined && (end === undefined || Buffer.compare(k, end) < 0);
   let count = 0;
+  let read = 0;
   while (before(from)) {
+    if (read >= SCAN_BATCH) {
+      read = 0;
+      await yieldToLoop();
+    }
     // With a delimiter a scan may stop at its first row (a common prefix, then a seek past it):
     // read in small batches so skipping a large prefix never materialises its keys.
-    const want = Math.min(maxKeys - count + 1, delimiter === '' ? 1001 : DELIMITED_BATCH);
+    const want = Math.min(maxKeys - count + 1, delimiter === '' ? SCAN_BATCH : DELIMITED_BATCH);
     const rows = src.scan(from!, end, after, want);
     if (rows.length === 0) break;
+    read += rows.length;
     let reseek = false;
     for (const row of rows) {
       if (count >= maxKeys) {
         page.isTruncated = true;
         return page;
       }
-      const cp = rollUp(src.key(row).toString('utf8'), prefix, delimiter);
+      const cp = delimiter === '' ? undefined : rollUp(src.key(row).toString('utf8'), prefix, delimiter);
       if (cp !== undefined) {
         page.commonPrefixes.push(cp);
         page.last = { prefix: cp };
@@ -164,7 +179,10 @@ export function keySource<T extends Scannable>(scan: ScanFn<T>): PageSource<T, B
 }
 
 /** A page of rows with one row per key after `marker` (ListObjects, ListObjectsV2). */
-export function keyPage<T extends Scannable>(scan: ScanFn<T>, req: { prefix: string; delimiter: string; maxKeys: number; marker?: string }): PageOf<T> {
+export async function keyPage<T extends Scannable>(
+  scan: ScanFn<T>,
+  req: { prefix: string; delimiter: string; maxKeys: number; marker?: string },
+): Promise<PageOf<T>> {
   const marker = req.marker ?? '';
   const resume = resumeAfterKey(marker, req.prefix, req.delimiter, false);
   if (resume === 'end') return { rows: [], commonPrefixes: [], isTruncated: false };
@@ -178,8 +196,8 @@ export function keyPage<T extends Scannable>(scan: ScanFn<T>, req: { prefix: str
 }
 
 /** The same page in the shape of a plain key listing (contents, and the last key or prefix as the next marker). */
-export function listPage<T extends Scannable>(scan: ScanFn<T>, req: PageRequest1): Page<T> {
-  const p = keyPage(scan, { prefix: req.prefix, delimiter: req.delimiter, maxKeys: req.maxKeys, marker: req.after });
+export async function listPage<T extends Scannable>(scan: ScanFn<T>, req: PageRequest1): Promise<Page<T>> {
+  const p = await keyPage(scan, { prefix: req.prefix, delimiter: req.delimiter, maxKeys: req.maxKeys, marker: req.after });
   return {
     contents: p.rows,
     commonPrefixes: p.commonPrefixes,

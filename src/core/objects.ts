@@ -572,7 +572,7 @@ export class ObjectService {
   // ---------------------------------------------------------------- listings
 
   /** A page of current objects after `marker` (ListObjects, ListObjectsV2). */
-  list(bucket: Bucket, req: ListRequest & { marker?: string }): PageOf<ListEntry> {
+  list(bucket: Bucket, req: ListRequest & { marker?: string }): Promise<PageOf<ListEntry>> {
     return keyPage((from, to, limit) => this.objects.scan(bucket.id, from, to, limit), req);
   }
 
@@ -581,7 +581,7 @@ export class ObjectService {
    * newest first within a key, after (key-marker, version-id-marker) or after
    * every version of key-marker.
    */
-  listVersions(bucket: Bucket, req: ListRequest & { keyMarker: string; versionIdMarker: string }): PageOf<VersionEntry> {
+  async listVersions(bucket: Bucket, req: ListRequest & { keyMarker: string; versionIdMarker: string }): Promise<PageOf<VersionEntry>> {
     const MAX_KEY = Buffer.alloc(1100, 0xff);
     let after: { key: Buffer; seq: number } | undefined;
     let resume: Buffer | 'end' | undefined;

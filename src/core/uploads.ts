@@ -335,7 +335,10 @@ export class UploadService {
    * order, after (key-marker, upload-id-marker) or after every upload of
    * key-marker.
    */
-  list(bucket: Bucket, req: { prefix: string; delimiter: string; maxKeys: number; keyMarker: string; uploadIdMarker: string }): PageOf<UploadListEntry> {
+  async list(
+    bucket: Bucket,
+    req: { prefix: string; delimiter: string; maxKeys: number; keyMarker: string; uploadIdMarker: string },
+  ): Promise<PageOf<UploadListEntry>> {
     const MAX_KEY = Buffer.alloc(1100, 0xff);
     type Cursor = { key: Buffer; initiated: number; id: string };
     let after: Cursor | undefined;

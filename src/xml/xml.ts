@@ -74,12 +74,14 @@ function write(out: string[], name: string, v: XmlValue): void {
     out.push(`</${name}>`);
     return;
   }
-  out.push(`<${name}>${escapeXml(String(v))}</${name}>`);
+  // Numbers, booleans and bigints never need escaping.
+  out.push(typeof v === 'string' ? `<${name}>${escapeXml(v)}</${name}>` : `<${name}>${String(v)}</${name}>`);
 }
 
 function writeChildren(out: string[], v: XmlObject): void {
-  for (const [k, child] of Object.entries(v)) {
+  for (const k in v) {
     if (k === '$attrs') continue;
+    const child = v[k];
     if (k === '$children') {
       for (const [name, value] of child as unknown as Array<[string, XmlValue]>) write(out, name, value);
     } else write(out, k, child);
@@ -339,7 +341,18 @@ export function parseXmlInt(v: unknown): number {
   return n;
 }
 
+let isoSecond = NaN;
+let isoPrefix = '';
+
 /** ISO 8601 with milliseconds, as S3 writes dates in XML. */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString();
+  // Listings format many times of the same second: its 'YYYY-MM-DDTHH:MM:SS.' is kept, the milliseconds appended.
+  if (!Number.isInteger(ms) || ms < 0) return new Date(ms).toISOString();
+  const milli = ms % 1000;
+  const second = ms - milli;
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second).toISOString().slice(0, 20);
+  }
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }

@@ -22,7 +22,7 @@ export const ListMultipartUploads = operation({
   permissions: (i) => [{ action: 's3:ListBucketMultipartUploads', bucket: i.bucket, conditions: { 's3:prefix': i.prefix, 's3:delimiter': i.delimiter } }],
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);
-    const page = ctx.services.uploads.list(bucket, i);
+    const page = await ctx.services.uploads.list(bucket, i);
     const enc = i.encoding.encode;
     const owners = new Owners(ctx);
     const last = page.last;

@@ -53,7 +53,7 @@ export const ListObjectVersions = operation({
   ],
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);
-    const page = ctx.services.objects.listVersions(bucket, i);
+    const page = await ctx.services.objects.listVersions(bucket, i);
     const enc = i.encoding.encode;
     const owners = new Owners(ctx);
     const children: Array<[string, XmlValue]> = page.rows.map((row) => {

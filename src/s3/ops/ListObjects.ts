@@ -74,7 +74,7 @@ export const ListObjects = operation({
   permissions: (i) => listPermissions(i),
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);
-    const page = ctx.services.objects.list(bucket, { prefix: i.prefix, delimiter: i.delimiter, maxKeys: i.maxKeys, marker: i.marker });
+    const page = await ctx.services.objects.list(bucket, { prefix: i.prefix, delimiter: i.delimiter, maxKeys: i.maxKeys, marker: i.marker });
     const enc = i.encoding.encode;
     const last = lastMarker(page);
     return {
@@ -115,7 +115,7 @@ export const ListObjectsV2 = operation({
   permissions: (i) => listPermissions(i),
   async run(ctx, i) {
     const bucket = requireBucket(ctx, i.bucket);
-    const page = ctx.services.objects.list(bucket, { prefix: i.prefix, delimiter: i.delimiter, maxKeys: i.maxKeys, marker: i.after });
+    const page = await ctx.services.objects.list(bucket, { prefix: i.prefix, delimiter: i.delimiter, maxKeys: i.maxKeys, marker: i.after });
     const enc = i.encoding.encode;
     const last = lastMarker(page);
     return {
