@@ -1577,7 +1577,9 @@ async function iamView(): Promise<HTMLElement> {
                       await a.query('iam', 'RemoveUserFromGroup', { UserName: name, GroupName: g.textContent ?? '' });
                     await a.query('iam', 'DeleteUser', { UserName: name });
                   });
-                  if (ok !== undefined) await guard(loadUsers);
+                  if (ok === undefined) return;
+                  await guard(loadUsers);
+                  await guard(deps.attachmentsChanged);
                 },
               },
               'Delete',
@@ -1683,8 +1685,11 @@ async function iamView(): Promise<HTMLElement> {
               'button',
               {
                 class: 'link danger',
+                'aria-label': `Detach ${arn} from ${name}`,
                 onclick: async () =>
-                  (await guard(() => a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: arn }))) ? guard(() => showUser(name)) : undefined,
+                  (await guard(() => a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: arn })))
+                    ? (await guard(() => showUser(name)), await guard(deps.attachmentsChanged))
+                    : undefined,
               },
               'Detach',
             ),
@@ -1697,7 +1702,10 @@ async function iamView(): Promise<HTMLElement> {
         [...attached.getElementsByTagName('PolicyArn')].map((p) => p.textContent ?? ''),
         name,
         async (arn) => {
-          if (await guard(() => a.query('iam', 'AttachUserPolicy', { UserName: name, PolicyArn: arn }))) await guard(() => showUser(name));
+          if (await guard(() => a.query('iam', 'AttachUserPolicy', { UserName: name, PolicyArn: arn }))) {
+            await guard(() => showUser(name));
+            await guard(deps.attachmentsChanged);
+          }
         },
       ),
       h(
@@ -1735,7 +1743,7 @@ async function iamView(): Promise<HTMLElement> {
     );
   };
 
-  const deps = { api: a, guard, say, showUser };
+  const deps = { api: a, guard, say, showUser, attachmentsChanged: () => policiesPart.load() };
   const groupsPart = groupsSection(deps);
   const policiesPart = policiesSection(deps);
   await guard(loadUsers);

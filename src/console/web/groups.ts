@@ -17,6 +17,8 @@ export interface GroupsDeps {
   readonly say: (msg: string) => void;
   /** A user's panel, opened from a group's member list. */
   readonly showUser: (name: string) => Promise<void>;
+  /** Called after an attach or detach (the managed policies' attachment counts change). */
+  readonly attachmentsChanged: () => Promise<void>;
 }
 
 /** The message of a failure, for an inline error: the server's code and message. */
@@ -210,7 +212,7 @@ export function groupsSection(d: GroupsDeps): { el: HTMLElement; load: () => Pro
   const listErr = h('div', { class: 'inline-error', role: 'alert', 'aria-label': 'Group error' });
   const detail = h('section', { class: 'card', 'aria-label': 'Group' });
   const newGroup = h('input', { name: 'groupName', placeholder: 'family', required: true, spellcheck: 'false' });
-  const createErr = h('div', { class: 'inline-error', role: 'alert' });
+  const createErr = h('div', { class: 'inline-error', role: 'alert', 'aria-label': 'Create group error' });
 
   const load = async () => {
     const groups = await listAll(a, 'ListGroups', {}, 'GroupName');
@@ -312,7 +314,10 @@ export function groupsSection(d: GroupsDeps): { el: HTMLElement; load: () => Pro
               {
                 class: 'link danger',
                 'aria-label': `Detach ${arn} from ${name}`,
-                onclick: run(() => a.query('iam', 'DetachGroupPolicy', { GroupName: name, PolicyArn: arn })),
+                onclick: async () => {
+                  await run(() => a.query('iam', 'DetachGroupPolicy', { GroupName: name, PolicyArn: arn }))();
+                  await d.guard(d.attachmentsChanged);
+                },
               },
               'Detach',
             ),
@@ -353,6 +358,7 @@ export function groupsSection(d: GroupsDeps): { el: HTMLElement; load: () => Pro
       shown,
       await attachPicker(a, attached, name, async (arn) => {
         await run(() => a.query('iam', 'AttachGroupPolicy', { GroupName: name, PolicyArn: arn }))();
+        await d.guard(d.attachmentsChanged);
       }),
       inlineEditor(`Group ${name}`, async (pn, doc) => {
         await a.query('iam', 'PutGroupPolicy', { GroupName: name, PolicyName: pn, PolicyDocument: doc });
@@ -413,7 +419,7 @@ export function policiesSection(d: GroupsDeps): { el: HTMLElement; load: () => P
     h('option', { value: 'readwrite' }, 'read and write'),
   );
   const docIn = h('textarea', { rows: 8, class: 'code', 'aria-label': 'Managed policy JSON', spellcheck: 'false' });
-  const createErr = h('div', { class: 'inline-error', role: 'alert' });
+  const createErr = h('div', { class: 'inline-error', role: 'alert', 'aria-label': 'Create policy error' });
 
   const load = async () => {
     const list = await localPolicies(a);
@@ -502,6 +508,8 @@ export function policiesSection(d: GroupsDeps): { el: HTMLElement; load: () => P
       });
       d.say(`Policy ${pn} created.`);
       name.value = '';
+      description.value = '';
+      docIn.value = '';
       await load();
     }),
   );
