@@ -7,6 +7,7 @@
 import qrcode from 'qrcode-generator';
 import { accountsView } from './accounts.js';
 import { dashboardView as dashboardScreen } from './dashboard.js';
+import { attachPicker, failureText, groupsSection, managedDocument, policiesSection, policyText, userGroups } from './groups.js';
 import { ApiError, Cairn, kid, kids, text, type Session } from './api.js';
 import { clear, field, h } from './dom.js';
 import {
@@ -1390,11 +1391,6 @@ async function settingsView(bucket: string): Promise<HTMLElement> {
   );
 }
 
-/** The message of a failure, for an inline error: the server's code and message. */
-function failureText(e: unknown): string {
-  return e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
-}
-
 /**
  * The notifications editor: the bucket's rules as a table, a form to add one (a target the server defines, event
  * types, a prefix and suffix filter), delete; every change writes the whole configuration back.
@@ -1581,7 +1577,9 @@ async function iamView(): Promise<HTMLElement> {
                       await a.query('iam', 'RemoveUserFromGroup', { UserName: name, GroupName: g.textContent ?? '' });
                     await a.query('iam', 'DeleteUser', { UserName: name });
                   });
-                  if (ok !== undefined) await guard(loadUsers);
+                  if (ok === undefined) return;
+                  await guard(loadUsers);
+                  await guard(deps.attachmentsChanged);
                 },
               },
               'Delete',
@@ -1607,7 +1605,7 @@ async function iamView(): Promise<HTMLElement> {
     );
     const policyDoc = h('textarea', { rows: 10, class: 'code', 'aria-label': 'Inline policy JSON', spellcheck: 'false' });
     const policyErr = h('div', { class: 'inline-error', role: 'alert' });
-    const managed = h('input', { name: 'managedArn', placeholder: 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'aria-label': 'Managed policy ARN' });
+    const groups = await userGroups(deps, name, () => showUser(name));
     clear(
       detail,
       h('h2', {}, `User ${name}`),
@@ -1671,6 +1669,7 @@ async function iamView(): Promise<HTMLElement> {
         'Create access key',
       ),
       secretOut,
+      groups,
       h('h3', {}, 'Policies'),
       h(
         'ul',
@@ -1686,8 +1685,11 @@ async function iamView(): Promise<HTMLElement> {
               'button',
               {
                 class: 'link danger',
+                'aria-label': `Detach ${arn} from ${name}`,
                 onclick: async () =>
-                  (await guard(() => a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: arn }))) ? guard(() => showUser(name)) : undefined,
+                  (await guard(() => a.query('iam', 'DetachUserPolicy', { UserName: name, PolicyArn: arn })))
+                    ? (await guard(() => showUser(name)), await guard(deps.attachmentsChanged))
+                    : undefined,
               },
               'Detach',
             ),
@@ -1695,20 +1697,16 @@ async function iamView(): Promise<HTMLElement> {
         }),
         [...inline.getElementsByTagName('member')].map((p) => h('li', {}, `inline: ${p.textContent ?? ''}`)),
       ),
-      h(
-        'div',
-        { class: 'toolbar' },
-        managed,
-        h(
-          'button',
-          {
-            onclick: async () =>
-              (await guard(() => a.query('iam', 'AttachUserPolicy', { UserName: name, PolicyArn: managed.value.trim() })))
-                ? guard(() => showUser(name))
-                : undefined,
-          },
-          'Attach managed policy',
-        ),
+      await attachPicker(
+        a,
+        [...attached.getElementsByTagName('PolicyArn')].map((p) => p.textContent ?? ''),
+        name,
+        async (arn) => {
+          if (await guard(() => a.query('iam', 'AttachUserPolicy', { UserName: name, PolicyArn: arn }))) {
+            await guard(() => showUser(name));
+            await guard(deps.attachmentsChanged);
+          }
+        },
       ),
       h(
         'div',
@@ -1745,7 +1743,12 @@ async function iamView(): Promise<HTMLElement> {
     );
   };
 
+  const deps = { api: a, guard, say, showUser, attachmentsChanged: () => policiesPart.load() };
+  const groupsPart = groupsSection(deps);
+  const policiesPart = policiesSection(deps);
   await guard(loadUsers);
+  await guard(groupsPart.load);
+  await guard(policiesPart.load);
   return shell(
     'Identity',
     h(
@@ -1768,16 +1771,9 @@ async function iamView(): Promise<HTMLElement> {
     ),
     h('table', { class: 'list', 'aria-label': 'IAM users' }, h('thead', {}, h('tr', {}, h('th', {}, 'User'), h('th', {}, 'ARN'), h('th', {}, ''))), users),
     detail,
+    groupsPart.el,
+    policiesPart.el,
   );
-}
-
-/** IAM returns policy documents URL-encoded (RFC 3986), as AWS does. */
-function policyText(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    return encoded;
-  }
 }
 
 const DECISION_LABEL: Record<string, string> = {
@@ -1786,14 +1782,6 @@ const DECISION_LABEL: Record<string, string> = {
   conditional: 'depends on the key or a condition',
   none: 'not allowed by these policies',
 };
-
-/** A managed policy's default version's document. */
-async function managedDocument(a: Cairn, arn: string): Promise<string> {
-  const p = await a.query('iam', 'GetPolicy', { PolicyArn: arn });
-  const version = p.getElementsByTagName('DefaultVersionId')[0]?.textContent ?? 'v1';
-  const v = await a.query('iam', 'GetPolicyVersion', { PolicyArn: arn, VersionId: version });
-  return policyText(v.getElementsByTagName('Document')[0]?.textContent ?? '');
-}
 
 /**
  * "What can this user do on this bucket": for each common action, the statements that allow or deny it, from the

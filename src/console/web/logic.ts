@@ -526,3 +526,26 @@ export function moveProgressText(p: MoveProgress): string {
   const failed = p.failed > 0 ? `, ${p.failed} failed` : '';
   return `${p.objectsDone} of ${p.objectsTotal} objects, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}${failed}`;
 }
+
+// ---------- identity pickers
+
+/** A managed policy as an "attach" picker offers it. */
+export interface PolicyChoice {
+  readonly arn: string;
+  readonly name: string;
+}
+
+/** The managed policies to offer for attaching: those not attached already, by name (then ARN). */
+export function attachChoices(policies: readonly PolicyChoice[], attachedArns: readonly string[]): PolicyChoice[] {
+  const taken = new Set(attachedArns);
+  const seen = new Set<string>();
+  return policies
+    .filter((p) => !taken.has(p.arn) && !seen.has(p.arn) && seen.add(p.arn))
+    .sort((a, b) => (a.name === b.name ? (a.arn < b.arn ? -1 : 1) : a.name < b.name ? -1 : 1));
+}
+
+/** Names to offer for adding (users to a group, groups to a user): those not in already, sorted, once each. */
+export function addChoices(all: readonly string[], current: readonly string[]): string[] {
+  const taken = new Set(current);
+  return [...new Set(all.filter((n) => !taken.has(n)))].sort();
+}
