@@ -26,6 +26,7 @@ import { UsageRepo } from '../store/usage.js';
 import { diskUsage } from './health.js';
 import type { LifecycleReport } from './lifecycle.js';
 import type { NotifierStats } from './notifier.js';
+import type { HistoryReport } from './historyReport.js';
 import type { SweepReport } from './sweeper.js';
 import { accumulate, History, HISTORY_SLICE_MS, summarize, total, zero, type Reading, type Slice } from './metricsHistory.js';
 
@@ -78,65 +79,6 @@ export interface MetricsAnswer {
   body: string;
 }
 
-/** What `/-/metrics/history` answers (times in ISO 8601, durations in seconds, null for "none yet"). */
-export interface HistoryReport {
-  version: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  now: string;
-  /** From the oldest slice's start to now (up to an hour and the minute in progress). */
-  windowSeconds: number;
-  /** How long a slice lasts (a minute). */
-  sliceSeconds: number;
-  /** Over the window, by AWS operation name, busiest first. */
-  operations: Array<{
-    operation: string;
-    requests: number;
-    errors4xx: number;
-    errors5xx: number;
-    rate: number;
-    errorRate: number;
-    meanSeconds: number | null;
-    p50Seconds: number | null;
-    p99Seconds: number | null;
-  }>;
-  /** Oldest first; the last one is the minute in progress. */
-  minutes: Array<{
-    start: string;
-    end: string;
-    requests: number;
-    errors4xx: number;
-    errors5xx: number;
-    p50Seconds: number | null;
-    p99Seconds: number | null;
-    operations: Record<string, { requests: number; errors4xx: number; errors5xx: number; meanSeconds: number | null; p99Seconds: number | null }>;
-  }>;
-  capacity: { diskTotalBytes: number; diskFreeBytes: number; databaseBytes: number; walBytes: number };
-  background: {
-    sweeper: {
-      lastRun: string | null;
-      ok: boolean | null;
-      error: string | null;
-      removed: SweepReport;
-      garbagePending: number;
-      uploadsOpen: number;
-    };
-    lifecycle: {
-      lastRun: string | null;
-      runs: number;
-      failures: number;
-      expired: number;
-      deleteMarkers: number;
-      noncurrent: number;
-      uploadsAborted: number;
-      held: number;
-      heldVersions: number;
-    };
-    notifications: Array<{ target: string; pending: number; overflow: number; delivered: number; failed: number }>;
-    scrub: { finishedAt: string; checked: number; bytes: number; missing: number; truncated: number; corrupt: number } | null;
-  };
-}
-
 /** Every configured notification target with what the outbox holds for it (pending, overflowed). */
 function outboxTargets(
   configured: readonly { id: string }[],
@@ -157,6 +99,8 @@ function packageVersion(): string {
     return '';
   }
 }
+
+export type { HistoryReport };
 
 export class Metrics implements RequestMetrics {
   readonly registry = new Registry();

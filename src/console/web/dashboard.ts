@@ -9,59 +9,10 @@
 import { ApiError, kid, kids, text, type Cairn } from './api.js';
 import { clear, field, h } from './dom.js';
 import { formatBytes, formatDuration, sparkline } from './logic.js';
+import type { HistoryReport } from '../../workers/historyReport.js';
 
-/** What `/-/metrics/history` answers (the parts shown here). */
-export interface MetricsHistory {
-  version: string;
-  uptimeSeconds: number;
-  now: string;
-  windowSeconds: number;
-  sliceSeconds: number;
-  operations: Array<{
-    operation: string;
-    requests: number;
-    errors4xx: number;
-    errors5xx: number;
-    rate: number;
-    errorRate: number;
-    meanSeconds: number | null;
-    p50Seconds: number | null;
-    p99Seconds: number | null;
-  }>;
-  minutes: Array<{
-    start: string;
-    end: string;
-    requests: number;
-    errors4xx: number;
-    errors5xx: number;
-    p99Seconds: number | null;
-    operations: Record<string, { requests: number }>;
-  }>;
-  capacity: { diskTotalBytes: number; diskFreeBytes: number; databaseBytes: number; walBytes: number };
-  background: {
-    sweeper: {
-      lastRun: string | null;
-      ok: boolean | null;
-      error: string | null;
-      removed: { staleUploads: number; temps: number; garbage: number; orphans: number };
-      garbagePending: number;
-      uploadsOpen: number;
-    };
-    lifecycle: {
-      lastRun: string | null;
-      runs: number;
-      failures: number;
-      expired: number;
-      deleteMarkers: number;
-      noncurrent: number;
-      uploadsAborted: number;
-      held: number;
-      heldVersions: number;
-    };
-    notifications: Array<{ target: string; pending: number; overflow: number; delivered: number; failed: number }>;
-    scrub: { finishedAt: string; checked: number; bytes: number; missing: number; truncated: number; corrupt: number } | null;
-  };
-}
+/** What `/-/metrics/history` answers: the server's own type. */
+export type MetricsHistory = HistoryReport;
 
 export interface BucketFigures {
   bytes?: number;

@@ -1,0 +1,63 @@
+/**
+ * The shape of `/-/metrics/history`'s JSON, in a file of its own with no
+ * imports: the server builds it (metrics.ts) and the console's dashboard
+ * reads it (src/console/web/dashboard.ts, a type-only import), one type for both.
+ */
+/** What `/-/metrics/history` answers (times in ISO 8601, durations in seconds, null for "none yet"). */
+export interface HistoryReport {
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  now: string;
+  /** From the oldest slice's start to now (up to an hour and the minute in progress). */
+  windowSeconds: number;
+  /** How long a slice lasts (a minute). */
+  sliceSeconds: number;
+  /** Over the window, by AWS operation name, busiest first. */
+  operations: Array<{
+    operation: string;
+    requests: number;
+    errors4xx: number;
+    errors5xx: number;
+    rate: number;
+    errorRate: number;
+    meanSeconds: number | null;
+    p50Seconds: number | null;
+    p99Seconds: number | null;
+  }>;
+  /** Oldest first; the last one is the minute in progress. */
+  minutes: Array<{
+    start: string;
+    end: string;
+    requests: number;
+    errors4xx: number;
+    errors5xx: number;
+    p50Seconds: number | null;
+    p99Seconds: number | null;
+    operations: Record<string, { requests: number; errors4xx: number; errors5xx: number; meanSeconds: number | null; p99Seconds: number | null }>;
+  }>;
+  capacity: { diskTotalBytes: number; diskFreeBytes: number; databaseBytes: number; walBytes: number };
+  background: {
+    sweeper: {
+      lastRun: string | null;
+      ok: boolean | null;
+      error: string | null;
+      removed: { staleUploads: number; temps: number; garbage: number; orphans: number };
+      garbagePending: number;
+      uploadsOpen: number;
+    };
+    lifecycle: {
+      lastRun: string | null;
+      runs: number;
+      failures: number;
+      expired: number;
+      deleteMarkers: number;
+      noncurrent: number;
+      uploadsAborted: number;
+      held: number;
+      heldVersions: number;
+    };
+    notifications: Array<{ target: string; pending: number; overflow: number; delivered: number; failed: number }>;
+    scrub: { finishedAt: string; checked: number; bytes: number; missing: number; truncated: number; corrupt: number } | null;
+  };
+}
