@@ -7,8 +7,9 @@
  * (pin, range, and a retry when the data vanished between lookup and open).
  * Returns data or throws DomainError; never S3 errors, XML or HTTP.
  */
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { ChecksumAlgorithm } from '../digest/checksums.js';
+import { isSendable, WRITE_TO } from '../io/sendable.js';
 import type { BlobStore, StagedBlob, StageOptions } from '../store/blobs.js';
 import type { DataKey, Encryption, SseRecord, SseRequest } from '../store/encryption.js';
 import type { Bucket } from '../store/buckets.js';
@@ -549,7 +550,41 @@ export class ObjectService {
       first.destroy();
       unpin();
     });
+    // Plain parts write themselves to a response with pooled buffers, one after the other.
+    if (!dk && isSendable(first))
+      Object.assign(out, { [WRITE_TO]: (dest: Writable, end?: boolean) => this.writePieces(pieces, first, openPiece, out, dest, end) });
     return out;
+  }
+
+  private async writePieces(
+    pieces: Piece[],
+    first: Readable,
+    openPiece: (p: Piece) => Promise<Readable | undefined>,
+    out: Readable,
+    dest: Writable,
+    end = true,
+  ): Promise<boolean> {
+    let current: Readable | undefined = first;
+    try {
+      for (let i = 0; i < pieces.length; i++) {
+        if (i > 0) current = await openPiece(pieces[i]!);
+        if (!current || !isSendable(current)) {
+          dest.destroy(new Error('A part of the object could not be read.'));
+          return false;
+        }
+        const whole = await current[WRITE_TO](dest, false);
+        current = undefined;
+        if (!whole) return false;
+      }
+      if (end) dest.end();
+      return true;
+    } catch (e) {
+      dest.destroy(e as Error);
+      return false;
+    } finally {
+      current?.destroy();
+      out.destroy();
+    }
   }
 
   private async *pieceChunks(pieces: Piece[], first: Readable, openPiece: (p: Piece) => Promise<Readable | undefined>): AsyncGenerator<Buffer> {

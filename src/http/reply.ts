@@ -3,9 +3,10 @@
  * body), and errors in S3 XML, with the request id.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { S3Error } from '../errors/s3error.js';
+import { isSendable, WRITE_TO } from '../io/sendable.js';
 import type { Output } from '../s3/operation.js';
 import { escapeXml, toXml, S3_XMLNS } from '../xml/xml.js';
 
@@ -85,6 +86,13 @@ export async function sendOutput(reply: FastifyReply, out: Output, requestId: st
     if (out.body && typeof out.body === 'object' && 'destroy' in out.body) out.body.destroy();
     if (out.headers?.['content-length'] === undefined) reply.header('content-length', 0);
     await reply.send();
+    return;
+  }
+  if (isSendable(out.body)) {
+    // The body writes itself with reused buffers (see io/sendable.ts); Fastify steps aside for this reply.
+    reply.hijack();
+    reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    void out.body[WRITE_TO](reply.raw);
     return;
   }
   await reply.send(out.body);

@@ -10,15 +10,16 @@ import {
   writev as writevCb,
   fdatasync as fdatasyncCb,
   fchmod as fchmodCb,
-  type ReadStream,
+  fstatSync,
 } from 'node:fs';
-import { open, rename, unlink, readdir, stat, statfs, copyFile, type FileHandle } from 'node:fs/promises';
+import { rename, unlink, readdir, stat, statfs, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../core/errors.js';
 import { createHasher, type ChecksumAlgorithm, type Hasher } from '../digest/checksums.js';
 import { Md5Pool, inlineHasher, type AsyncHasher } from '../digest/md5Pool.js';
 import { FILE_MODE, makePrivateDir } from './modes.js';
+import { BlobReadStream } from './blobReadStream.js';
 import { Unlinker } from './unlinker.js';
 
 /**
@@ -410,19 +411,27 @@ export class BlobStore {
     }
   }
 
-  /** Opens a blob for reading [start, end] (inclusive). Undefined when the file is gone (replaced meanwhile). */
-  async openRead(blobId: string, start?: number, end?: number): Promise<ReadStream | undefined> {
-    let fh: FileHandle;
+  /** Opens a blob for reading [start, end] (inclusive; to its end when omitted). Undefined when the file is gone (replaced meanwhile). */
+  async openRead(blobId: string, start?: number, end?: number): Promise<BlobReadStream | undefined> {
+    let fd: number;
     try {
-      fh = await open(this.pathOf(blobId), 'r');
+      fd = await openFd(this.pathOf(blobId), 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    // The stream owns the handle and closes it once (closing fh.fd again could hit a reused descriptor).
+    let last = end;
+    if (last === undefined) {
+      try {
+        last = fstatSync(fd).size - 1;
+      } catch (e) {
+        closeSync(fd);
+        throw e;
+      }
+    }
     // Large reads go in 1 MiB chunks (fewer reads and socket writes); a small range needs no more than its size.
-    const span = end === undefined ? Infinity : end - (start ?? 0) + 1;
-    return fh.createReadStream({ start, end, autoClose: true, highWaterMark: span > 1024 * 1024 ? 1024 * 1024 : 256 * 1024 });
+    const from = start ?? 0;
+    return new BlobReadStream(fd, from, last, last - from + 1 > 1024 * 1024 ? 1024 * 1024 : 256 * 1024);
   }
 
   /** Unlinks a blob (already gone counts as removed); removals of one turn of the event loop go to a worker thread together. */
