@@ -71,9 +71,14 @@ let dataDir;
 async function startCairn() {
   dataDir = mkdtempSync(join(tmpdir(), 'cairn-soak-'));
   const port = 19000 + Math.floor(Math.random() * 2000);
-  child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
+  // Started the way `npm start` starts it (package.json's start script: its malloc settings, then exec node), so the
+  // soak measures the server as it ships; the script's `node` is this one.
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  child = spawn('/bin/sh', ['-c', start], {
+    cwd: root,
     env: {
       ...process.env,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
       CAIRN_HOST: '127.0.0.1',
       CAIRN_PORT: String(port),
       CAIRN_DATA_DIR: dataDir,

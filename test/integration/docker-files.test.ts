@@ -23,6 +23,16 @@ function yaml(path: string): unknown {
 }
 
 describe('docker/', () => {
+  it("the image tunes malloc as package.json's start script does", () => {
+    const df = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    const settings = [...start.matchAll(/\b(MALLOC_[A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(settings.map(([k]) => k)).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+    for (const [k, v] of settings) expect(df, k).toMatch(new RegExp(`^\\s+${k}=${v} \\\\$`, 'm'));
+    // exec: the server is the process npm (or the soak benchmark) started, with that PID, and gets its signals.
+    expect(start).toMatch(/ exec node dist\/cli\.js serve$/);
+  });
+
   it("the image's HEALTHCHECK uses cairn healthcheck (no curl in the image)", () => {
     const df = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
     expect(df).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "dist\/cli\.js", "healthcheck"\]/);
