@@ -421,14 +421,15 @@ async function main() {
   const ensureSmall = async () => {
     if (written > 0) return;
     const n = Math.min(maxObjects, 2000);
-    await phase(
+    const r = await phase(
       'setup',
       concurrency,
       n,
       (i) => call('PUT', `/${bucket}/obj/${i}`, { body, headers: { 'content-length': String(objSize), ...sseWrite } }),
       objSize,
     );
-    written = n;
+    // The phase also stops at --duration: reads go to the keys written (objects 0..ops-1), not to ones never PUT.
+    written = r.ops;
   };
   for (const w of workloads) {
     if (w === 'put') {
