@@ -57,6 +57,9 @@ export class Keyring {
   readonly path: string;
   private doc: KeyringDoc | undefined;
   private mtimeMs = -1;
+  /** Every write renames a new file into place: a new inode (and mostly a new size) even within one tick of the file system's coarse mtime clock. */
+  private ino = -1;
+  private size = -1;
   private checkedAt = 0;
 
   constructor(dataDir: string) {
@@ -79,6 +82,8 @@ export class Keyring {
     const doc = JSON.parse(text) as KeyringDoc;
     if (doc.format !== 1 || !Array.isArray(doc.masters) || !Array.isArray(doc.keys)) throw new Error(`${this.path}: not a Cairn keyring`);
     this.mtimeMs = st.mtimeMs;
+    this.ino = st.ino;
+    this.size = st.size;
     return doc;
   }
 
@@ -90,7 +95,8 @@ export class Keyring {
       let changed = this.doc === undefined || force;
       if (!changed) {
         try {
-          changed = statSync(this.path).mtimeMs !== this.mtimeMs;
+          const st = statSync(this.path);
+          changed = st.mtimeMs !== this.mtimeMs || st.ino !== this.ino || st.size !== this.size;
         } catch {
           changed = true;
         }
@@ -118,7 +124,10 @@ export class Keyring {
       closeSync(dfd);
     }
     this.doc = doc;
-    this.mtimeMs = statSync(this.path).mtimeMs;
+    const st = statSync(this.path);
+    this.mtimeMs = st.mtimeMs;
+    this.ino = st.ino;
+    this.size = st.size;
   }
 
   /**
