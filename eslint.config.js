@@ -11,6 +11,7 @@ import tseslint from 'typescript-eslint';
  * - the domain (src/core) imports no S3 errors, XML, HTTP or protocol code;
  * - the protocol layer (src/http, src/s3, src/auth, src/iam, src/sts) never imports storage,
  *   the database or the filesystem: it reaches data through src/core;
+ * - io/ (interfaces shared by storage and protocol) imports nothing of Cairn;
  * - and nothing imports in a cycle.
  */
 const STORAGE = ['**/store/*', '**/store/**', 'better-sqlite3', 'node:fs', 'node:fs/promises', 'fs', 'fs/promises'];
@@ -96,6 +97,12 @@ export default tseslint.config(
         [...STORAGE, '**/workers/*', '**/cli/*', '**/context.js', '**/app.js'],
         'The protocol layer never imports storage or the filesystem: use the domain services (src/core).',
       ),
+    },
+  },
+  {
+    files: ['src/io/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict(['../*', '../**'], 'io/ is a leaf that storage and protocol both import: it imports nothing of Cairn.'),
     },
   },
   {
