@@ -16,7 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
@@ -104,6 +104,8 @@ export type { HistoryReport };
 
 export class Metrics implements RequestMetrics {
   readonly registry = new Registry();
+  /** How late each run of a 10 ms timer was, in ns (at least 1: a histogram records positive values), since the last scrape. */
+  private readonly loopDelay = createHistogram();
   private readonly requests: Children<Children<Inc>>;
   private readonly durations: Children<Obs>;
   private readonly received: Children<Inc>;
@@ -142,21 +144,20 @@ export class Metrics implements RequestMetrics {
     this.usage = new UsageRepo(ctx.db);
     collectDefaultMetrics({ register: this.registry });
     // prom-client's nodejs_eventloop_lag_p99_seconds records the time between its 10 ms timer's runs, so it
-    // never reads under 10 ms; this gauge is the delay itself (the same timer's lateness), over the time since
-    // the previous scrape.
-    const delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
-    delay.enable();
+    // never reads under 10 ms; this gauge is the delay itself (how late a 10 ms timer ran), over the time since
+    // the previous scrape. The timer is Cairn's own (startHistory starts it): perf_hooks' monitorEventLoopDelay
+    // forgets its previous tick on reset(), so a block that began within 10 ms after a scrape was never counted.
+    const delay = this.loopDelay;
     new Gauge({
       name: 'cairn_eventloop_delay_seconds',
       help: 'Event-loop delay since the previous scrape: stat p50, p99 or max (a timer firing late by that much).',
       labelNames: ['stat'],
       registers: r,
       collect() {
-        const late = (ns: number) => Math.max(0, ns / 1e6 - EVENT_LOOP_RESOLUTION_MS) / 1000;
         if (delay.count > 0) {
-          this.labels('p50').set(late(delay.percentile(50)));
-          this.labels('p99').set(late(delay.percentile(99)));
-          this.labels('max').set(late(delay.max));
+          this.labels('p50').set(delay.percentile(50) / 1e9);
+          this.labels('p99').set(delay.percentile(99) / 1e9);
+          this.labels('max').set(delay.max / 1e9);
         }
         delay.reset();
       },
@@ -505,11 +506,20 @@ export class Metrics implements RequestMetrics {
   }
 
   /**
-   * Starts closing a history slice every `sliceMs` (a minute; tests pass less) from the counters; returns the stop.
+   * Starts closing a history slice every `sliceMs` (a minute; tests pass less) from the counters, and the
+   * event-loop delay sampler; returns the stop of both.
    * The timer is unref()'d: it never keeps the process alive.
    */
   startHistory(sliceMs = HISTORY_SLICE_MS): () => void {
     this.sliceMs = sliceMs;
+    // The event-loop delay sampler (cairn_eventloop_delay_seconds): its previous run is never forgotten at a scrape.
+    let prev = performance.now();
+    const sampler = setInterval(() => {
+      const now = performance.now();
+      this.loopDelay.record(Math.max(1, Math.round((now - prev - EVENT_LOOP_RESOLUTION_MS) * 1e6)));
+      prev = now;
+    }, EVENT_LOOP_RESOLUTION_MS);
+    sampler.unref();
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
@@ -520,7 +530,10 @@ export class Metrics implements RequestMetrics {
         .finally(() => (busy = false));
     }, sliceMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      clearInterval(sampler);
+    };
   }
 
   /** The request counters and the duration histogram, cumulative, by operation (read from prom-client: nothing kept per request). */

@@ -142,24 +142,20 @@ describe('/-/metrics', () => {
   });
 
   it('reports the event-loop delay since the previous scrape, without the timer period', async () => {
-    // The server runs in this process: a 150 ms busy wait delays its loop by about that much, and the next scrape
-    // reports it. Up to three tries: with the machine loaded (a full npm test beside other suites) one block in a few
-    // was not in the next scrape's figures (not explained yet; see PERFORMANCE.md, Soak); a gauge that never
-    // reported a block fails all three.
-    let max = 0;
-    let m: Sample[] = [];
-    for (let attempt = 0; attempt < 3 && !(max > 0.09); attempt++) {
-      await scrape(ts);
-      const until = performance.now() + 150;
-      while (performance.now() < until);
-      await new Promise((r) => setTimeout(r, 30));
-      m = parse((await scrape(ts)).text);
-      max = value(m, 'cairn_eventloop_delay_seconds', { stat: 'max' })!;
-    }
-    expect(max).toBeGreaterThan(0.09);
+    await scrape(ts);
+    // The server runs in this process: a 150 ms busy wait right after a scrape delays its loop by about that much.
+    // (perf_hooks' monitorEventLoopDelay, used before, forgot its last tick at each scrape's reset and missed a
+    // block that began within 10 ms of it: this one, under load.)
+    const until = performance.now() + 150;
+    while (performance.now() < until);
+    await new Promise((r) => setTimeout(r, 30));
+    const m = parse((await scrape(ts)).text);
+    const max = value(m, 'cairn_eventloop_delay_seconds', { stat: 'max' })!;
+    expect(max).toBeGreaterThan(0.12);
     expect(max).toBeLessThan(5);
     expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p99' })).toBeLessThanOrEqual(max);
     expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p50' })).toBeGreaterThanOrEqual(0);
+    expect(value(m, 'cairn_eventloop_delay_seconds', { stat: 'p50' })).toBeLessThan(0.05);
   });
 
   it('also exposes MinIO names with CAIRN_METRICS_MINIO_COMPAT', async () => {
