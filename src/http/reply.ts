@@ -92,7 +92,9 @@ export async function sendOutput(reply: FastifyReply, out: Output, requestId: st
     // The body writes itself with reused buffers (see io/sendable.ts); Fastify steps aside for this reply.
     reply.hijack();
     reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
-    void out.body[WRITE_TO](reply.raw);
+    const res = reply.raw;
+    // It never rejects by contract; should it anyway, the response is cut off rather than the process left with an unhandled rejection.
+    out.body[WRITE_TO](res).catch(() => res.destroy());
     return;
   }
   await reply.send(out.body);

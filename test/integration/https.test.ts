@@ -168,6 +168,8 @@ describe('HTTPS', () => {
     copyFileSync(a.key, files.key);
     const srv = await spawnServer(tempDir(), { CAIRN_TLS_CERT: files.cert, CAIRN_TLS_KEY: files.key }, 'https');
     try {
+      // The certificate line is printed just after "Cairn listening", which is what spawnServer waits for.
+      await waitFor(() => srv.output().includes('TLS certificate:'), 5000);
       expect(srv.output()).toContain(`SHA-256 ${fingerprintOf(a.cert)}`);
       expect(await servedFingerprint(srv.port)).toBe(fingerprintOf(a.cert));
       const b = await makeCert();
