@@ -3,6 +3,24 @@
  * imports: the server builds it (metrics.ts) and the console's dashboard
  * reads it (src/console/web/dashboard.ts, a type-only import), one type for both.
  */
+/**
+ * One operation's (or the whole server's) figures over a window. `Missing` is what a duration with no
+ * requests behind it is: undefined in the server's own summaries (metricsHistory.ts), null in the JSON.
+ */
+export interface OperationFigures<Missing> {
+  operation: string;
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  /** Requests per second over the window. */
+  rate: number;
+  /** Errors (4xx and 5xx) per request. */
+  errorRate: number;
+  meanSeconds: number | Missing;
+  p50Seconds: number | Missing;
+  p99Seconds: number | Missing;
+}
+
 /** What `/-/metrics/history` answers (times in ISO 8601, durations in seconds, null for "none yet"). */
 export interface HistoryReport {
   version: string;
@@ -14,17 +32,7 @@ export interface HistoryReport {
   /** How long a slice lasts (a minute). */
   sliceSeconds: number;
   /** Over the window, by AWS operation name, busiest first. */
-  operations: Array<{
-    operation: string;
-    requests: number;
-    errors4xx: number;
-    errors5xx: number;
-    rate: number;
-    errorRate: number;
-    meanSeconds: number | null;
-    p50Seconds: number | null;
-    p99Seconds: number | null;
-  }>;
+  operations: Array<OperationFigures<null>>;
   /** Oldest first; the last one is the minute in progress. */
   minutes: Array<{
     start: string;

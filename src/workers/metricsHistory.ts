@@ -8,6 +8,8 @@
  * operations × buckets) and the request path is untouched.
  */
 
+import type { OperationFigures } from './historyReport.js';
+
 /** One operation's cumulative figures (a reading) or their change over a slice. */
 export interface OpFigures {
   requests: number;
@@ -129,19 +131,7 @@ export class History {
   }
 }
 
-export interface OperationSummary {
-  operation: string;
-  requests: number;
-  errors4xx: number;
-  errors5xx: number;
-  /** Requests per second over the window. */
-  rate: number;
-  /** Errors (4xx and 5xx) per request. */
-  errorRate: number;
-  meanSeconds: number | undefined;
-  p50Seconds: number | undefined;
-  p99Seconds: number | undefined;
-}
+export type OperationSummary = OperationFigures<undefined>;
 
 /** One operation's (or the whole server's) figures over `seconds`. */
 export function summarize(operation: string, f: OpFigures, bounds: readonly number[], seconds: number): OperationSummary {
