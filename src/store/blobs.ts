@@ -10,7 +10,6 @@ import {
   writev as writevCb,
   fdatasync as fdatasyncCb,
   fchmod as fchmodCb,
-  fstatSync,
 } from 'node:fs';
 import { rename, unlink, readdir, stat, statfs, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -411,8 +410,8 @@ export class BlobStore {
     }
   }
 
-  /** Opens a blob for reading [start, end] (inclusive; to its end when omitted). Undefined when the file is gone (replaced meanwhile). */
-  async openRead(blobId: string, start?: number, end?: number): Promise<BlobReadStream | undefined> {
+  /** Opens a blob for reading [start, end] (inclusive). Undefined when the file is gone (replaced meanwhile). */
+  async openRead(blobId: string, start: number, end: number): Promise<BlobReadStream | undefined> {
     let fd: number;
     try {
       fd = await openFd(this.pathOf(blobId), 'r');
@@ -420,18 +419,8 @@ export class BlobStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    let last = end;
-    if (last === undefined) {
-      try {
-        last = fstatSync(fd).size - 1;
-      } catch (e) {
-        closeSync(fd);
-        throw e;
-      }
-    }
     // Large reads go in 1 MiB chunks (fewer reads and socket writes); a small range needs no more than its size.
-    const from = start ?? 0;
-    return new BlobReadStream(fd, from, last, last - from + 1 > 1024 * 1024 ? 1024 * 1024 : 256 * 1024);
+    return new BlobReadStream(fd, start, end, end - start + 1 > 1024 * 1024 ? 1024 * 1024 : 256 * 1024);
   }
 
   /** Unlinks a blob (already gone counts as removed); removals of one turn of the event loop go to a worker thread together. */
